@@ -1,0 +1,45 @@
+# Shared by every script: locate the repository, a JDK 25, maven, and the build.
+# Sourced, not executed.
+
+RM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# A JDK whose major version is >= 25: $JAVA_HOME first, then /usr/lib/jvm/*, then /opt/*.
+find_jdk25() {
+  local cand ver
+  for cand in "${JAVA_HOME:-}" /usr/lib/jvm/* /opt/java/* /opt/*jdk*; do
+    [ -n "$cand" ] && [ -x "$cand/bin/java" ] && [ -x "$cand/bin/javac" ] || continue
+    ver=$("$cand/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+    if [ -n "$ver" ] && [ "${ver%%.*}" -ge 25 ] 2>/dev/null; then
+      printf '%s\n' "$cand"; return 0
+    fi
+  done
+  return 1
+}
+
+RM_JAVA_HOME="$(find_jdk25)" || die "no JDK 25 found: set JAVA_HOME to a JDK 25 (looked in \$JAVA_HOME, /usr/lib/jvm/*, /opt). On Debian/Ubuntu, install e.g. Temurin 25 from https://adoptium.net"
+export JAVA_HOME="$RM_JAVA_HOME"
+export PATH="$JAVA_HOME/bin:$PATH"
+JAVA="$JAVA_HOME/bin/java"
+
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+command -v mvn >/dev/null 2>&1 || die "maven (mvn) not found on PATH: install it (apt-get install maven)"
+
+JVM_FLAGS="$(sed -n 's/^jvm\.flags=//p' "$RM_ROOT/config/jvm.properties")"
+
+# Builds main and test classes unless they are newer than every source.
+ensure_built() {
+  local stamp="$RM_ROOT/target/.build-stamp"
+  if [ -f "$stamp" ] && [ -f "$RM_ROOT/target/classpath-test.txt" ] && \
+     [ -z "$(find "$RM_ROOT/pom.xml" "$RM_ROOT/src" "$RM_ROOT/proto" "$RM_ROOT/jmh" "$RM_ROOT/perf/src" "$RM_ROOT/config" \
+              -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
+    return 0
+  fi
+  printf 'building (mvn test-compile) ...\n' >&2
+  (cd "$RM_ROOT" && mvn -q -B test-compile) >&2 || die "build failed"
+  touch "$stamp"
+}
+
+runtime_classpath() { printf '%s:%s' "$RM_ROOT/target/classes" "$(cat "$RM_ROOT/target/classpath-runtime.txt")"; }
+test_classpath() { printf '%s:%s:%s' "$RM_ROOT/target/test-classes" "$RM_ROOT/target/classes" "$(cat "$RM_ROOT/target/classpath-test.txt")"; }

@@ -1,0 +1,100 @@
+package org.remotemedia.observe;
+
+import java.io.PrintStream;
+import java.time.Instant;
+
+/**
+ * JSON lines: one object per event, {@code {"ts":..,"level":..,"event":..,"request_id":..,...}}.
+ * Events are rare (connection, call failure, start-up), never per message on the hot path.
+ *
+ * <p>Thread-safe: any thread may log; each line is written with one {@code println}.
+ */
+public final class JsonLog {
+    /** Severity, lowest first. */
+    public enum Level { DEBUG, INFO, WARN, ERROR }
+
+    private final PrintStream out;
+    private final Level threshold;
+
+    public JsonLog(PrintStream out, Level threshold) {
+        this.out = out;
+        this.threshold = threshold;
+    }
+
+    public static JsonLog stdout(String level) {
+        return new JsonLog(System.out, Level.valueOf(level.toUpperCase(java.util.Locale.ROOT)));
+    }
+
+    public boolean enabled(Level level) {
+        return level.compareTo(threshold) >= 0;
+    }
+
+    public void debug(String event, String requestId, Object... keyValues) {
+        log(Level.DEBUG, event, requestId, keyValues);
+    }
+
+    public void info(String event, String requestId, Object... keyValues) {
+        log(Level.INFO, event, requestId, keyValues);
+    }
+
+    public void warn(String event, String requestId, Object... keyValues) {
+        log(Level.WARN, event, requestId, keyValues);
+    }
+
+    public void error(String event, String requestId, Object... keyValues) {
+        log(Level.ERROR, event, requestId, keyValues);
+    }
+
+    /** {@code keyValues} alternate key, value; values may be strings, numbers, booleans or null. */
+    public void log(Level level, String event, String requestId, Object... keyValues) {
+        if (!enabled(level)) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder(128);
+        sb.append("{\"ts\":\"").append(Instant.now()).append("\",\"level\":\"")
+                .append(level.name().toLowerCase(java.util.Locale.ROOT)).append("\",\"event\":");
+        quote(sb, event);
+        if (requestId != null) {
+            sb.append(",\"request_id\":");
+            quote(sb, requestId);
+        }
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            sb.append(',');
+            quote(sb, String.valueOf(keyValues[i]));
+            sb.append(':');
+            Object v = keyValues[i + 1];
+            if (v == null) {
+                sb.append("null");
+            } else if (v instanceof Number || v instanceof Boolean) {
+                sb.append(v);
+            } else {
+                quote(sb, v.toString());
+            }
+        }
+        sb.append('}');
+        out.println(sb);
+    }
+
+    /** Appends {@code s} as a JSON string literal. */
+    public static StringBuilder quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"');
+    }
+}
