@@ -1,10 +1,28 @@
 package org.remotemedia.daemon;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point: {@code remotemedia serve | process | ...}. Each subcommand is its own class;
+ * this one only lists them.
+ */
+@Command(
+        name = "remotemedia",
+        mixinStandardHelpOptions = true,
+        versionProvider = BuildInfo.VersionProvider.class,
+        description = "Low-latency gRPC daemon running audio pipelines (remotemedia.v1).",
+        subcommands = {ServeCommand.class, ProcessCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.out.println("remotemedia-server");
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        return new CommandLine(new Main()).execute(args);
     }
 }
