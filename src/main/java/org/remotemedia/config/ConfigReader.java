@@ -92,6 +92,11 @@ public final class ConfigReader {
         return List.copyOf(out);
     }
 
+    /** Keys read so far, sorted. */
+    public Set<String> knownKeys() {
+        return java.util.Collections.unmodifiableSet(new TreeSet<>(known));
+    }
+
     public void problem(String message) {
         problems.add(message);
     }

@@ -93,6 +93,19 @@ public record ServerConfig(
     /** Reads and validates every section from a flat key map; throws with every problem at once. */
     public static ServerConfig from(Map<String, String> flat) {
         ConfigReader r = new ConfigReader(flat);
+        ServerConfig config = read(r);
+        r.finish();
+        return config;
+    }
+
+    /** Every key the daemon understands (docs/configuration.md must list each). */
+    public static java.util.Set<String> keys() {
+        ConfigReader r = new ConfigReader(Map.of());
+        read(r);
+        return r.knownKeys();
+    }
+
+    private static ServerConfig read(ConfigReader r) {
         int cores = Runtime.getRuntime().availableProcessors();
 
         Server server = new Server(
@@ -150,7 +163,6 @@ public record ServerConfig(
 
         Logging logging = new Logging(r.oneOf("logging.level", "info", "debug", "info", "warn", "error"));
 
-        r.finish();
         return new ServerConfig(server, transport, execution, streaming, auth, logging);
     }
 }
