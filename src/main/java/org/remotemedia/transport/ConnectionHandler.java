@@ -306,6 +306,23 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         }
     }
 
+    /**
+     * A promise for the frame that ends our side of a stream the client is still sending on:
+     * once that frame is out, RST_STREAM(NO_ERROR) tells the client to stop (PROTOCOL-HTTP2.md,
+     * "Early Server Closure"). Chained, so the reset never overtakes queued data or trailers.
+     */
+    ChannelPromise resetAfter(int streamId) {
+        ChannelPromise p = ctx.newPromise();
+        p.addListener(f -> {
+            Http2Stream s = connection().stream(streamId);
+            if (f.isSuccess() && s != null && s.state() != Http2Stream.State.CLOSED) {
+                encoder().writeRstStream(ctx, streamId, Http2Error.NO_ERROR.code(), quiet);
+                flushSoon();
+            }
+        });
+        return p;
+    }
+
     void returnWindow(Http2Stream stream, int bytes) {
         try {
             if (connection().local().flowController().consumeBytes(stream, bytes)) {
@@ -576,10 +593,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         if (extra != null) {
             h.add(extra);
         }
-        encoder().writeHeaders(ctx, stream.id(), h, 0, true, quiet);
-        if (!endStream) {
-            encoder().writeRstStream(ctx, stream.id(), Http2Error.NO_ERROR.code(), quiet);
-        }
+        encoder().writeHeaders(ctx, stream.id(), h, 0, true, endStream ? quiet : resetAfter(stream.id()));
         wrote();
         mm.record(status.code(), System.nanoTime() - startNanos);
         JsonLog.Level level = status.code() == StatusCode.UNIMPLEMENTED ? JsonLog.Level.INFO : JsonLog.Level.WARN;
@@ -596,10 +610,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         h.set(GrpcHeaderNames.GRPC_MESSAGE, PercentEncoding.encode(message));
         encoder().writeHeaders(ctx, stream.id(), h, 0, false, quiet);
         ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), message + "\n");
-        encoder().writeData(ctx, stream.id(), body, 0, true, quiet);
-        if (!endStream) {
-            encoder().writeRstStream(ctx, stream.id(), Http2Error.NO_ERROR.code(), quiet);
-        }
+        encoder().writeData(ctx, stream.id(), body, 0, true, endStream ? quiet : resetAfter(stream.id()));
         wrote();
         context.metrics.httpRejected(httpStatus);
         context.log.warn("http_rejected", idPrefix + Integer.toString(stream.id(), 36), "status", httpStatus,

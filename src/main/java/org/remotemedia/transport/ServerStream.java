@@ -412,15 +412,9 @@ final class ServerStream implements ServerCall {
         }
     }
 
+    /** Status to the client, then RST_STREAM({@code rst}) at once (deadline, drain, a client not reading). */
     private void terminateWithRst(Status status, Http2Error rst) {
-        if (done) {
-            return;
-        }
-        boolean open = localOpen();
-        terminate(status, true, true);
-        if (open && stream.state() != Http2Stream.State.CLOSED) {
-            conn.encoder().writeRstStream(conn.ctx(), id, rst.code(), conn.quietPromise());
-        }
+        terminate(status, null, true, true, rst);
     }
 
     private boolean localOpen() {
@@ -434,10 +428,11 @@ final class ServerStream implements ServerCall {
      * tells the listener (onCancel when the handler did not close it itself, else onComplete).
      */
     private void terminate(Status status, boolean writeStatus, boolean notifyCancel) {
-        terminate(status, null, writeStatus, notifyCancel);
+        terminate(status, null, writeStatus, notifyCancel, null);
     }
 
-    private void terminate(Status status, Metadata trailers, boolean writeStatus, boolean notifyCancel) {
+    private void terminate(Status status, Metadata trailers, boolean writeStatus, boolean notifyCancel,
+            Http2Error rstNow) {
         if (done) {
             return;
         }
@@ -452,7 +447,7 @@ final class ServerStream implements ServerCall {
         }
         deframer.close();
         if (writeStatus && localOpen()) {
-            writeStatus(status, trailers);
+            writeStatus(status, trailers, rstNow);
         }
         metrics.record(status.code(), System.nanoTime() - startNanos);
         if (notifyCancel) {
@@ -470,7 +465,7 @@ final class ServerStream implements ServerCall {
         }
     }
 
-    private void writeStatus(Status status, Metadata trailers) {
+    private void writeStatus(Status status, Metadata trailers, Http2Error rstNow) {
         Http2Headers h = new DefaultHttp2Headers(false, 4 + (trailers == null ? 0 : trailers.size()));
         if (!headersSent) {
             h.status(GrpcHeaderNames.STATUS_200);
@@ -482,10 +477,16 @@ final class ServerStream implements ServerCall {
         }
         ConnectionHandler.addMetadata(h, trailers);
         headersSent = true;
-        conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.quietPromise());
-        if (!eos && stream.state() != Http2Stream.State.CLOSED) {
-            // early server closure: let the client stop sending (PROTOCOL-HTTP2.md)
-            conn.encoder().writeRstStream(conn.ctx(), id, Http2Error.NO_ERROR.code(), conn.quietPromise());
+        if (eos) {
+            conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.quietPromise());
+        } else if (rstNow == null) {
+            // early server closure: RST_STREAM(NO_ERROR) once the trailers are out
+            conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.resetAfter(id));
+        } else {
+            conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.quietPromise());
+            if (stream.state() != Http2Stream.State.CLOSED) {
+                conn.encoder().writeRstStream(conn.ctx(), id, rstNow.code(), conn.quietPromise());
+            }
         }
         conn.wrote();
     }
@@ -593,7 +594,7 @@ final class ServerStream implements ServerCall {
     }
 
     private void doClose(Status status, Metadata trailers) {
-        terminate(status, trailers, true, false);
+        terminate(status, trailers, true, false, null);
     }
 
     private void doRequest(int n) {
