@@ -40,9 +40,10 @@ final class FilterBank {
     final int taps;
     /** Cutoff in cycles per input sample (the -6 dB point of the kernel). */
     final double cutoff;
-    final double[] coef;
+    /** Coefficients rounded to float (designed in double): see {@link Kernels} on precision. */
+    final float[] coef;
     /** Row differences (row r+1 - row r), interpolated mode only; else null. */
-    final double[] delta;
+    final float[] delta;
 
     static FilterBank of(int up, int down, ResampleQuality quality) {
         return CACHE.computeIfAbsent(new Key(up, down, quality), k -> new FilterBank(k.up, k.down, k.quality));
@@ -79,18 +80,22 @@ final class FilterBank {
         }
         this.phases = rows;
         int stored = interpolated ? rows + 1 : rows;
-        this.coef = new double[stored * taps];
+        double[] exact = new double[stored * taps];
         for (int r = 0; r < stored; r++) {
             double frac = (double) r / rows;
             for (int m = 0; m < real; m++) {
                 double t = frac + half - 1 - m;
-                coef[r * taps + m] = kernel(t, cutoff, half, beta, i0beta);
+                exact[r * taps + m] = kernel(t, cutoff, half, beta, i0beta);
             }
         }
+        this.coef = new float[stored * taps];
+        for (int i = 0; i < coef.length; i++) {
+            coef[i] = (float) exact[i];
+        }
         if (interpolated) {
-            delta = new double[rows * taps];
+            delta = new float[rows * taps];
             for (int i = 0; i < delta.length; i++) {
-                delta[i] = coef[i + taps] - coef[i];
+                delta[i] = (float) (exact[i + taps] - exact[i]);
             }
         } else {
             delta = null;

@@ -36,7 +36,10 @@ public final class Resampler {
     private final int half;
     /** Per-channel history capacity (frames); channel c lives at [c * capacity, (c + 1) * capacity). */
     private final int capacity;
-    private final double[] history;
+    private final float[] history;
+    private final double[] scratch = new double[Kernels.SCRATCH];
+    /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
+    boolean vectorKernels = true;
 
     /** Absolute input index of history[0] (negative before the first input: leading zeros). */
     private long historyStart;
@@ -70,7 +73,7 @@ public final class Resampler {
             taps = bank.taps;
             half = bank.half;
             capacity = taps + BLOCK_FRAMES;
-            history = new double[capacity * channels];
+            history = new float[capacity * channels];
         }
         reset();
     }
@@ -162,7 +165,7 @@ public final class Resampler {
             }
             int zeros = capacity - filled;
             for (int c = 0; c < channels; c++) {
-                java.util.Arrays.fill(history, c * capacity + filled, c * capacity + capacity, 0.0);
+                java.util.Arrays.fill(history, c * capacity + filled, c * capacity + capacity, 0.0f);
             }
             filled += zeros;
             written += produce(out, outOffset + written * 4 * channels, target);
@@ -194,7 +197,7 @@ public final class Resampler {
             // the first output's window starts half - 1 frames before input frame 0: zeros
             historyStart = -(half - 1);
             filled = half - 1;
-            java.util.Arrays.fill(history, 0.0);
+            java.util.Arrays.fill(history, 0.0f);
         }
     }
 
@@ -266,7 +269,7 @@ public final class Resampler {
     /** Decodes and de-interleaves frames into the history after the valid part. */
     private void decode(DirectBuffer in, int offset, SampleFormat format, int frames) {
         int ch = channels;
-        double[] h = history;
+        float[] h = history;
         int cap = capacity;
         int base = filled;
         switch (format) {
@@ -284,7 +287,7 @@ public final class Resampler {
                     int dst = c * cap + base;
                     int src = offset + 2 * c;
                     for (int i = 0; i < frames; i++) {
-                        h[dst + i] = in.getShort(src + i * 2 * ch, LE) * (1.0 / 32768.0);
+                        h[dst + i] = in.getShort(src + i * 2 * ch, LE) * (1.0f / 32768f);
                     }
                 }
             }
@@ -293,7 +296,7 @@ public final class Resampler {
                     int dst = c * cap + base;
                     int src = offset + 4 * c;
                     for (int i = 0; i < frames; i++) {
-                        h[dst + i] = in.getInt(src + i * 4 * ch, LE) * (1.0 / 2147483648.0);
+                        h[dst + i] = (float) (in.getInt(src + i * 4 * ch, LE) * (1.0 / 2147483648.0));
                     }
                 }
             }
@@ -320,8 +323,8 @@ public final class Resampler {
     /** Writes every output frame whose window lies in the history, up to {@code limit} in total. */
     private int produce(MutableDirectBuffer out, int outOffset, long limit) {
         FilterBank b = bank;
-        double[] coef = b.coef;
-        double[] h = history;
+        float[] coef = b.coef;
+        float[] h = history;
         int n = taps;
         int ch = channels;
         int cap = capacity;
@@ -338,15 +341,50 @@ public final class Resampler {
                 double mu = (double) (scaled - (long) row * up) / up;
                 int ro = row * n;
                 for (int c = 0; c < ch; c++) {
-                    double y = Kernels.dot(h, c * cap + start, coef, ro, n)
-                            + mu * Kernels.dot(h, c * cap + start, b.delta, ro, n);
+                    double y = vectorKernels
+                            ? Kernels.dotInterpolated(h, c * cap + start, coef, b.delta, ro, n, mu)
+                            : Kernels.dotInterpolatedScalar(h, c * cap + start, coef, b.delta, ro, n, mu);
                     out.putFloat(at, (float) y, LE);
+                    at += 4;
+                }
+            } else if (vectorKernels) {
+                int ro = nextPhase * n;
+                int c = 0;
+                if (ch == 1) {
+                    // two consecutive outputs per pass when the second one is ready too
+                    long index2 = nextIndex + downWhole;
+                    int phase2 = nextPhase + downRest;
+                    if (phase2 >= up) {
+                        phase2 -= up;
+                        index2++;
+                    }
+                    int start2 = (int) (index2 - half + 1 - historyStart);
+                    if (outputTotal + 1 < limit && start2 + n <= filled) {
+                        Kernels.dot2(h, start, coef, ro, start2, phase2 * n, n, scratch);
+                        out.putFloat(at, (float) scratch[0], LE);
+                        out.putFloat(at + 4, (float) scratch[1], LE);
+                        at += 8;
+                        nextIndex = index2;
+                        nextPhase = phase2;
+                        outputTotal++;
+                        written++;
+                        c = 1;
+                    }
+                }
+                for (; c + 1 < ch; c += 2) {
+                    Kernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
+                    out.putFloat(at, (float) scratch[0], LE);
+                    out.putFloat(at + 4, (float) scratch[1], LE);
+                    at += 8;
+                }
+                for (; c < ch; c++) {
+                    out.putFloat(at, Kernels.dot(h, c * cap + start, coef, ro, n), LE);
                     at += 4;
                 }
             } else {
                 int ro = nextPhase * n;
                 for (int c = 0; c < ch; c++) {
-                    out.putFloat(at, (float) Kernels.dot(h, c * cap + start, coef, ro, n), LE);
+                    out.putFloat(at, (float) Kernels.dotScalar(h, c * cap + start, coef, ro, n), LE);
                     at += 4;
                 }
             }
