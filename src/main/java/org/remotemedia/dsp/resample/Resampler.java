@@ -1,0 +1,411 @@
+package org.remotemedia.dsp.resample;
+
+import java.nio.ByteOrder;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.remotemedia.buffer.SampleFormat;
+
+/**
+ * One sample-rate converter for one stream: band-limited polyphase interpolation with a
+ * Kaiser-windowed sinc, linear phase and zero net delay. Output frame {@code k} is the input
+ * signal (zero before its first and after its last frame) evaluated at time {@code k / outputRate},
+ * so one process() of everything plus flush() and any chunking of the same input give the same
+ * output, bit for bit.
+ *
+ * <p>Single-threaded: owned by whichever thread runs the stream's node; state is carried across
+ * calls. No allocation after {@link #create}.
+ */
+public final class Resampler {
+    static final int MIN_RATE = 1_000;
+    static final int MAX_RATE = 768_000;
+    static final int MAX_CHANNELS = 64;
+    /** Input frames decoded into the history per pass of the kernel loop. */
+    static final int BLOCK_FRAMES = 2048;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private final int inputRate;
+    private final int outputRate;
+    private final int channels;
+    private final ResampleQuality quality;
+    private final FilterBank bank;
+    private final int up;
+    private final int down;
+    private final int downWhole;
+    private final int downRest;
+    private final int taps;
+    private final int half;
+    /** Per-channel history capacity (frames); channel c lives at [c * capacity, (c + 1) * capacity). */
+    private final int capacity;
+    private final float[] history;
+    private final double[] scratch = new double[Kernels.SCRATCH];
+    /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
+    boolean vectorKernels = true;
+
+    /** Absolute input index of history[0] (negative before the first input: leading zeros). */
+    private long historyStart;
+    /** Valid frames in the history. */
+    private int filled;
+    private long inputTotal;
+    private long outputTotal;
+    /** Integer part and phase numerator (over up) of the next output's input time. */
+    private long nextIndex;
+    private int nextPhase;
+    private boolean flushed;
+
+    private Resampler(int inputRate, int outputRate, int channels, ResampleQuality quality) {
+        this.inputRate = inputRate;
+        this.outputRate = outputRate;
+        this.channels = channels;
+        this.quality = quality;
+        int g = gcd(inputRate, outputRate);
+        this.up = outputRate / g;
+        this.down = inputRate / g;
+        this.downWhole = down / up;
+        this.downRest = down % up;
+        if (up == down) {
+            bank = null;
+            taps = 0;
+            half = 0;
+            capacity = 0;
+            history = null;
+        } else {
+            bank = FilterBank.of(up, down, quality);
+            taps = bank.taps;
+            half = bank.half;
+            capacity = taps + BLOCK_FRAMES;
+            history = new float[capacity * channels];
+        }
+        reset();
+    }
+
+    public static Resampler create(int inputRate, int outputRate, int channels, ResampleQuality q) {
+        checkRate("inputRate", inputRate);
+        checkRate("outputRate", outputRate);
+        if (channels < 1 || channels > MAX_CHANNELS) {
+            throw new IllegalArgumentException("channels is " + channels + "; allowed 1.." + MAX_CHANNELS);
+        }
+        if (q == null) {
+            throw new IllegalArgumentException("quality is missing; allowed low, medium, high, very_high");
+        }
+        return new Resampler(inputRate, outputRate, channels, q);
+    }
+
+    private static void checkRate(String name, int rate) {
+        if (rate < MIN_RATE || rate > MAX_RATE) {
+            throw new IllegalArgumentException(name + " is " + rate + " Hz; allowed " + MIN_RATE + ".." + MAX_RATE + " Hz");
+        }
+    }
+
+    /** Output frames a one-shot conversion of n input frames yields: round(n * out / in), as sox. */
+    public static long outputFrames(long inputFrames, int inputRate, int outputRate) {
+        int g = gcd(inputRate, outputRate);
+        long up = outputRate / g;
+        long down = inputRate / g;
+        return Math.addExact(Math.multiplyExact(inputFrames, 2 * up), down) / (2 * down);
+    }
+
+    /** Upper bound of frames process() may write for this many input frames. */
+    public int maxOutputFrames(int inputFrames) {
+        if (bank == null) {
+            return inputFrames;
+        }
+        long bound = ((long) inputFrames * up + down - 1) / down + 1;
+        return (int) Math.min(Integer.MAX_VALUE, bound);
+    }
+
+    /**
+     * Consumes inputFrames interleaved frames of {@code format} from {@code in} at byte offset
+     * inOffset and writes interleaved little-endian F32 frames into {@code out} at outOffset
+     * (room for {@link #maxOutputFrames} frames). Returns frames written.
+     */
+    public int process(DirectBuffer in, int inOffset, SampleFormat format, int inputFrames,
+                       MutableDirectBuffer out, int outOffset) {
+        if (flushed) {
+            throw new IllegalStateException("process() after flush(): call reset() to start a new stream");
+        }
+        if (bank == null) {
+            return passThrough(in, inOffset, format, inputFrames, out, outOffset);
+        }
+        int frameBytesIn = format.bytesPerSample() * channels;
+        int frameBytesOut = 4 * channels;
+        int written = 0;
+        int consumed = 0;
+        while (consumed < inputFrames) {
+            if (filled == capacity) {
+                compact();
+            }
+            int take = Math.min(inputFrames - consumed, capacity - filled);
+            decode(in, inOffset + consumed * frameBytesIn, format, take);
+            filled += take;
+            consumed += take;
+            inputTotal += take;
+            written += produce(out, outOffset + written * frameBytesOut, Long.MAX_VALUE);
+        }
+        return written;
+    }
+
+    /**
+     * End of stream: writes every remaining frame (the filter's tail over zero input); afterwards
+     * the total written since create()/reset() equals outputFrames(total input). Returns frames
+     * written (at most {@link #maxFlushFrames}).
+     */
+    public int flush(MutableDirectBuffer out, int outOffset) {
+        if (flushed) {
+            return 0;
+        }
+        flushed = true;
+        if (bank == null) {
+            return 0;
+        }
+        long target = outputFrames(inputTotal, inputRate, outputRate);
+        int written = 0;
+        while (outputTotal < target) {
+            if (filled == capacity) {
+                compact();
+            }
+            int zeros = capacity - filled;
+            for (int c = 0; c < channels; c++) {
+                java.util.Arrays.fill(history, c * capacity + filled, c * capacity + capacity, 0.0f);
+            }
+            filled += zeros;
+            written += produce(out, outOffset + written * 4 * channels, target);
+        }
+        return written;
+    }
+
+    /** Upper bound of frames flush() writes. */
+    public int maxFlushFrames() {
+        if (bank == null) {
+            return 0;
+        }
+        return (int) (((long) (taps - half) * up + down - 1) / down + 2);
+    }
+
+    /** How far output lags input in streaming use, in seconds (the kernel's look-ahead). */
+    public double latencySeconds() {
+        return bank == null ? 0.0 : (double) (taps - half) / inputRate;
+    }
+
+    /** Forgets the stream: the next process() starts a new one. */
+    public void reset() {
+        inputTotal = 0;
+        outputTotal = 0;
+        nextIndex = 0;
+        nextPhase = 0;
+        flushed = false;
+        if (bank != null) {
+            // the first output's window starts half - 1 frames before input frame 0: zeros
+            historyStart = -(half - 1);
+            filled = half - 1;
+            java.util.Arrays.fill(history, 0.0f);
+        }
+    }
+
+    public int inputRate() {
+        return inputRate;
+    }
+
+    public int outputRate() {
+        return outputRate;
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public ResampleQuality quality() {
+        return quality;
+    }
+
+    /** Total input frames consumed since create()/reset(). */
+    public long inputFramesTotal() {
+        return inputTotal;
+    }
+
+    /** Total output frames written since create()/reset(). */
+    public long outputFramesTotal() {
+        return outputTotal;
+    }
+
+    /** Phases stored in the coefficient table (the reduced up factor in exact mode). */
+    public int filterPhases() {
+        return bank == null ? 1 : bank.phases;
+    }
+
+    /** Whether coefficients are interpolated between stored phases (odd rate pairs). */
+    public boolean interpolatedPhases() {
+        return bank != null && bank.interpolated;
+    }
+
+    /** Taps per output frame (including zero padding). */
+    public int filterTaps() {
+        return taps;
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    private int passThrough(DirectBuffer in, int inOffset, SampleFormat format, int frames,
+                            MutableDirectBuffer out, int outOffset) {
+        int n = frames * channels;
+        switch (format) {
+            case F32 -> out.putBytes(outOffset, in, inOffset, n * 4);
+            case I16 -> {
+                for (int i = 0; i < n; i++) {
+                    out.putFloat(outOffset + 4 * i, in.getShort(inOffset + 2 * i, LE) * (1.0f / 32768f), LE);
+                }
+            }
+            case I32 -> {
+                for (int i = 0; i < n; i++) {
+                    out.putFloat(outOffset + 4 * i, (float) (in.getInt(inOffset + 4 * i, LE) * (1.0 / 2147483648.0)), LE);
+                }
+            }
+            default -> throw new AssertionError(format);
+        }
+        inputTotal += frames;
+        outputTotal += frames;
+        return frames;
+    }
+
+    /** Decodes and de-interleaves frames into the history after the valid part. */
+    private void decode(DirectBuffer in, int offset, SampleFormat format, int frames) {
+        int ch = channels;
+        float[] h = history;
+        int cap = capacity;
+        int base = filled;
+        switch (format) {
+            case F32 -> {
+                for (int c = 0; c < ch; c++) {
+                    int dst = c * cap + base;
+                    int src = offset + 4 * c;
+                    for (int i = 0; i < frames; i++) {
+                        h[dst + i] = in.getFloat(src + i * 4 * ch, LE);
+                    }
+                }
+            }
+            case I16 -> {
+                for (int c = 0; c < ch; c++) {
+                    int dst = c * cap + base;
+                    int src = offset + 2 * c;
+                    for (int i = 0; i < frames; i++) {
+                        h[dst + i] = in.getShort(src + i * 2 * ch, LE) * (1.0f / 32768f);
+                    }
+                }
+            }
+            case I32 -> {
+                for (int c = 0; c < ch; c++) {
+                    int dst = c * cap + base;
+                    int src = offset + 4 * c;
+                    for (int i = 0; i < frames; i++) {
+                        h[dst + i] = (float) (in.getInt(src + i * 4 * ch, LE) * (1.0 / 2147483648.0));
+                    }
+                }
+            }
+            default -> throw new AssertionError(format);
+        }
+    }
+
+    /** Drops history frames no future output needs. */
+    private void compact() {
+        long firstNeeded = nextIndex - half + 1;
+        int drop = (int) Math.min(filled, firstNeeded - historyStart);
+        if (drop <= 0) {
+            return;
+        }
+        int keep = filled - drop;
+        for (int c = 0; c < channels; c++) {
+            int at = c * capacity;
+            System.arraycopy(history, at + drop, history, at, keep);
+        }
+        historyStart += drop;
+        filled = keep;
+    }
+
+    /** Writes every output frame whose window lies in the history, up to {@code limit} in total. */
+    private int produce(MutableDirectBuffer out, int outOffset, long limit) {
+        FilterBank b = bank;
+        float[] coef = b.coef;
+        float[] h = history;
+        int n = taps;
+        int ch = channels;
+        int cap = capacity;
+        int written = 0;
+        int at = outOffset;
+        while (outputTotal < limit) {
+            int start = (int) (nextIndex - half + 1 - historyStart);
+            if (start + n > filled) {
+                break;
+            }
+            if (b.interpolated) {
+                long scaled = (long) nextPhase * b.phases;
+                int row = (int) (scaled / up);
+                double mu = (double) (scaled - (long) row * up) / up;
+                int ro = row * n;
+                for (int c = 0; c < ch; c++) {
+                    double y = vectorKernels
+                            ? Kernels.dotInterpolated(h, c * cap + start, coef, b.delta, ro, n, mu)
+                            : Kernels.dotInterpolatedScalar(h, c * cap + start, coef, b.delta, ro, n, mu);
+                    out.putFloat(at, (float) y, LE);
+                    at += 4;
+                }
+            } else if (vectorKernels) {
+                int ro = nextPhase * n;
+                int c = 0;
+                if (ch == 1) {
+                    // two consecutive outputs per pass when the second one is ready too
+                    long index2 = nextIndex + downWhole;
+                    int phase2 = nextPhase + downRest;
+                    if (phase2 >= up) {
+                        phase2 -= up;
+                        index2++;
+                    }
+                    int start2 = (int) (index2 - half + 1 - historyStart);
+                    if (outputTotal + 1 < limit && start2 + n <= filled) {
+                        Kernels.dot2(h, start, coef, ro, start2, phase2 * n, n, scratch);
+                        out.putFloat(at, (float) scratch[0], LE);
+                        out.putFloat(at + 4, (float) scratch[1], LE);
+                        at += 8;
+                        nextIndex = index2;
+                        nextPhase = phase2;
+                        outputTotal++;
+                        written++;
+                        c = 1;
+                    }
+                }
+                for (; c + 1 < ch; c += 2) {
+                    Kernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
+                    out.putFloat(at, (float) scratch[0], LE);
+                    out.putFloat(at + 4, (float) scratch[1], LE);
+                    at += 8;
+                }
+                for (; c < ch; c++) {
+                    out.putFloat(at, Kernels.dot(h, c * cap + start, coef, ro, n), LE);
+                    at += 4;
+                }
+            } else {
+                int ro = nextPhase * n;
+                for (int c = 0; c < ch; c++) {
+                    out.putFloat(at, (float) Kernels.dotScalar(h, c * cap + start, coef, ro, n), LE);
+                    at += 4;
+                }
+            }
+            nextIndex += downWhole;
+            nextPhase += downRest;
+            if (nextPhase >= up) {
+                nextPhase -= up;
+                nextIndex++;
+            }
+            outputTotal++;
+            written++;
+        }
+        return written;
+    }
+
+    static int gcd(int a, int b) {
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+}
