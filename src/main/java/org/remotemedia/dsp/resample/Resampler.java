@@ -123,6 +123,9 @@ public final class Resampler {
         if (flushed) {
             throw new IllegalStateException("process() after flush(): call reset() to start a new stream");
         }
+        if (inputFrames < 0) {
+            throw new IllegalArgumentException("inputFrames is " + inputFrames + "; must be >= 0");
+        }
         if (bank == null) {
             return passThrough(in, inOffset, format, inputFrames, out, outOffset);
         }
