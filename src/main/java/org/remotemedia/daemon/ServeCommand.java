@@ -51,7 +51,10 @@ final class ServeCommand implements Callable<Integer> {
         JsonLog log = JsonLog.stdout(cfg.logging().level());
         Daemon daemon;
         try {
-            daemon = Daemon.start(cfg, log, Services.registry(cfg));
+            daemon = Daemon.start(cfg, log);
+        } catch (ConfigException e) { // e.g. an unreadable auth.tokens_file
+            System.err.println(e.getMessage());
+            return EXIT_CONFIG;
         } catch (BindException e) {
             log.error("startup_failed", null, "reason", "port in use or not bindable", "detail", e.getMessage(),
                     "grpc_port", cfg.server().port(), "metrics_port", cfg.server().metricsPort());
@@ -84,16 +87,18 @@ final class ServeCommand implements Callable<Integer> {
     /** The running parts, in start order; closed in reverse. */
     static final class Daemon {
         final MetricsServer metricsServer;
+        final Services services;
         final GrpcServer grpc;
         final JsonLog log;
 
-        private Daemon(MetricsServer metricsServer, GrpcServer grpc, JsonLog log) {
+        private Daemon(MetricsServer metricsServer, Services services, GrpcServer grpc, JsonLog log) {
             this.metricsServer = metricsServer;
+            this.services = services;
             this.grpc = grpc;
             this.log = log;
         }
 
-        static Daemon start(ServerConfig cfg, JsonLog log, MethodRegistry registry) throws Exception {
+        static Daemon start(ServerConfig cfg, JsonLog log) throws Exception {
             Metrics metrics = new Metrics();
             MetricsServer ms;
             try {
@@ -101,10 +106,19 @@ final class ServeCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw bindError("metrics", cfg.server().metricsPort(), e);
             }
+            Services services;
+            try {
+                services = Services.create(cfg, metrics, log);
+            } catch (RuntimeException e) {
+                ms.close();
+                throw e;
+            }
+            MethodRegistry registry = services.registry;
             GrpcServer grpc;
             try {
                 grpc = GrpcServer.start(cfg, registry, metrics, log);
             } catch (Exception e) {
+                services.close();
                 ms.close();
                 if (e instanceof java.net.SocketException || e.getCause() instanceof java.net.SocketException) {
                     throw bindError("gRPC", cfg.server().port(), e);
@@ -114,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
             log.info("started", null, "grpc_port", grpc.port(), "metrics_port", ms.port(), "transport",
                     grpc.isEpoll() ? "epoll" : "nio", "tls", cfg.transport().tlsEnabled(),
                     "version", BuildInfo.load().version());
-            return new Daemon(ms, grpc, log);
+            return new Daemon(ms, services, grpc, log);
         }
 
         private static BindException bindError(String what, int port, Exception e) {
@@ -124,11 +138,13 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         void close(long graceMs) {
+            services.beginDrain(graceMs);
             try {
                 grpc.shutdown(graceMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            services.close();
             metricsServer.close();
             log.info("stopped", null);
         }

@@ -1,19 +1,104 @@
 package org.remotemedia.daemon;
 
+import java.util.List;
+import org.remotemedia.auth.TokenAuthenticator;
+import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.config.ServerConfig;
+import org.remotemedia.dsp.NodeRegistry;
+import org.remotemedia.limits.Admission;
+import org.remotemedia.observe.JsonLog;
+import org.remotemedia.observe.Metrics;
+import org.remotemedia.pipeline.EngineLimits;
+import org.remotemedia.pipeline.PipelineEngine;
+import org.remotemedia.pipeline.exec.DspExecutor;
+import org.remotemedia.pipeline.exec.DspWorkerPool;
 import org.remotemedia.rpc.MethodRegistry;
+import org.remotemedia.service.ExecutionGate;
+import org.remotemedia.service.PipelineService;
+import org.remotemedia.service.ServiceContext;
+import org.remotemedia.service.ServiceMetrics;
+import org.remotemedia.service.StatusDetails;
 
 /**
- * The one place that decides which services the daemon serves. With nothing registered every
- * call answers UNIMPLEMENTED; the standard services (health, reflection) and remotemedia.v1
- * register here as they land.
+ * The one place that decides which services the daemon serves and builds what they share: the
+ * engine (built-in nodes, one buffer pool, execution limits), where DSP runs (inline or
+ * workers), admission ({@link Admission}) and bearer-token auth ({@link TokenAuthenticator}),
+ * both adapted here to rpc interceptors, and the remotemedia.v1 services. Standard services
+ * (health, reflection) register here too.
+ *
+ * <p>Built once at start-up on the main thread; {@link #beginDrain} and {@link #close} are
+ * called by the shutdown path.
  */
-final class Services {
-    private Services() {
+final class Services implements AutoCloseable {
+    final ServerConfig cfg;
+    final PipelineEngine engine;
+    final DspExecutor dsp;
+    final Admission admission;
+    final TokenAuthenticator auth;
+    final ServiceContext context;
+    final MethodRegistry registry;
+
+    private Services(ServerConfig cfg, Metrics metrics, JsonLog log) {
+        this.cfg = cfg;
+        this.engine = new PipelineEngine(NodeRegistry.builtin(), new BufferPool(), EngineLimits.from(cfg.execution()));
+        this.auth = TokenAuthenticator.from(cfg.auth());
+        this.admission = Admission.from(cfg.execution());
+        this.dsp = DspExecutor.from(cfg.execution());
+        BuildInfo build = BuildInfo.load();
+        this.context = ServiceContext.builder()
+                .engine(engine)
+                .dsp(dsp)
+                .metrics(new ServiceMetrics(metrics))
+                .log(log)
+                .gate(gate(admission))
+                .debugErrors(cfg.execution().debugErrors())
+                .build(build.version(), build.buildTimestamp())
+                .supportedProtocols(List.of("v1"))
+                .conclude();
+        MethodRegistry.Builder b = MethodRegistry.builder();
+        b.intercept(new AuthInterceptor(auth));
+        b.intercept(new AdmissionInterceptor(admission));
+        new PipelineService(context).register(b);
+        this.registry = b.build();
+        log.info("services_ready", null, "dsp_mode", dsp.mode(), "worker_threads",
+                dsp instanceof DspWorkerPool p ? p.threads() : 0, "pin_workers", cfg.execution().pinWorkers(),
+                "idle_strategy", cfg.execution().idleStrategy(), "auth", auth.enabled() ? "bearer" : "off",
+                "auth_tokens", auth.tokenCount(), "max_concurrent_executions", admission.maxInFlight());
     }
 
-    static MethodRegistry registry(ServerConfig cfg) {
-        MethodRegistry.Builder b = MethodRegistry.builder();
-        return b.build();
+    static Services create(ServerConfig cfg, Metrics metrics, JsonLog log) {
+        return new Services(cfg, metrics, log);
+    }
+
+    /** The admission slots, seen by the service as an {@link ExecutionGate}. */
+    static ExecutionGate gate(Admission admission) {
+        return new ExecutionGate() {
+            @Override
+            public boolean tryEnter() {
+                return admission.tryAcquire();
+            }
+
+            @Override
+            public void exit() {
+                admission.release();
+            }
+
+            @Override
+            public StatusDetails.Rejection rejection() {
+                return admission.draining() ? StatusDetails.draining(admission.drainRetryAfterMs())
+                        : StatusDetails.overloaded(admission.maxInFlight(), admission.retryAfterMs());
+            }
+        };
+    }
+
+    /** New calls are refused with UNAVAILABLE + RetryInfo from now on (the transport then sends GOAWAY). */
+    void beginDrain(long graceMs) {
+        admission.beginDrain(Math.max(1000, graceMs));
+    }
+
+    /** Stops the DSP workers (after the transport has finished or cancelled every call). */
+    @Override
+    public void close() {
+        dsp.close();
     }
 }

@@ -1,0 +1,307 @@
+package org.remotemedia.service;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.Map;
+import org.remotemedia.buffer.PooledBuffer;
+import org.remotemedia.dsp.Json;
+import org.remotemedia.grpc.InboundMessage;
+import org.remotemedia.grpc.Status;
+import org.remotemedia.grpc.StatusCode;
+import org.remotemedia.pipeline.AudioInput;
+import org.remotemedia.pipeline.AudioOutput;
+import org.remotemedia.pipeline.CompiledPlan;
+import org.remotemedia.pipeline.ExecutionControl;
+import org.remotemedia.pipeline.ExecutionResult;
+import org.remotemedia.pipeline.NodeMetrics;
+import org.remotemedia.pipeline.PipelineError;
+import org.remotemedia.pipeline.PipelineException;
+import org.remotemedia.proto.v1.AudioBuffer;
+import org.remotemedia.proto.v1.ErrorResponse;
+import org.remotemedia.proto.v1.ExecuteRequest;
+import org.remotemedia.proto.v1.ExecuteResponse;
+import org.remotemedia.proto.v1.ExecutionMetrics;
+import org.remotemedia.proto.v1.ExecutionStatus;
+import org.remotemedia.proto.v1.NodeResult;
+import org.remotemedia.proto.v1.NodeStatus;
+import org.remotemedia.rpc.CallListener;
+import org.remotemedia.rpc.ServerCall;
+import org.remotemedia.rpc.UnaryHandler;
+
+/**
+ * {@code remotemedia.v1.PipelineExecutionService/ExecutePipeline}: admit, parse (aliasing the
+ * samples to the network buffer), check the client version, compile the manifest, run it on the
+ * engine under the call's deadline, and answer with every sink's audio (serialized straight from
+ * the engine's off-heap output into the response buffer), data outputs, node results in
+ * execution order and measured metrics. Pipeline failures come back in-band
+ * ({@code ExecuteResponse.error}); admission and protocol failures as gRPC statuses with
+ * {@code google.rpc.Status} details.
+ *
+ * <p>Threads: {@link #onRequest} runs on the connection's event loop. In {@code inline} mode the
+ * whole call runs there; in {@code workers} mode the request is retained and everything after
+ * admission runs on a DSP worker, which sends the response (serialized on that worker) and
+ * releases the request. The handler itself is stateless and shared.
+ */
+public final class ExecuteHandler implements UnaryHandler {
+    public static final String PATH = "/remotemedia.v1.PipelineExecutionService/ExecutePipeline";
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final boolean CPU_TIME = THREADS.isCurrentThreadCpuTimeSupported();
+
+    private final ServiceContext ctx;
+    private final ServiceMetrics metrics;
+    private volatile boolean loggedEmptyVersion;
+
+    public ExecuteHandler(ServiceContext ctx) {
+        this.ctx = ctx;
+        this.metrics = ctx.metrics();
+    }
+
+    @Override
+    public void onRequest(ServerCall call, InboundMessage request) {
+        long t0 = System.nanoTime();
+        if (!ctx.gate().tryEnter()) {
+            metrics.count(ServiceMetrics.Outcome.REJECTED_OVERLOADED);
+            ctx.gate().rejection().close(call);
+            return;
+        }
+        ExecutionControl control = call.hasDeadline()
+                ? ExecutionControl.withDeadline(call.deadlineNanoTime()) : ExecutionControl.create();
+        call.setListener(new CallListener() {
+            @Override
+            public void onCancel(Status reason) {
+                control.cancel(); // the engine stops at its next check (between slices and nodes)
+            }
+        });
+        if (ctx.dsp().inline()) {
+            run(call, request, control, t0, false);
+            return;
+        }
+        InboundMessage kept = request.retain();
+        Runnable task = () -> {
+            metrics.queueWait.recordNanos(System.nanoTime() - t0);
+            run(call, kept, control, t0, true);
+        };
+        if (!ctx.dsp().submit(task)) {
+            kept.release();
+            ctx.gate().exit();
+            metrics.count(ServiceMetrics.Outcome.REJECTED_OVERLOADED);
+            StatusDetails.of(StatusCode.UNAVAILABLE, "server overloaded: every DSP worker queue is full; retry after 100 ms",
+                    StatusDetails.errorInfo("DSP_QUEUE_FULL", Map.of("setting", "execution.worker_threads")),
+                    StatusDetails.retryAfter(100)).close(call);
+        }
+    }
+
+    /** Everything after admission, on the thread that runs the DSP. Releases what it was given. */
+    private void run(ServerCall call, InboundMessage msg, ExecutionControl control, long t0, boolean retained) {
+        PooledBuffer[] gathered = new PooledBuffer[1];
+        ExecutionResult result = null;
+        ServiceMetrics.Outcome outcome = ServiceMetrics.Outcome.INTERNAL;
+        try {
+            if (call.isCancelled()) {
+                outcome = ServiceMetrics.Outcome.CANCELLED;
+                return;
+            }
+            long cpu0 = cpuNanos();
+            long p0 = System.nanoTime();
+            ExecuteRequest req;
+            try {
+                req = ProtoCodec.parse(msg, ExecuteRequest.parser(), ctx.engine().pool(), gathered);
+            } catch (InvalidProtocolBufferException e) {
+                outcome = ServiceMetrics.Outcome.MALFORMED;
+                StatusDetails.undecodable("remotemedia.v1.ExecuteRequest", e.getMessage()).close(call);
+                return;
+            }
+            long parseNs = System.nanoTime() - p0;
+
+            Compatibility.Verdict v = Compatibility.negotiate(req.getClientVersion());
+            if (!v.compatible()) {
+                outcome = ServiceMetrics.Outcome.VERSION_MISMATCH;
+                respondError(call, ProtoConvert.versionMismatch(v));
+                return;
+            }
+            if (v.empty()) {
+                emptyVersion(call);
+            }
+
+            long e0 = System.nanoTime();
+            try {
+                CompiledPlan plan = compile(req);
+                Map<String, AudioInput> audio = audioInputs(req);
+                result = ctx.engine().execute(plan, audio, req.getDataInputsMap(),
+                        ProtoConvert.limits(req.hasResourceLimits() ? req.getResourceLimits() : null), control);
+            } catch (PipelineException e) {
+                metrics.engine.recordNanos(System.nanoTime() - e0);
+                outcome = failed(call, e.error());
+                return;
+            }
+            metrics.engine.recordNanos(System.nanoTime() - e0);
+
+            long s0 = System.nanoTime();
+            ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
+            org.remotemedia.proto.v1.ExecutionResult.Builder r = resp.getResultBuilder();
+            for (AudioOutput out : result.audioOutputs().values()) {
+                r.putAudioOutputs(out.nodeId(), ProtoConvert.audioBuffer(out));
+            }
+            r.putAllDataOutputs(result.dataOutputs());
+            ExecutionMetrics.Builder m = r.getMetricsBuilder();
+            StringBuilder sb = new StringBuilder(128);
+            for (NodeMetrics nm : result.nodeMetrics()) {
+                m.putNodeMetrics(nm.nodeId(), org.remotemedia.proto.v1.NodeMetrics.newBuilder()
+                        .setExecutionTimeMs(nm.executionTimeMs())
+                        .setMemoryBytes(nm.memoryBytes())
+                        .setSamplesProcessed(nm.samplesProcessed())
+                        .setCustomMetrics(nm.customMetricsJson() == null ? "" : nm.customMetricsJson())
+                        .build());
+                r.addNodeResults(NodeResult.newBuilder()
+                        .setNodeId(nm.nodeId())
+                        .setStatus(nodeStatus(nm.status()))
+                        .setOutputMetadata(outputMetadata(sb, nm, result)));
+            }
+            r.setStatus(ExecutionStatus.EXECUTION_STATUS_SUCCESS);
+            long gatheredBytes = gathered[0] == null ? 0 : gathered[0].capacity();
+            m.setMemoryUsedBytes(result.metrics().memoryUsedBytes() + gatheredBytes);
+            // the time figures go in last: wall time since the request arrived, CPU time of this thread
+            // since parsing began, serialization = request decode + response build (the final copy
+            // into the socket buffer happens after these figures are fixed and is not included)
+            long now = System.nanoTime();
+            m.setSerializationTimeMs((parseNs + (now - s0)) / 1e6);
+            m.setWallTimeMs((now - t0) / 1e6);
+            m.setCpuTimeMs(cpu0 < 0 ? 0 : (cpuNanos() - cpu0) / 1e6);
+            ExecuteResponse response = resp.build();
+            call.sendMessage(response, ProtoCodec.ENCODER);
+            call.close(Status.OK);
+            outcome = ServiceMetrics.Outcome.SUCCESS;
+        } catch (RuntimeException | Error e) {
+            outcome = ServiceMetrics.Outcome.INTERNAL;
+            ctx.log().error("execute_internal_error", call.requestId(), "error", e.toString(),
+                    "stack_trace", ProtoConvert.stackTrace(e));
+            respondError(call, ProtoConvert.internal(e, call.requestId(), ctx.debugErrors()));
+        } finally {
+            if (result != null) {
+                result.close();
+            }
+            if (gathered[0] != null) {
+                gathered[0].release();
+            }
+            if (retained) {
+                msg.release();
+            }
+            ctx.gate().exit();
+            metrics.count(outcome);
+            metrics.execute.recordNanos(System.nanoTime() - t0);
+        }
+    }
+
+    private CompiledPlan compile(ExecuteRequest req) throws PipelineException {
+        boolean proto = req.hasManifest();
+        boolean json = !req.getManifestJson().isEmpty();
+        if (proto && json) {
+            throw PipelineError.validation("/manifest_json", "both manifest and manifest_json are set: send exactly"
+                    + " one (manifest_json is the JSON form of the same PipelineManifest)").toException();
+        }
+        if (!proto && !json) {
+            throw PipelineError.validation("/manifest", "no manifest: set manifest (PipelineManifest) or"
+                    + " manifest_json (the manifest as JSON text)").toException();
+        }
+        return json ? ctx.engine().compileJson(req.getManifestJson())
+                : ctx.engine().compile(ProtoConvert.manifest(req.getManifest()));
+    }
+
+    private static Map<String, AudioInput> audioInputs(ExecuteRequest req) {
+        Map<String, AudioBuffer> in = req.getAudioInputsMap();
+        if (in.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, AudioInput> out = new HashMap<>(in.size() * 2);
+        for (Map.Entry<String, AudioBuffer> e : in.entrySet()) {
+            out.put(e.getKey(), ProtoConvert.audioInput(e.getValue()));
+        }
+        return out;
+    }
+
+    private ServiceMetrics.Outcome failed(ServerCall call, PipelineError e) {
+        switch (e.type()) {
+            case CANCELLED -> {
+                call.close(Status.of(StatusCode.CANCELLED, "the call was cancelled by the client"));
+                return ServiceMetrics.Outcome.CANCELLED;
+            }
+            case DEADLINE_EXCEEDED -> {
+                call.close(Status.of(StatusCode.DEADLINE_EXCEEDED, e.message()));
+                return ServiceMetrics.Outcome.DEADLINE_EXCEEDED;
+            }
+            case INTERNAL -> {
+                ctx.log().error("execute_internal_error", call.requestId(), "error", e.message(), "stack_trace",
+                        e.cause() == null ? null : ProtoConvert.stackTrace(e.cause()));
+                respondError(call, ProtoConvert.error(e, ctx.debugErrors()));
+                return ServiceMetrics.Outcome.INTERNAL;
+            }
+            default -> {
+                if (ctx.log().enabled(org.remotemedia.observe.JsonLog.Level.DEBUG)) {
+                    ctx.log().debug("execute_failed", call.requestId(), "error_type", e.type().name(),
+                            "failing_node_id", e.failingNodeId(), "message", e.message());
+                }
+                respondError(call, ProtoConvert.error(e, ctx.debugErrors()));
+                return switch (e.type()) {
+                    case VALIDATION -> ServiceMetrics.Outcome.VALIDATION;
+                    case NODE_EXECUTION -> ServiceMetrics.Outcome.NODE_EXECUTION;
+                    default -> ServiceMetrics.Outcome.RESOURCE_LIMIT;
+                };
+            }
+        }
+    }
+
+    private static void respondError(ServerCall call, ErrorResponse error) {
+        call.sendMessage(ExecuteResponse.newBuilder().setError(error).build(), ProtoCodec.ENCODER);
+        call.close(Status.OK);
+    }
+
+    private void emptyVersion(ServerCall call) {
+        metrics.emptyClientVersion();
+        if (!loggedEmptyVersion) {
+            loggedEmptyVersion = true;
+            ctx.log().info("empty_client_version", call.requestId(), "method", PATH, "accepted_as",
+                    Compatibility.PROTOCOL_VERSION, "note", "first occurrence; later ones are counted in"
+                            + " remotemedia_service_empty_client_version_total and logged at debug");
+        } else if (ctx.log().enabled(org.remotemedia.observe.JsonLog.Level.DEBUG)) {
+            ctx.log().debug("empty_client_version", call.requestId(), "method", PATH);
+        }
+    }
+
+    private static NodeStatus nodeStatus(NodeMetrics.NodeStatus s) {
+        if (s == null) {
+            return NodeStatus.NODE_STATUS_SUCCESS;
+        }
+        return switch (s) {
+            case SUCCESS -> NodeStatus.NODE_STATUS_SUCCESS;
+            case SKIPPED -> NodeStatus.NODE_STATUS_SKIPPED;
+            case FAILED -> NodeStatus.NODE_STATUS_FAILED;
+        };
+    }
+
+    /** NodeResult.output_metadata: the node's type and latency, and for a sink its audio's shape. */
+    private static String outputMetadata(StringBuilder sb, NodeMetrics nm, ExecutionResult result) {
+        sb.setLength(0);
+        sb.append("{\"node_type\":");
+        Json.string(sb, nm.nodeType());
+        sb.append(",\"latency_ms\":");
+        Json.number(sb, nm.latencyMs());
+        AudioOutput a = result.audioOutputs().get(nm.nodeId());
+        if (a != null) {
+            sb.append(",\"audio_output\":{\"sample_rate\":").append(a.sampleRate()).append(",\"channels\":")
+                    .append(a.channels()).append(",\"format\":\"")
+                    .append(a.format().name().toLowerCase(java.util.Locale.ROOT)).append("\",\"num_samples\":")
+                    .append(a.numSamples()).append('}');
+        }
+        if (result.dataOutputs().containsKey(nm.nodeId())) {
+            sb.append(",\"data_output\":true");
+        }
+        return sb.append('}').toString();
+    }
+
+    private static long cpuNanos() {
+        return CPU_TIME ? THREADS.getCurrentThreadCpuTime() : -1;
+    }
+}

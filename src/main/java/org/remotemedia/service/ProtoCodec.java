@@ -1,0 +1,91 @@
+package org.remotemedia.service;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import org.remotemedia.buffer.BufferPool;
+import org.remotemedia.buffer.PooledBuffer;
+import org.remotemedia.grpc.InboundMessage;
+import org.remotemedia.grpc.MessageEncoder;
+
+/**
+ * Protobuf in and out of the transport's buffers. Requests are parsed with aliasing, so a
+ * {@code bytes samples} field is a view of the network buffer, never a heap copy. Responses are
+ * written straight into the transport's pooled direct buffer; a {@code samples} field that wraps
+ * an off-heap output ({@link UnsafeByteOperations#unsafeWrap(ByteBuffer)}) is copied once,
+ * direct to direct, by {@link CodedOutputStream#writeRawBytes(ByteBuffer)} inside
+ * {@code writeTo}.
+ *
+ * <p>Stateless; safe from any thread.
+ */
+public final class ProtoCodec {
+    /** Serializes any message into the buffer the transport hands out. Shared, stateless. */
+    public static final MessageEncoder<MessageLite> ENCODER = new MessageEncoder<>() {
+        @Override
+        public int serializedSize(MessageLite message) {
+            return message.getSerializedSize();
+        }
+
+        @Override
+        public void encode(MessageLite message, ByteBuffer dst) {
+            CodedOutputStream out = CodedOutputStream.newInstance(dst);
+            try {
+                message.writeTo(out);
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    private ProtoCodec() {
+    }
+
+    /**
+     * Parses a message held in one buffer, aliasing {@code bytes} fields to it. The buffer is
+     * marked immutable for protobuf (it is not changed while the message is in use).
+     */
+    public static <T> T parse(ByteBuffer single, Parser<T> parser) throws InvalidProtocolBufferException {
+        CodedInputStream in = UnsafeByteOperations.unsafeWrap(single).newCodedInput();
+        in.enableAliasing(true);
+        in.setSizeLimit(Integer.MAX_VALUE);
+        return parser.parseFrom(in);
+    }
+
+    /**
+     * Parses an inbound message. A message in one network buffer is parsed in place (zero copy
+     * of its {@code bytes} fields). A message spread over several buffers (a large request
+     * arriving in many DATA frames) is first gathered into one pooled off-heap block, direct to
+     * direct, so that its samples are still one contiguous off-heap view (protobuf would
+     * otherwise copy a {@code bytes} field that straddles buffers into a heap array).
+     *
+     * @param gathered receives the pooled block when one was used; the caller releases it once
+     *                 the parsed message (and every view of its bytes) is no longer used
+     */
+    public static <T> T parse(InboundMessage m, Parser<T> parser, BufferPool pool, PooledBuffer[] gathered)
+            throws InvalidProtocolBufferException {
+        if (m.bufferCount() <= 1) {
+            return parse(m.buffer(), parser);
+        }
+        int length = m.length();
+        PooledBuffer block = pool.acquire(Math.max(1, length), null);
+        gathered[0] = block;
+        ByteBuffer dst = block.byteBuffer().duplicate();
+        dst.clear().limit(length);
+        m.copyTo(dst);
+        dst.flip();
+        return parse(dst, parser);
+    }
+
+    /** A zero-copy ByteString view of off-heap bytes (a sink's output) for a response. */
+    public static ByteString wrap(ByteBuffer direct) {
+        return UnsafeByteOperations.unsafeWrap(direct);
+    }
+}

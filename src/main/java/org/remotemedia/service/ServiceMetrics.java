@@ -1,0 +1,71 @@
+package org.remotemedia.service;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import org.remotemedia.observe.LatencyRecorder;
+import org.remotemedia.observe.Metrics;
+
+/**
+ * The remotemedia.v1 service's own metrics, on the metrics port next to the transport's: one
+ * HdrHistogram latency recorder per method (request received to response handed to the
+ * transport) plus the engine's share, the DSP queue wait in workers mode, and counters of
+ * executions by outcome. Data points are resolved once here, so recording allocates nothing.
+ *
+ * <p>Thread-safe: any thread records.
+ */
+public final class ServiceMetrics {
+    /** How an ExecutePipeline call ended (the {@code outcome} label). */
+    public enum Outcome {
+        SUCCESS, VALIDATION, NODE_EXECUTION, RESOURCE_LIMIT, VERSION_MISMATCH, INTERNAL, CANCELLED,
+        DEADLINE_EXCEEDED, REJECTED_OVERLOADED, MALFORMED;
+
+        final String label = name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private final Metrics metrics;
+    private final CounterDataPoint[] executions = new CounterDataPoint[Outcome.values().length];
+    private final CounterDataPoint emptyClientVersion;
+    final LatencyRecorder execute;
+    final LatencyRecorder engine;
+    final LatencyRecorder queueWait;
+    final LatencyRecorder getVersion;
+    final LatencyRecorder getMetrics;
+    private final long startNanos = System.nanoTime();
+
+    public ServiceMetrics(Metrics metrics) {
+        this.metrics = metrics;
+        Counter c = metrics.counter("service_executions", "ExecutePipeline calls by outcome", "outcome");
+        for (Outcome o : Outcome.values()) {
+            executions[o.ordinal()] = c.labelValues(o.label);
+        }
+        emptyClientVersion = metrics.counter("service_empty_client_version",
+                "calls that sent no client_version (accepted as v1)").labelValues();
+        execute = metrics.latency("service_execute_pipeline",
+                "ExecutePipeline: request received to response handed to the transport");
+        engine = metrics.latency("service_execute_engine", "ExecutePipeline: time inside the engine (compile + run)");
+        queueWait = metrics.latency("service_dsp_queue_wait", "workers mode: time from hand-off to a DSP worker starting");
+        getVersion = metrics.latency("service_get_version", "GetVersion handler time");
+        getMetrics = metrics.latency("service_get_metrics", "GetMetrics handler time");
+    }
+
+    public Metrics registry() {
+        return metrics;
+    }
+
+    void count(Outcome o) {
+        executions[o.ordinal()].inc();
+    }
+
+    void emptyClientVersion() {
+        emptyClientVersion.inc();
+    }
+
+    /** Executions that ended with {@code o} so far. */
+    public long executions(Outcome o) {
+        return (long) executions[o.ordinal()].get();
+    }
+
+    double uptimeMs() {
+        return (System.nanoTime() - startNanos) / 1e6;
+    }
+}
