@@ -38,9 +38,9 @@ final class Services implements AutoCloseable {
     final ServiceContext context;
     final MethodRegistry registry;
 
-    private Services(ServerConfig cfg, Metrics metrics, JsonLog log) {
+    private Services(ServerConfig cfg, Metrics metrics, JsonLog log, NodeRegistry nodes) {
         this.cfg = cfg;
-        this.engine = new PipelineEngine(NodeRegistry.builtin(), new BufferPool(), EngineLimits.from(cfg.execution()));
+        this.engine = new PipelineEngine(nodes, new BufferPool(), EngineLimits.from(cfg.execution()));
         this.auth = TokenAuthenticator.from(cfg.auth());
         this.admission = Admission.from(cfg.execution());
         this.dsp = DspExecutor.from(cfg.execution());
@@ -67,7 +67,12 @@ final class Services implements AutoCloseable {
     }
 
     static Services create(ServerConfig cfg, Metrics metrics, JsonLog log) {
-        return new Services(cfg, metrics, log);
+        return new Services(cfg, metrics, log, NodeRegistry.builtin());
+    }
+
+    /** With another node registry (tests add nodes that fail on purpose). */
+    static Services create(ServerConfig cfg, Metrics metrics, JsonLog log, NodeRegistry nodes) {
+        return new Services(cfg, metrics, log, nodes);
     }
 
     /** The admission slots, seen by the service as an {@link ExecutionGate}. */

@@ -1,0 +1,101 @@
+package org.remotemedia.daemon;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.remotemedia.config.ServerConfig;
+import org.remotemedia.dsp.NodeRegistry;
+import org.remotemedia.limits.Admission;
+import org.remotemedia.observe.JsonLog;
+import org.remotemedia.observe.Metrics;
+import org.remotemedia.pipeline.PipelineEngine;
+import org.remotemedia.service.ServiceMetrics;
+import org.remotemedia.transport.GrpcServer;
+
+/**
+ * The daemon's real wiring ({@link Services}: engine, DSP placement, auth and admission
+ * interceptors, remotemedia.v1 services) on the real transport at 127.0.0.1:0, for one test,
+ * with its log captured and a grpc-java channel to it.
+ */
+public final class TestDaemon implements AutoCloseable {
+    private final Services services;
+    private final GrpcServer server;
+    private final Metrics metrics = new Metrics();
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private final ManagedChannel channel;
+
+    private TestDaemon(NodeRegistry nodes, String... settings) throws Exception {
+        Map<String, String> flat = new HashMap<>();
+        flat.put("server.host", "127.0.0.1");
+        flat.put("server.port", "0");
+        flat.put("logging.level", "debug");
+        for (int i = 0; i + 1 < settings.length; i += 2) {
+            flat.put(settings[i], settings[i + 1]);
+        }
+        ServerConfig cfg = ServerConfig.from(flat);
+        JsonLog log = new JsonLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), JsonLog.Level.DEBUG);
+        services = Services.create(cfg, metrics, log, nodes);
+        server = GrpcServer.start(cfg, services.registry, metrics, log);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+                .maxInboundMessageSize(256 * 1024 * 1024).build();
+    }
+
+    /** Settings as key, value pairs, e.g. {@code "execution.dsp_mode", "workers"}. */
+    public static TestDaemon start(String... settings) throws Exception {
+        return new TestDaemon(NodeRegistry.builtin(), settings);
+    }
+
+    public static TestDaemon start(NodeRegistry nodes, String... settings) throws Exception {
+        return new TestDaemon(nodes, settings);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public PipelineEngine engine() {
+        return services.engine;
+    }
+
+    public Admission admission() {
+        return services.admission;
+    }
+
+    public String dspMode() {
+        return services.dsp.mode();
+    }
+
+    public long executions(ServiceMetrics.Outcome o) {
+        return services.context.metrics().executions(o);
+    }
+
+    /** Starts the drain as SIGTERM would (the transport keeps serving until closed). */
+    public void beginDrain(long graceMs) {
+        services.beginDrain(graceMs);
+    }
+
+    public String log() {
+        return logBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws Exception {
+        channel.shutdownNow();
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+        server.shutdown(0);
+        services.close();
+    }
+}
