@@ -103,9 +103,24 @@ public final class GrpcServer implements AutoCloseable {
                                     if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                                         ctx.pipeline().addLast(newConnection(context, connections));
                                     } else {
-                                        context.log.info("alpn_refused", null, "protocol", protocol);
+                                        context.log.info("alpn_refused", null, "protocol", protocol,
+                                                "remote", String.valueOf(ctx.channel().remoteAddress()));
                                         ctx.close();
                                     }
+                                }
+
+                                @Override
+                                protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+                                    context.log.info("tls_handshake_failed", null, "remote",
+                                            String.valueOf(ctx.channel().remoteAddress()), "error", cause.toString());
+                                    ctx.close();
+                                }
+
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                    context.log.info("tls_connection_error", null, "remote",
+                                            String.valueOf(ctx.channel().remoteAddress()), "error", cause.toString());
+                                    ctx.close();
                                 }
                             });
                         }

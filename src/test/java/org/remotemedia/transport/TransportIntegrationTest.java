@@ -434,10 +434,14 @@ class TransportIntegrationTest {
                         }
                     };
             io.grpc.stub.ClientCalls.asyncClientStreamingCall(ch.newCall(keep, CallOptions.DEFAULT), obs);
+            long start = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (sent.get() == 0 && System.nanoTime() < start) {
+                Thread.sleep(10);
+            }
             long last = -1;
             for (int i = 0; i < 100 && last != sent.get(); i++) {
                 last = sent.get();
-                Thread.sleep(100);
+                Thread.sleep(300);
             }
             long stalled = sent.get();
             // the handler took one message and asked for no more: the client is held back at about one
