@@ -132,6 +132,13 @@ public final class GrpcServer implements AutoCloseable {
         } catch (Exception e) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (e instanceof java.io.IOException) {
+                // epoll reports EADDRINUSE as its own IOException: say it as a BindException
+                java.net.BindException b2 = new java.net.BindException("cannot bind " + config.server().host() + ":"
+                        + config.server().port() + ": " + e.getMessage());
+                b2.initCause(e);
+                throw b2;
+            }
             throw e;
         }
         GrpcServer server = new GrpcServer(context, boss, workers, ch, useEpoll, connections);

@@ -5,7 +5,6 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.util.AsciiString;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -806,9 +805,5 @@ final class ServerStream implements ServerCall {
         public void discard() {
             framed.release();
         }
-    }
-
-    static AsciiString ascii(String s) {
-        return new AsciiString(s);
     }
 }

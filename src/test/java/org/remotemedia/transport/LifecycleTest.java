@@ -40,7 +40,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.MessageEncoder;
 import org.remotemedia.grpc.Status;
 import org.remotemedia.rpc.CallListener;
@@ -420,6 +419,4 @@ class LifecycleTest {
             assertEquals(org.remotemedia.grpc.StatusCode.CANCELLED, cancel.get().code());
         }
     }
-
-    static InboundMessage unused;
 }

@@ -10,9 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -569,21 +566,5 @@ class TransportIntegrationTest {
             done.get(10, TimeUnit.SECONDS);
             return true;
         }
-    }
-
-    static ClientInterceptor unused() {
-        return new ClientInterceptor() {
-            @Override
-            public <Q, S> ClientCall<Q, S> interceptCall(MethodDescriptor<Q, S> method, CallOptions callOptions,
-                    io.grpc.Channel next) {
-                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
-                    @Override
-                    public void start(Listener<S> responseListener, Metadata headers) {
-                        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(responseListener) {
-                        }, headers);
-                    }
-                };
-            }
-        };
     }
 }
