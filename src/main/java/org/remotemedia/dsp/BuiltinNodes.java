@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.remotemedia.dsp.nodes.AudioFormatConverter;
 import org.remotemedia.dsp.nodes.AudioResample;
+import org.remotemedia.dsp.nodes.Biquad;
+import org.remotemedia.dsp.nodes.DCBlock;
 import org.remotemedia.dsp.nodes.Gain;
 import org.remotemedia.dsp.nodes.Mixer;
 import org.remotemedia.dsp.nodes.PassThrough;
@@ -29,6 +31,9 @@ public final class BuiltinNodes {
         NodeType vad = new Vad();
         t.add(resample);
         t.add(vad);
+        // node library (issue 3, docs/nodes.md)
+        t.add(new DCBlock());
+        t.add(new Biquad());
         // seed aliases (CONTRACT.md, Extensions)
         t.add(NodeType.alias("PassThroughNode", passThrough));
         t.add(NodeType.alias("Echo", passThrough));
