@@ -56,7 +56,8 @@ public final class ServiceMetrics {
         executions[o.ordinal()].inc();
     }
 
-    void emptyClientVersion() {
+    /** A call (ExecutePipeline or a stream's init) sent no client_version. */
+    public void emptyClientVersion() {
         emptyClientVersion.inc();
     }
 
