@@ -18,6 +18,8 @@ import org.remotemedia.service.PipelineService;
 import org.remotemedia.service.ServiceContext;
 import org.remotemedia.service.ServiceMetrics;
 import org.remotemedia.service.StatusDetails;
+import org.remotemedia.service.stream.StreamingMetrics;
+import org.remotemedia.service.stream.StreamingService;
 
 /**
  * The one place that decides which services the daemon serves and builds what they share: the
@@ -36,6 +38,7 @@ final class Services implements AutoCloseable {
     final Admission admission;
     final TokenAuthenticator auth;
     final ServiceContext context;
+    final StreamingService streaming;
     final MethodRegistry registry;
 
     private Services(ServerConfig cfg, Metrics metrics, JsonLog log, NodeRegistry nodes) {
@@ -45,6 +48,7 @@ final class Services implements AutoCloseable {
         this.admission = Admission.from(cfg.execution());
         this.dsp = DspExecutor.from(cfg.execution());
         BuildInfo build = BuildInfo.load();
+        StreamingMetrics streamMetrics = new StreamingMetrics(metrics);
         this.context = ServiceContext.builder()
                 .engine(engine)
                 .dsp(dsp)
@@ -54,11 +58,14 @@ final class Services implements AutoCloseable {
                 .debugErrors(cfg.execution().debugErrors())
                 .build(build.version(), build.buildTimestamp())
                 .supportedProtocols(List.of("v1"))
+                .activeStreams(streamMetrics::active)
                 .conclude();
+        this.streaming = new StreamingService(context, cfg.streaming(), streamMetrics);
         MethodRegistry.Builder b = MethodRegistry.builder();
         b.intercept(new AuthInterceptor(auth));
         b.intercept(new AdmissionInterceptor(admission));
         new PipelineService(context).register(b);
+        streaming.register(b);
         this.registry = b.build();
         log.info("services_ready", null, "dsp_mode", dsp.mode(), "worker_threads",
                 dsp instanceof DspWorkerPool p ? p.threads() : 0, "pin_workers", cfg.execution().pinWorkers(),
@@ -104,6 +111,7 @@ final class Services implements AutoCloseable {
     /** Stops the DSP workers (after the transport has finished or cancelled every call). */
     @Override
     public void close() {
+        streaming.close();
         dsp.close();
     }
 }

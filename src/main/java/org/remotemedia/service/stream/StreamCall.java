@@ -1,0 +1,678 @@
+package org.remotemedia.service.stream;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.remotemedia.buffer.PooledBuffer;
+import org.remotemedia.grpc.InboundMessage;
+import org.remotemedia.grpc.Metadata;
+import org.remotemedia.grpc.Status;
+import org.remotemedia.grpc.StatusCode;
+import org.remotemedia.observe.JsonLog;
+import org.remotemedia.pipeline.AudioInput;
+import org.remotemedia.pipeline.ChunkResult;
+import org.remotemedia.pipeline.CompiledPlan;
+import org.remotemedia.pipeline.ErrorType;
+import org.remotemedia.pipeline.ExecutionControl;
+import org.remotemedia.pipeline.PipelineException;
+import org.remotemedia.pipeline.StreamingSession;
+import org.remotemedia.proto.v1.AudioChunk;
+import org.remotemedia.proto.v1.StreamControl;
+import org.remotemedia.proto.v1.StreamErrorType;
+import org.remotemedia.proto.v1.StreamInit;
+import org.remotemedia.proto.v1.StreamRequest;
+import org.remotemedia.proto.v1.StreamResponse;
+import org.remotemedia.rpc.CallListener;
+import org.remotemedia.rpc.ServerCall;
+import org.remotemedia.service.Compatibility;
+import org.remotemedia.service.ProtoCodec;
+import org.remotemedia.service.ProtoConvert;
+import org.remotemedia.service.StatusDetails;
+
+/**
+ * One StreamPipeline call: a stateful streaming session of the pipeline given in the first
+ * message ({@code init}), fed chunk by chunk, answered chunk by chunk, in order.
+ *
+ * <p>Threads. The transport's callbacks ({@link CallListener}) run on the connection's event
+ * loop, which only parses each message (protobuf aliasing: a chunk's samples stay in the
+ * network buffer, which is retained) and queues it in the {@link InputRing}. Everything else --
+ * the session, sequence checks, DSP, responses, the end of the call -- runs in {@link #drain()},
+ * which runs on one thread at a time: the event loop itself with {@code execution.dsp_mode:
+ * inline}, the session's pinned DSP worker with {@code workers} (one worker per session keeps
+ * chunks in order). A CAS on {@code scheduled} hands the drain from thread to thread and gives
+ * the happens-before between runs. Events from other threads (cancel, disconnect, idle
+ * timeout, half-close) are bits in {@code signals}, read by the drain.
+ *
+ * <p>Flow control. The ring holds at most {@code streaming.input_queue_chunks} messages; the
+ * call asks the transport for one message per free slot ({@code request(1)} as each one is
+ * consumed), so a fast sender is held back by the HTTP/2 window, never by an error. Outbound,
+ * chunks wait in the ring while {@link ServerCall#isReady()} is false and resume on
+ * {@link #onReady()}.
+ */
+final class StreamCall implements CallListener {
+    private static final int SIG_HALF_CLOSED = 1;
+    private static final int SIG_CANCEL = 1 << 1;
+    private static final int SIG_GONE = 1 << 2;
+    private static final int SIG_TIMEOUT = 1 << 3;
+    private static final int SIG_OVERFLOW = 1 << 4;
+    private static final int SIG_OVERLOADED = 1 << 5;
+    private static final int SIG_UNDECODABLE = 1 << 6;
+    /** Signals that end the session at once, whatever is queued. */
+    private static final int ENDING = SIG_CANCEL | SIG_GONE | SIG_TIMEOUT | SIG_OVERFLOW | SIG_OVERLOADED
+            | SIG_UNDECODABLE;
+    private static final VarHandle SIGNALS;
+
+    static {
+        try {
+            SIGNALS = MethodHandles.lookup().findVarHandle(StreamCall.class, "signals", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final StreamingService svc;
+    private final ServerCall call;
+    private final String sessionId;
+    private final InputRing ring;
+    private final boolean inline;
+    private final Executor worker;
+    private final ExecutionControl control;
+    private final StreamingMetrics metrics;
+    private final Runnable drainTask = this::drain;
+    private final Runnable idleTask = this::idleCheck;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    // ---- written by the event loop / timer, read by the drain ----
+    @SuppressWarnings("unused") // through SIGNALS
+    private volatile int signals;
+    private volatile long lastMessageNanos;
+    private volatile long overflowSequence;
+    private volatile String undecodable;
+    private volatile Status cancelReason;
+    private volatile ScheduledFuture<?> idleTimer;
+    /** Set by the drain when the session has ended; the event loop then drops new messages. */
+    private volatile boolean done;
+
+    // ---- event loop only ----
+    private final PooledBuffer[] gathered = new PooledBuffer[1];
+
+    // ---- the drain's thread only ----
+    private StreamingSession session;
+    private String soleSource;
+    private boolean initDone;
+    private boolean ended;
+    private boolean gateHeld;
+    private long expectedSequence;
+    private long openedNanos;
+    private long answered;
+    private long dropped;
+    private long sinceMetrics;
+    private long latencyNanos;
+    private long serializationNanos;
+
+    StreamCall(StreamingService svc, ServerCall call, long key, String sessionId) {
+        this.svc = svc;
+        this.call = call;
+        this.sessionId = sessionId;
+        this.metrics = svc.metrics;
+        this.ring = new InputRing(svc.settings.inputQueueChunks());
+        this.inline = svc.ctx.dsp().inline();
+        this.worker = inline ? null : svc.ctx.dsp().pinned(key);
+        this.control = call.hasDeadline() ? ExecutionControl.withDeadline(call.deadlineNanoTime())
+                : ExecutionControl.create();
+    }
+
+    /** On the event loop, from startCall: ask for the init, arm the idle timer. */
+    void start() {
+        lastMessageNanos = System.nanoTime();
+        armIdleTimer(svc.idleTimeoutNanos);
+        call.request(1);
+    }
+
+    // ------------------------------------------------------------------ event loop
+
+    @Override
+    public void onMessage(InboundMessage m) {
+        long t0 = System.nanoTime();
+        lastMessageNanos = t0;
+        if (done) {
+            return;
+        }
+        gathered[0] = null;
+        StreamRequest req;
+        try {
+            req = ProtoCodec.parse(m, StreamRequest.parser(), svc.ctx.engine().pool(), gathered);
+        } catch (InvalidProtocolBufferException e) {
+            releaseGathered();
+            undecodable = e.getMessage();
+            signal(SIG_UNDECODABLE);
+            return;
+        }
+        if (req.getRequestCase() == StreamRequest.RequestCase.CONTROL
+                && req.getControl().getCommand() == StreamControl.Command.COMMAND_CANCEL) {
+            releaseGathered();
+            signal(SIG_CANCEL); // not queued: it overtakes the chunks still waiting
+            return;
+        }
+        InputRing.Slot slot = ring.claim();
+        if (slot == null) {
+            releaseGathered();
+            overflowSequence = req.hasAudioChunk() ? req.getAudioChunk().getSequence() : -1;
+            signal(SIG_OVERFLOW);
+            return;
+        }
+        slot.request = req;
+        slot.gathered = gathered[0];
+        slot.retained = gathered[0] == null && req.hasAudioChunk() ? m.retain() : null;
+        slot.arrivalNanos = t0;
+        gathered[0] = null;
+        ring.publish();
+        schedule();
+    }
+
+    private void releaseGathered() {
+        if (gathered[0] != null) {
+            gathered[0].release();
+            gathered[0] = null;
+        }
+    }
+
+    @Override
+    public void onHalfClose() {
+        signal(SIG_HALF_CLOSED);
+    }
+
+    @Override
+    public void onCancel(Status reason) {
+        cancelReason = reason;
+        control.cancel(); // a chunk being processed stops at the engine's next check
+        signal(SIG_GONE);
+    }
+
+    @Override
+    public void onReady() {
+        schedule();
+    }
+
+    // ------------------------------------------------------------------ any thread
+
+    private void signal(int bit) {
+        SIGNALS.getAndBitwiseOr(this, bit);
+        schedule();
+    }
+
+    private int signals() {
+        return (int) SIGNALS.getVolatile(this);
+    }
+
+    /** Makes sure the drain runs (again) on the session's thread; at most one run at a time. */
+    private void schedule() {
+        if (!scheduled.compareAndSet(false, true)) {
+            return;
+        }
+        if (inline) {
+            if (call.inEventLoop()) {
+                drain();
+            } else {
+                call.eventLoop().execute(drainTask);
+            }
+            return;
+        }
+        try {
+            worker.execute(drainTask);
+        } catch (RejectedExecutionException e) {
+            // the worker's queue is full: end the session from the event loop instead
+            SIGNALS.getAndBitwiseOr(this, SIG_OVERLOADED);
+            call.eventLoop().execute(drainTask);
+        }
+    }
+
+    private void armIdleTimer(long delayNanos) {
+        try {
+            idleTimer = svc.timer().schedule(idleTask, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // shutting down: the transport ends the call
+        }
+    }
+
+    /** On the idle-timer thread. */
+    private void idleCheck() {
+        if (done) {
+            return;
+        }
+        long idle = System.nanoTime() - lastMessageNanos;
+        if (idle >= svc.idleTimeoutNanos) {
+            signal(SIG_TIMEOUT);
+        } else {
+            armIdleTimer(svc.idleTimeoutNanos - idle);
+        }
+    }
+
+    // ------------------------------------------------------------------ the session's thread
+
+    private void drain() {
+        while (true) {
+            try {
+                step();
+            } catch (Throwable t) {
+                bug(t);
+            }
+            scheduled.set(false);
+            if (!hasWork() || !scheduled.compareAndSet(false, true)) {
+                return;
+            }
+        }
+    }
+
+    private boolean hasWork() {
+        InputRing.Slot head = ring.peek();
+        if (ended) {
+            return head != null;
+        }
+        int s = signals();
+        if ((s & ENDING) != 0) {
+            return true;
+        }
+        if (head == null) {
+            return (s & SIG_HALF_CLOSED) != 0;
+        }
+        return !waitsForReady(head);
+    }
+
+    /** A chunk waits while the client's window is full (it would queue a result it cannot read yet). */
+    private boolean waitsForReady(InputRing.Slot head) {
+        return initDone && head.request.getRequestCase() == StreamRequest.RequestCase.AUDIO_CHUNK && !call.isReady();
+    }
+
+    private void step() {
+        while (true) {
+            if (ended) {
+                ring.drain();
+                return;
+            }
+            int s = signals();
+            if ((s & ENDING) != 0) {
+                endBySignal(s);
+                continue;
+            }
+            InputRing.Slot slot = ring.peek();
+            if (slot == null) {
+                if ((s & SIG_HALF_CLOSED) != 0) {
+                    halfClosed();
+                }
+                return;
+            }
+            if (waitsForReady(slot)) {
+                return; // onReady schedules the drain again
+            }
+            try {
+                process(slot);
+            } finally {
+                ring.advance(); // releases the chunk's network buffer
+            }
+            if (!ended) {
+                call.request(1);
+            }
+        }
+    }
+
+    private void process(InputRing.Slot slot) {
+        StreamRequest r = slot.request;
+        switch (r.getRequestCase()) {
+            case INIT -> {
+                if (initDone) {
+                    send(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
+                            "a second init was ignored: a stream runs the one pipeline of its first message; open"
+                                    + " another stream for another pipeline", StreamErrorType.STREAM_ERROR_UNSPECIFIED,
+                            expectedSequence, sessionId, "\"received\":\"init\""), StreamErrorType.STREAM_ERROR_UNSPECIFIED);
+                } else {
+                    init(r.getInit());
+                }
+            }
+            case AUDIO_CHUNK -> {
+                if (initDone) {
+                    chunk(r.getAudioChunk(), slot);
+                } else {
+                    initRequired("audio_chunk", r.getAudioChunk().getSequence());
+                }
+            }
+            case CONTROL -> {
+                if (!initDone) {
+                    initRequired("control", 0);
+                } else if (r.getControl().getCommand() == StreamControl.Command.COMMAND_CLOSE) {
+                    close("closed by the client (COMMAND_CLOSE)");
+                } else {
+                    send(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
+                            "control command " + r.getControl().getCommandValue() + " is not supported: send"
+                                    + " COMMAND_CLOSE (flush and end) or COMMAND_CANCEL (end now); the command was"
+                                    + " ignored", StreamErrorType.STREAM_ERROR_UNSPECIFIED, expectedSequence, sessionId,
+                            "\"command\":" + r.getControl().getCommandValue()), StreamErrorType.STREAM_ERROR_UNSPECIFIED);
+                }
+            }
+            default -> {
+                if (!initDone) {
+                    initRequired("an empty StreamRequest", 0);
+                } else {
+                    send(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
+                            "empty StreamRequest ignored: set one of init, audio_chunk or control",
+                            StreamErrorType.STREAM_ERROR_UNSPECIFIED, expectedSequence, sessionId, ""),
+                            StreamErrorType.STREAM_ERROR_UNSPECIFIED);
+                }
+            }
+        }
+    }
+
+    // ---- init ----
+
+    private void init(StreamInit init) {
+        if (!svc.ctx.gate().tryEnter()) {
+            svc.ctx.gate().rejection().close(call);
+            end(StreamingMetrics.Outcome.REJECTED, null, "admission refused the session");
+            return;
+        }
+        gateHeld = true;
+        Compatibility.Verdict v = Compatibility.negotiate(init.getClientVersion());
+        if (!v.compatible()) {
+            fail(StreamMessages.error(ProtoConvert.versionMismatch(v), StreamErrorType.STREAM_ERROR_UNSPECIFIED, 0,
+                    sessionId, ""), StreamErrorType.STREAM_ERROR_UNSPECIFIED, "client_version not supported");
+            return;
+        }
+        if (v.empty()) {
+            svc.ctx.metrics().emptyClientVersion();
+            if (svc.loggedEmptyVersion.compareAndSet(false, true)) {
+                svc.ctx.log().info("empty_client_version", call.requestId(), "method", StreamingService.PATH,
+                        "accepted_as", Compatibility.PROTOCOL_VERSION, "note", "first occurrence; later ones are"
+                                + " counted in remotemedia_service_empty_client_version_total");
+            }
+        }
+        try {
+            CompiledPlan plan = ProtoConvert.compile(svc.ctx.engine(), init.hasManifest() ? init.getManifest() : null,
+                    init.getManifestJson());
+            session = svc.ctx.engine().openSession(plan, init.getDataInputsMap(),
+                    ProtoConvert.limits(init.hasResourceLimits() ? init.getResourceLimits() : null));
+            soleSource = plan.sources().size() == 1 ? plan.sources().get(0).id() : null;
+        } catch (PipelineException e) {
+            fail(StreamMessages.error(ProtoConvert.error(e.error(), svc.ctx.debugErrors()),
+                    StreamErrorType.STREAM_ERROR_UNSPECIFIED, 0, sessionId, ""), StreamErrorType.STREAM_ERROR_UNSPECIFIED,
+                    "init failed: " + e.getMessage());
+            return;
+        }
+        initDone = true;
+        openedNanos = System.nanoTime();
+        send(StreamMessages.ready(sessionId, svc.settings.recommendedChunkFrames(), svc.settings.maxBufferLatencyMs()),
+                null);
+        if (ring.capacity() > 1) {
+            call.request(ring.capacity() - 1); // with the request(1) after this message: one per slot
+        }
+    }
+
+    private void initRequired(String got, long sequence) {
+        fail(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
+                "the first message of a stream must be init (a StreamInit with the manifest), but " + got
+                        + " came first: send StreamRequest{init} before any audio_chunk or control",
+                StreamErrorType.STREAM_ERROR_INIT_REQUIRED, sequence, sessionId, "\"received\":\"" + got + "\""),
+                StreamErrorType.STREAM_ERROR_INIT_REQUIRED, "init required");
+    }
+
+    // ---- chunks ----
+
+    private void chunk(AudioChunk c, InputRing.Slot slot) {
+        long seq = c.getSequence();
+        if (seq != expectedSequence && !sequenceProblem(seq)) {
+            return;
+        }
+        expectedSequence = seq + 1;
+        if (!c.hasBuffer()) {
+            dropped++;
+            send(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
+                    "invalid request: /buffer: audio_chunk " + Long.toUnsignedString(seq) + " has no buffer: set"
+                            + " AudioChunk.buffer (an AudioBuffer); the chunk was dropped",
+                    StreamErrorType.STREAM_ERROR_EXECUTION, seq, sessionId, "\"action\":\"dropped\""),
+                    StreamErrorType.STREAM_ERROR_EXECUTION);
+            return;
+        }
+        String node = c.getNodeId().isEmpty() && soleSource != null ? soleSource : c.getNodeId();
+        AudioInput in = ProtoConvert.audioInput(c.getBuffer());
+        long e0 = System.nanoTime();
+        ChunkResult result;
+        try {
+            result = session.push(node, in, control);
+        } catch (PipelineException e) {
+            metrics.engine.recordNanos(System.nanoTime() - e0);
+            chunkFailed(e, seq);
+            return;
+        }
+        long s0 = System.nanoTime();
+        metrics.engine.recordNanos(s0 - e0);
+        try {
+            send(StreamMessages.result(seq, result), null);
+        } finally {
+            result.release();
+        }
+        long now = System.nanoTime();
+        serializationNanos += now - s0;
+        long took = now - slot.arrivalNanos;
+        metrics.chunk.recordNanos(took);
+        metrics.chunk();
+        latencyNanos += took;
+        answered++;
+        if (++sinceMetrics >= svc.settings.metricsEveryChunks()) {
+            sinceMetrics = 0;
+            send(StreamMessages.metrics(sessionId, answered, latencyNanos / 1e6 / answered, session.totalSamples(),
+                    session.bufferedSamples(), dropped, session.peakMemoryBytes()), null);
+        }
+    }
+
+    /**
+     * A chunk whose sequence is not the expected one. Returns true if the chunk is still
+     * processed (a gap, not strict), false if it was dropped or the session ended.
+     */
+    private boolean sequenceProblem(long seq) {
+        boolean strict = svc.settings.strictSequence();
+        boolean old = Long.compareUnsigned(seq, expectedSequence) < 0;
+        String exp = Long.toUnsignedString(expectedSequence);
+        String got = Long.toUnsignedString(seq);
+        String what = old
+                ? "audio_chunk sequence " + got + " was already used (expected " + exp + "): a repeated or late chunk"
+                : "audio_chunk sequence " + got + " skips " + (expectedSequence + 1 == seq ? "chunk " + exp
+                        : "chunks " + exp + ".." + Long.toUnsignedString(seq - 1)) + " (expected " + exp + ")";
+        String action = strict ? "the session ended (streaming.strict_sequence is on)"
+                : old ? "the chunk was dropped and the session goes on" : "the chunk was processed and the session goes"
+                        + " on from " + Long.toUnsignedString(seq + 1);
+        StreamResponse err = StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
+                what + "; sequences must run 0, 1, 2, ... without gaps or repeats: " + action,
+                StreamErrorType.STREAM_ERROR_INVALID_SEQUENCE, seq, sessionId,
+                "\"expected_sequence\":" + exp + ",\"action\":\"" + (strict ? "session_ended" : old ? "dropped"
+                        : "processed") + "\"");
+        if (strict) {
+            dropped++;
+            fail(err, StreamErrorType.STREAM_ERROR_INVALID_SEQUENCE, "invalid sequence (strict)");
+            return false;
+        }
+        send(err, StreamErrorType.STREAM_ERROR_INVALID_SEQUENCE);
+        if (old) {
+            dropped++;
+            return false;
+        }
+        return true;
+    }
+
+    private void chunkFailed(PipelineException e, long seq) {
+        ErrorType t = e.type();
+        if (t == ErrorType.CANCELLED || t == ErrorType.DEADLINE_EXCEEDED) {
+            return; // the call is over: the transport has answered; SIG_GONE ends the session
+        }
+        if (t == ErrorType.INTERNAL) {
+            svc.ctx.log().error("stream_internal_error", call.requestId(), "session_id", sessionId, "error",
+                    e.getMessage(), "stack_trace", e.error().cause() == null ? null
+                            : ProtoConvert.stackTrace(e.error().cause()));
+        }
+        StreamResponse err = StreamMessages.error(ProtoConvert.error(e.error(), svc.ctx.debugErrors()),
+                StreamErrorType.STREAM_ERROR_EXECUTION, seq, sessionId, session.isOpen()
+                        ? "\"action\":\"dropped\"" : "\"action\":\"session_ended\"");
+        if (session.isOpen()) {
+            dropped++; // a bad chunk (validation): the session's state is intact
+            send(err, StreamErrorType.STREAM_ERROR_EXECUTION);
+        } else {
+            fail(err, StreamErrorType.STREAM_ERROR_EXECUTION, "execution failed: " + e.getMessage());
+        }
+    }
+
+    // ---- the end ----
+
+    /** COMMAND_CLOSE or a half-close: flush the tail into a last ChunkResult, StreamClosed, OK. */
+    private void close(String reason) {
+        String why = reason;
+        if (session.chunksProcessed() == 0) {
+            why = reason + "; no audio was sent, so there was nothing to flush";
+        } else {
+            long e0 = System.nanoTime();
+            ChunkResult last;
+            try {
+                last = session.finish(control);
+            } catch (PipelineException e) {
+                metrics.engine.recordNanos(System.nanoTime() - e0);
+                chunkFailed(e, expectedSequence);
+                if (!ended) { // a validation error at the end still ends the stream
+                    end(StreamingMetrics.Outcome.FAILED, Status.OK, "close failed");
+                }
+                return;
+            }
+            long s0 = System.nanoTime();
+            metrics.engine.recordNanos(s0 - e0);
+            try {
+                send(StreamMessages.result(expectedSequence, last), null);
+            } finally {
+                last.release();
+            }
+            serializationNanos += System.nanoTime() - s0;
+        }
+        send(StreamMessages.closed(sessionId, why, session.metrics(), (System.nanoTime() - openedNanos) / 1e6,
+                serializationNanos / 1e6), null);
+        end(StreamingMetrics.Outcome.CLOSED, Status.OK, why);
+    }
+
+    private void halfClosed() {
+        if (!initDone) {
+            fail(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
+                    "the stream ended without an init: the first message of a stream must be init (a StreamInit"
+                            + " with the manifest)", StreamErrorType.STREAM_ERROR_INIT_REQUIRED, 0, sessionId,
+                    "\"received\":\"end of stream\""), StreamErrorType.STREAM_ERROR_INIT_REQUIRED, "init required");
+            return;
+        }
+        close("the client ended its stream without COMMAND_CLOSE; handled as COMMAND_CLOSE");
+    }
+
+    private void endBySignal(int s) {
+        if ((s & SIG_GONE) != 0) {
+            Status why = cancelReason;
+            end(StreamingMetrics.Outcome.DISCONNECTED, null, why == null ? "call ended"
+                    : why.code() + (why.description() == null ? "" : ": " + why.description()));
+        } else if ((s & SIG_UNDECODABLE) != 0) {
+            StatusDetails.Rejection r = StatusDetails.undecodable("remotemedia.v1.StreamRequest", undecodable);
+            end(StreamingMetrics.Outcome.FAILED, r.status(), r.trailers(), "undecodable message");
+        } else if ((s & SIG_OVERFLOW) != 0) {
+            long seq = overflowSequence;
+            int cap = ring.capacity();
+            fail(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_RESOURCE_LIMIT,
+                    "input buffer overflow: more than " + cap + " messages arrived unanswered"
+                            + " (streaming.input_queue_chunks = " + cap + "), which only a peer that ignores"
+                            + " HTTP/2 flow control can do; the session ended. Let the HTTP/2 window pace the sender",
+                    StreamErrorType.STREAM_ERROR_BUFFER_OVERFLOW, seq < 0 ? expectedSequence : seq, sessionId,
+                    "\"limit\":\"streaming.input_queue_chunks\",\"limit_value\":" + cap),
+                    StreamErrorType.STREAM_ERROR_BUFFER_OVERFLOW, "input buffer overflow");
+        } else if ((s & SIG_OVERLOADED) != 0) {
+            StatusDetails.Rejection r = StatusDetails.of(StatusCode.UNAVAILABLE, "server overloaded: the session's"
+                            + " DSP worker queue is full; retry after 100 ms",
+                    StatusDetails.errorInfo("DSP_QUEUE_FULL", java.util.Map.of("setting", "execution.worker_threads")),
+                    StatusDetails.retryAfter(100));
+            end(StreamingMetrics.Outcome.FAILED, r.status(), r.trailers(), "DSP worker queue full");
+        } else if ((s & SIG_TIMEOUT) != 0) {
+            long ms = svc.settings.idleTimeoutMs();
+            fail(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_RESOURCE_LIMIT,
+                    "idle timeout: no message for " + ms + " ms (streaming.idle_timeout_ms = " + ms + "); the session"
+                            + " ended. Send chunks more often, or end streams with COMMAND_CLOSE when done",
+                    StreamErrorType.STREAM_ERROR_TIMEOUT, expectedSequence, sessionId,
+                    "\"limit\":\"streaming.idle_timeout_ms\",\"limit_value\":" + ms),
+                    StreamErrorType.STREAM_ERROR_TIMEOUT, "idle timeout");
+        } else {
+            int discarded = ring.size();
+            String why = "cancelled by the client (COMMAND_CANCEL) after " + answered + " chunk(s); " + discarded
+                    + " queued chunk(s) discarded, no tail flushed";
+            send(StreamMessages.closed(sessionId, why, session == null ? null : session.metrics(),
+                    initDone ? (System.nanoTime() - openedNanos) / 1e6 : 0, serializationNanos / 1e6), null);
+            end(StreamingMetrics.Outcome.CANCELLED, Status.OK, why);
+        }
+    }
+
+    /** Sends a fatal error, then ends the call with OK (the error is in-band). */
+    private void fail(StreamResponse error, StreamErrorType type, String why) {
+        send(error, type);
+        end(StreamingMetrics.Outcome.FAILED, Status.OK, why);
+    }
+
+    private void bug(Throwable t) {
+        svc.ctx.log().error("stream_internal_error", call.requestId(), "session_id", sessionId, "error", t.toString(),
+                "stack_trace", ProtoConvert.stackTrace(t));
+        if (!ended) {
+            try {
+                fail(StreamMessages.error(ProtoConvert.internal(t, call.requestId(), svc.ctx.debugErrors()),
+                        StreamErrorType.STREAM_ERROR_EXECUTION, expectedSequence, sessionId, ""),
+                        StreamErrorType.STREAM_ERROR_EXECUTION, "internal error");
+            } catch (Throwable again) {
+                end(StreamingMetrics.Outcome.FAILED, Status.of(StatusCode.INTERNAL, "internal error (request id "
+                        + call.requestId() + ")"), "internal error");
+            }
+        }
+    }
+
+    private void send(StreamResponse r, StreamErrorType errorType) {
+        if (errorType != null) {
+            metrics.error(errorType);
+        }
+        call.sendMessage(r, ProtoCodec.ENCODER);
+    }
+
+    private void end(StreamingMetrics.Outcome outcome, Status status, String why) {
+        end(outcome, status, null, why);
+    }
+
+    /**
+     * Releases everything once (the queued messages are released by {@link #step()}, which owns
+     * the ring's consumer side); closes the call with {@code status} unless null (the call is gone). */
+    private void end(StreamingMetrics.Outcome outcome, Status status, Metadata trailers, String why) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        done = true;
+        ScheduledFuture<?> t = idleTimer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        long chunks = session == null ? 0 : session.chunksProcessed();
+        if (session != null) {
+            session.close();
+        }
+        if (gateHeld) {
+            gateHeld = false;
+            svc.ctx.gate().exit();
+        }
+        int discarded = ring.size(); // released by step() once this returns
+        svc.closed(outcome);
+        if (status != null) {
+            call.close(status, trailers);
+        }
+        JsonLog log = svc.ctx.log();
+        JsonLog.Level level = outcome == StreamingMetrics.Outcome.FAILED ? JsonLog.Level.INFO : JsonLog.Level.DEBUG;
+        if (log.enabled(level)) {
+            log.log(level, "stream_ended", call.requestId(), "session_id", sessionId, "outcome", outcome.label,
+                    "reason", why, "chunks", chunks, "answered", answered, "dropped", dropped, "discarded", discarded);
+        }
+    }
+}
