@@ -30,6 +30,7 @@ import org.remotemedia.proto.v1.PipelineManifest;
 import org.remotemedia.proto.v1.StreamClosed;
 import org.remotemedia.proto.v1.StreamMetrics;
 import org.remotemedia.proto.v1.StreamReady;
+import org.remotemedia.proto.v1.StreamResponse;
 import org.remotemedia.proto.v1.StreamResponse.ResponseCase;
 import org.remotemedia.testkit.LeakCheck;
 
@@ -243,6 +244,76 @@ class StreamPipelineTest {
             assertTrue(c.end().status().isOk());
             awaitReleased(d);
         }
+    }
+
+    /**
+     * Flow control both ways: a client that sends 2000 chunks as fast as it can (ignoring isReady)
+     * and reads nothing is held back -- the server stops answering when the client's window is
+     * full, stops reading when its bounded queue is full, and the HTTP/2 window stops the sender --
+     * without any error; once the client reads, every result arrives, in order.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"inline", "workers"})
+    void aClientThatDoesNotReadIsHeldBackNotFailed(String mode) throws Exception {
+        int n = 2000;
+        float[] pcm = new float[1600];
+        for (int i = 0; i < pcm.length; i++) {
+            pcm[i] = (float) Math.sin(i * 0.05);
+        }
+        AudioBuffer buf = StreamClient.f32(pcm, 0, pcm.length, 16_000);
+        try (TestDaemon d = TestDaemon.start("execution.dsp_mode", mode);
+             StreamClient c = new StreamClient(d.channel(), true)) {
+            c.send(StreamClient.init(StreamClient.manifest("p", StreamClient.node("p", "PassThrough", "{}"))));
+            c.request(1);
+            c.next(ResponseCase.READY);
+            for (int i = 0; i < n; i++) {
+                c.send(StreamClient.chunk(i, "p", buf)); // grpc-java buffers what the window does not take
+            }
+            // wait until the server stops making progress
+            long answered = -1;
+            for (int k = 0; k < 100; k++) {
+                Thread.sleep(200);
+                long now = chunksAnswered(d);
+                if (now == answered && now > 0) {
+                    break;
+                }
+                answered = now;
+            }
+            assertTrue(answered > 0 && answered < n / 2, "the server stalls well before " + n + ": " + answered);
+            assertFalse(c.requests().isReady(), "the client's sends are held back by the HTTP/2 window");
+            assertEquals(1, activeStreams(d), "the session is paused, not failed");
+            var counters = PipelineExecutionServiceGrpc.newBlockingStub(d.channel()).getMetrics(
+                    GetMetricsRequest.getDefaultInstance()).getCountersMap();
+            counters.forEach((k, v) -> assertTrue(!k.startsWith("remotemedia_stream_errors_total") || v == 0,
+                    "no stream error was sent: " + k + " = " + v));
+
+            c.request(Integer.MAX_VALUE);
+            long next = 0;
+            int metrics = 0;
+            while (next < n) {
+                StreamResponse r = c.next();
+                if (r.hasMetrics()) {
+                    metrics++;
+                    continue;
+                }
+                assertEquals(ResponseCase.RESULT, r.getResponseCase(), r::toString);
+                assertEquals(next, r.getResult().getSequence());
+                assertEquals(6400, r.getResult().getAudioOutputsOrThrow("p").getSamples().size());
+                next++;
+            }
+            assertEquals(n / 10, metrics + (c.next().hasMetrics() ? 1 : 0));
+            c.send(StreamClient.closeCommand());
+            List<StreamResponse> rest = c.restUntilOk();
+            assertEquals(ResponseCase.CLOSED, rest.get(rest.size() - 1).getResponseCase(), rest::toString);
+            awaitReleased(d);
+            System.out.println("[" + mode + "] a non-reading client was held back after " + answered + " of " + n
+                    + " chunks");
+        }
+    }
+
+    static long chunksAnswered(TestDaemon d) {
+        return PipelineExecutionServiceGrpc.newBlockingStub(d.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getMetrics(GetMetricsRequest.getDefaultInstance()).getCountersOrDefault("remotemedia_stream_chunks_total", 0);
     }
 
     // ---- sequences ----
