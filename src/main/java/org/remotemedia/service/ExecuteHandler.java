@@ -189,9 +189,9 @@ public final class ExecuteHandler implements UnaryHandler {
             if (retained) {
                 msg.release();
             }
-            ctx.gate().exit();
             metrics.count(outcome);
             metrics.execute.recordNanos(System.nanoTime() - t0);
+            ctx.gate().exit();
         }
     }
 
