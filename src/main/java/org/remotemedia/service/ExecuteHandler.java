@@ -115,6 +115,7 @@ public final class ExecuteHandler implements UnaryHandler {
                 return;
             }
             long parseNs = System.nanoTime() - p0;
+            metrics.parsed(gathered[0] != null);
 
             Compatibility.Verdict v = Compatibility.negotiate(req.getClientVersion());
             if (!v.compatible()) {
