@@ -54,6 +54,7 @@ final class Services implements AutoCloseable {
                 .debugErrors(cfg.execution().debugErrors())
                 .build(build.version(), build.buildTimestamp())
                 .supportedProtocols(List.of("v1"))
+                .nodeTypes(nodes.names())
                 .conclude();
         MethodRegistry.Builder b = MethodRegistry.builder();
         b.intercept(new AuthInterceptor(auth));
