@@ -120,7 +120,7 @@ final class ServeCommand implements Callable<Integer> {
             } catch (Exception e) {
                 services.close();
                 ms.close();
-                if (e instanceof java.net.SocketException || e.getCause() instanceof java.net.SocketException) {
+                if (e instanceof BindException) {
                     throw bindError("gRPC", cfg.server().port(), e);
                 }
                 throw e;
