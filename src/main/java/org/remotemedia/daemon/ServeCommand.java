@@ -50,8 +50,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         JsonLog log = JsonLog.stdout(cfg.logging().level());
         Daemon daemon;
+        Services services;
         try {
-            daemon = Daemon.start(cfg, log, Services.registry(cfg));
+            services = Services.create(cfg);
+            daemon = Daemon.start(cfg, log, services.registry());
         } catch (BindException e) {
             log.error("startup_failed", null, "reason", "port in use or not bindable", "detail", e.getMessage(),
                     "grpc_port", cfg.server().port(), "metrics_port", cfg.server().metricsPort());
@@ -77,6 +79,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         log.info("signal_received", null, "signal", received[0], "action", "drain", "grace_ms",
                 cfg.server().drainGraceMs());
+        services.startDrain(); // health: NOT_SERVING before the GOAWAYs
         daemon.close(cfg.server().drainGraceMs());
         return EXIT_OK;
     }
