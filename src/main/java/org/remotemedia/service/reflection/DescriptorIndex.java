@@ -109,8 +109,12 @@ final class DescriptorIndex {
 
     private void indexEnum(FileDescriptor f, EnumDescriptor e) {
         symbols.putIfAbsent(e.getFullName(), f);
+        // protobuf scopes enum values beside their enum (pkg.Msg.VALUE); Java's descriptors
+        // name them inside it (pkg.Msg.Enum.VALUE): index both spellings
+        String scope = e.getContainingType() != null ? e.getContainingType().getFullName() : f.getPackage();
         for (EnumValueDescriptor v : e.getValues()) {
             symbols.putIfAbsent(v.getFullName(), f);
+            symbols.putIfAbsent(scope.isEmpty() ? v.getName() : scope + "." + v.getName(), f);
         }
     }
 
