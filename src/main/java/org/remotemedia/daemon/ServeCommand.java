@@ -53,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         Services services;
         try {
             services = Services.create(cfg);
-            daemon = Daemon.start(cfg, log, services.registry());
+            daemon = Daemon.start(cfg, log, services.registry);
         } catch (BindException e) {
             log.error("startup_failed", null, "reason", "port in use or not bindable", "detail", e.getMessage(),
                     "grpc_port", cfg.server().port(), "metrics_port", cfg.server().metricsPort());
@@ -79,7 +79,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         log.info("signal_received", null, "signal", received[0], "action", "drain", "grace_ms",
                 cfg.server().drainGraceMs());
-        services.startDrain(); // health: NOT_SERVING before the GOAWAYs
+        services.beginDrain(); // health: NOT_SERVING before the GOAWAYs
         daemon.close(cfg.server().drainGraceMs());
         return EXIT_OK;
     }
