@@ -109,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
                 grpc = GrpcServer.start(cfg, registry, metrics, log);
             } catch (Exception e) {
                 ms.close();
-                if (e instanceof java.net.SocketException || e.getCause() instanceof java.net.SocketException) {
+                if (e instanceof BindException) {
                     throw bindError("gRPC", cfg.server().port(), e);
                 }
                 throw e;

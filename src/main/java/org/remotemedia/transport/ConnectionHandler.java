@@ -124,6 +124,10 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         });
     }
 
+    KeepAliveEnforcer keepAliveEnforcer() {
+        return enforcer;
+    }
+
     TransportContext context() {
         return context;
     }
@@ -241,7 +245,6 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
 
     /** Something was written on the loop: make sure one flush follows in this turn. */
     void wrote() {
-        enforcer.onWrite();
         flushSoon();
     }
 

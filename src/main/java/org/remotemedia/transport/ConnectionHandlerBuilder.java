@@ -19,11 +19,13 @@ final class ConnectionHandlerBuilder
     static final int MAX_CONSECUTIVE_EMPTY_DATA_FRAMES = 2;
 
     private final TransportContext context;
+    private final WriteMonitor writeMonitor = new WriteMonitor();
 
     ConnectionHandlerBuilder(TransportContext context) {
         this.context = context;
         ServerConfig.Transport t = context.config;
         server(true);
+        frameLogger(writeMonitor);
         validateHeaders(true);
         gracefulShutdownTimeoutMillis(0);
         Http2Settings settings = Http2Settings.defaultSettings()
@@ -46,6 +48,8 @@ final class ConnectionHandlerBuilder
     @Override
     protected ConnectionHandler build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
             Http2Settings initialSettings) {
-        return new ConnectionHandler(decoder, encoder, initialSettings, context);
+        ConnectionHandler h = new ConnectionHandler(decoder, encoder, initialSettings, context);
+        writeMonitor.enforcer(h.keepAliveEnforcer());
+        return h;
     }
 }

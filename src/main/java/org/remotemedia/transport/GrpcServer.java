@@ -103,9 +103,24 @@ public final class GrpcServer implements AutoCloseable {
                                     if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                                         ctx.pipeline().addLast(newConnection(context, connections));
                                     } else {
-                                        context.log.info("alpn_refused", null, "protocol", protocol);
+                                        context.log.info("alpn_refused", null, "protocol", protocol,
+                                                "remote", String.valueOf(ctx.channel().remoteAddress()));
                                         ctx.close();
                                     }
+                                }
+
+                                @Override
+                                protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+                                    context.log.info("tls_handshake_failed", null, "remote",
+                                            String.valueOf(ctx.channel().remoteAddress()), "error", cause.toString());
+                                    ctx.close();
+                                }
+
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                    context.log.info("tls_connection_error", null, "remote",
+                                            String.valueOf(ctx.channel().remoteAddress()), "error", cause.toString());
+                                    ctx.close();
                                 }
                             });
                         }
@@ -117,6 +132,13 @@ public final class GrpcServer implements AutoCloseable {
         } catch (Exception e) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (e instanceof java.io.IOException) {
+                // epoll reports EADDRINUSE as its own IOException: say it as a BindException
+                java.net.BindException b2 = new java.net.BindException("cannot bind " + config.server().host() + ":"
+                        + config.server().port() + ": " + e.getMessage());
+                b2.initCause(e);
+                throw b2;
+            }
             throw e;
         }
         GrpcServer server = new GrpcServer(context, boss, workers, ch, useEpoll, connections);

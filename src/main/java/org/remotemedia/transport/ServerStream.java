@@ -5,7 +5,6 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.util.AsciiString;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -477,16 +476,17 @@ final class ServerStream implements ServerCall {
         }
         ConnectionHandler.addMetadata(h, trailers);
         headersSent = true;
-        if (eos) {
-            conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.quietPromise());
-        } else if (rstNow == null) {
-            // early server closure: RST_STREAM(NO_ERROR) once the trailers are out
-            conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.resetAfter(id));
-        } else {
+        if (rstNow != null) {
+            // the status if it can still get out, then the reset at once, whatever is queued
             conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.quietPromise());
             if (stream.state() != Http2Stream.State.CLOSED) {
                 conn.encoder().writeRstStream(conn.ctx(), id, rstNow.code(), conn.quietPromise());
             }
+        } else if (eos) {
+            conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.quietPromise());
+        } else {
+            // early server closure: RST_STREAM(NO_ERROR) once the trailers are out
+            conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.resetAfter(id));
         }
         conn.wrote();
     }
@@ -805,9 +805,5 @@ final class ServerStream implements ServerCall {
         public void discard() {
             framed.release();
         }
-    }
-
-    static AsciiString ascii(String s) {
-        return new AsciiString(s);
     }
 }

@@ -391,9 +391,13 @@ class BadInputTest {
     @Test
     void rapidResetIsEnhanceYourCalm() throws Exception {
         try (RawH2Client other = new RawH2Client(server.port()); RawH2Client c = new RawH2Client(server.port())) {
-            for (int i = 0; i < 30 && c.isOpen(); i++) {
-                int id = c.headers(RawH2Client.grpcHeaders(HOLD), false);
-                c.rst(id, Http2Error.CANCEL.code());
+            try {
+                for (int i = 0; i < 30 && c.isOpen(); i++) {
+                    int id = c.headers(RawH2Client.grpcHeaders(HOLD), false);
+                    c.rst(id, Http2Error.CANCEL.code());
+                }
+            } catch (Exception closedUnderUs) {
+                // the server may close while we are still resetting: that is the point
             }
             assertTrue(c.awaitClosed(5000), "the server closes the connection");
             // the GOAWAY may be lost to the TCP reset of a client still writing; the server's log is not

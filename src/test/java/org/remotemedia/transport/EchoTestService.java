@@ -43,7 +43,8 @@ final class EchoTestService {
         Messages.SimpleRequest req = ProtoCodec.parse(msg, Messages.SimpleRequest.parser());
         ByteString body = req.getPayload().getBody();
         if (!body.isEmpty()) {
-            lastPayloadDirect.set(body.asReadOnlyByteBuffer().isDirect());
+            // aliased: one direct view, or for a field spanning frames a rope of direct views
+            lastPayloadDirect.set(body.asReadOnlyByteBufferList().stream().allMatch(java.nio.ByteBuffer::isDirect));
         }
         if (req.getExpectCompressed().getValue() && !msg.wasCompressed()) {
             call.close(Status.of(StatusCode.INVALID_ARGUMENT, "expected a compressed request"));
