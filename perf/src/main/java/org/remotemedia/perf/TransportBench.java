@@ -45,7 +45,7 @@ public final class TransportBench {
     private record Scenario(String name, int channels, int outstanding, int payload) {
     }
 
-    private record Result(double p50Us, double p99Us, double qps, double cpuUsPerCall) {
+    private record Result(double p50Us, double p99Us, double qps, double cpuUsPerCall, double sysShare) {
     }
 
     private static final List<Scenario> SCENARIOS = List.of(
@@ -120,16 +120,19 @@ public final class TransportBench {
     private static Result run(Server server, Scenario sc, int warmupS, int durationS, long clkTck) throws Exception {
         String[] common = clientArgs(server, sc);
         clientRun(common, warmupS); // warm-up: JIT of both sides, connections, pools
-        long cpuBefore = server.cpuTicks();
+        long[] cpuBefore = server.cpuTicks();
         String out = clientRun(common, durationS);
-        long cpuAfter = server.cpuTicks();
+        long[] cpuAfter = server.cpuTicks();
         server.checkAlive();
         double p50 = field(out, "50%ile Latency \\(in micros\\):\\s+(\\d+)");
         double p99 = field(out, "99%ile Latency \\(in micros\\):\\s+(\\d+)");
         double qps = field(out, "QPS:\\s+(\\d+)");
         double calls = qps * durationS;
-        double cpuUs = (cpuAfter - cpuBefore) * 1e6 / clkTck;
-        return new Result(p50, p99, qps, calls > 0 ? cpuUs / calls : Double.NaN);
+        long user = cpuAfter[0] - cpuBefore[0];
+        long sys = cpuAfter[1] - cpuBefore[1];
+        double cpuUs = (user + sys) * 1e6 / clkTck;
+        return new Result(p50, p99, qps, calls > 0 ? cpuUs / calls : Double.NaN,
+                user + sys > 0 ? (double) sys / (user + sys) : Double.NaN);
     }
 
     /** Runs grpc-java's AsyncClient in this JVM and returns what it printed. */
@@ -178,15 +181,16 @@ public final class TransportBench {
             row(sb, sc.name, "throughput (calls/s)", results[s], rounds, Result::qps, latency ? "" : ">= 1.30", 1.30,
                     false);
             row(sb, sc.name, "server CPU (us/call)", results[s], rounds, Result::cpuUsPerCall, "<= 0.60", 0.60, true);
+            row(sb, sc.name, "kernel share of server CPU", results[s], rounds, Result::sysShare, "", 0, true);
         }
-        sb.append("\nRaw runs (p50 us / p99 us / qps / server CPU us per call):\n\n");
+        sb.append("\nRaw runs (p50 us / p99 us / qps / server CPU us per call / kernel share):\n\n");
         for (int s = 0; s < SCENARIOS.size(); s++) {
             for (int k = 0; k < SERVERS.length; k++) {
                 sb.append("- ").append(SCENARIOS.get(s).name).append(", ").append(SERVERS[k]).append(": ");
                 for (int r = 0; r < rounds; r++) {
                     Result x = results[s][k][r];
-                    sb.append(String.format(Locale.ROOT, "%s%.0f / %.0f / %.0f / %.1f", r == 0 ? "" : "; ", x.p50Us,
-                            x.p99Us, x.qps, x.cpuUsPerCall));
+                    sb.append(String.format(Locale.ROOT, "%s%.0f / %.0f / %.0f / %.1f / %.2f", r == 0 ? "" : "; ",
+                            x.p50Us, x.p99Us, x.qps, x.cpuUsPerCall, x.sysShare));
                 }
                 sb.append('\n');
             }
@@ -210,7 +214,7 @@ public final class TransportBench {
         }
         double med = median(ratio);
         String met = target.isEmpty() ? "" : (lowerIsBetter ? med <= bound : med >= bound) ? "yes" : "**no**";
-        sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.2f | %.2f..%.2f | %s | %s |%n", scenario, metric,
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f..%.2f | %s | %s |%n", scenario, metric,
                 median(a), median(b), med, min(ratio), max(ratio), target, met));
     }
 
@@ -315,12 +319,12 @@ public final class TransportBench {
             return new Server(name, p, port, banner);
         }
 
-        /** utime + stime of the whole process (all threads), in clock ticks. */
-        long cpuTicks() throws IOException {
+        /** {utime, stime} of the whole process (all threads), in clock ticks. */
+        long[] cpuTicks() throws IOException {
             String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             // after "pid (comm) ": state is f[0]; utime and stime are fields 14 and 15 of the line
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
         }
 
         void checkAlive() {
