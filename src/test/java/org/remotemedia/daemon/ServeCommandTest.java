@@ -35,7 +35,7 @@ class ServeCommandTest {
                 "server.metrics_host", "127.0.0.1", "server.metrics_port", "0"));
         ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
         JsonLog log = new JsonLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), JsonLog.Level.INFO);
-        ServeCommand.Daemon d = ServeCommand.Daemon.start(cfg, log, Services.registry(cfg));
+        ServeCommand.Daemon d = ServeCommand.Daemon.start(cfg, log);
         try {
             ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", d.grpc.port()).usePlaintext().build();
             try {
@@ -75,7 +75,7 @@ class ServeCommandTest {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBin);
-        for (String flag : System.getProperty("rm.jvm.flags", "").split(" ")) {
+        for (String flag : System.getProperty("rm.jvm.flags", jvmFlagsFromConfig()).split(" ")) {
             if (!flag.isBlank()) {
                 cmd.add(flag);
             }
@@ -109,5 +109,15 @@ class ServeCommandTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /** config/jvm.properties' jvm.flags (the daemon's engine needs them: agrona, vector API). */
+    private static String jvmFlagsFromConfig() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("config", "jvm.properties"))) {
+            if (line.startsWith("jvm.flags=")) {
+                return line.substring("jvm.flags=".length());
+            }
+        }
+        return "";
     }
 }
