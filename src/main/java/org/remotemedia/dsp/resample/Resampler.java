@@ -126,6 +126,12 @@ public final class Resampler {
         if (inputFrames < 0) {
             throw new IllegalArgumentException("inputFrames is " + inputFrames + "; must be >= 0");
         }
+        long inBytes = (long) inputFrames * channels * format.bytesPerSample();
+        if (inOffset < 0 || inOffset + inBytes > in.capacity()) {
+            throw new IllegalArgumentException("input of " + inputFrames + " frames x " + channels + " channels "
+                    + format + " at byte " + inOffset + " needs " + inBytes + " bytes; the buffer holds " + in.capacity());
+        }
+        checkRoom(out, outOffset, maxOutputFrames(inputFrames), "maxOutputFrames(" + inputFrames + ")");
         if (bank == null) {
             return passThrough(in, inOffset, format, inputFrames, out, outOffset);
         }
@@ -156,11 +162,12 @@ public final class Resampler {
         if (flushed) {
             return 0;
         }
-        flushed = true;
         if (bank == null) {
+            flushed = true;
             return 0;
         }
         long target = outputFrames(inputTotal, inputRate, outputRate);
+        checkRoom(out, outOffset, target - outputTotal, "the remaining tail");
         int written = 0;
         while (outputTotal < target) {
             if (filled == capacity) {
@@ -173,7 +180,17 @@ public final class Resampler {
             filled += zeros;
             written += produce(out, outOffset + written * 4 * channels, target);
         }
+        flushed = true;
         return written;
+    }
+
+    private void checkRoom(MutableDirectBuffer out, int outOffset, long frames, String what) {
+        long bytes = frames * channels * 4;
+        if (outOffset < 0 || outOffset + bytes > out.capacity()) {
+            throw new IllegalArgumentException("output needs room for " + what + " = " + frames + " frames x "
+                    + channels + " channels F32 = " + bytes + " bytes at byte " + outOffset
+                    + "; the buffer holds " + out.capacity());
+        }
     }
 
     /** Upper bound of frames flush() writes. */
@@ -202,6 +219,37 @@ public final class Resampler {
             filled = half - 1;
             java.util.Arrays.fill(history, 0.0f);
         }
+    }
+
+    /**
+     * Runs every kernel until the JIT has compiled it (about 2 s of audio in total; 0.2-2 s of
+     * CPU depending on load). Until then the Vector API runs interpreted and the first second of
+     * audio through a cold JVM can take over a second. For the daemon to call once at start-up
+     * (on any thread; it touches no shared state except the filter-bank cache). Returns frames
+     * produced (so the work cannot be optimized away).
+     */
+    public static long warmUp() {
+        long produced = 0;
+        int[][] cases = {{44100, 16000, 1}, {16000, 48000, 2}, {44100, 44101, 1}};
+        SampleFormat[] formats = {SampleFormat.F32, SampleFormat.I16, SampleFormat.I32};
+        for (int[] c : cases) {
+            for (SampleFormat f : formats) {
+                Resampler r = create(c[0], c[1], c[2], ResampleQuality.HIGH);
+                int frames = c[0] / 10;
+                org.agrona.concurrent.UnsafeBuffer in = new org.agrona.concurrent.UnsafeBuffer(new byte[frames * c[2] * f.bytesPerSample()]);
+                for (int i = 0; i < frames * c[2]; i++) {
+                    f.write(in, 0, i, 0.5 * Math.sin(i * 0.01));
+                }
+                org.agrona.concurrent.UnsafeBuffer out = new org.agrona.concurrent.UnsafeBuffer(
+                        new byte[Math.max(r.maxOutputFrames(frames), r.maxFlushFrames()) * c[2] * 4]);
+                int rounds = f == SampleFormat.F32 ? 12 : 3;
+                for (int i = 0; i < rounds; i++) {
+                    produced += r.process(in, 0, f, frames, out, 0);
+                }
+                produced += r.flush(out, 0);
+            }
+        }
+        return produced;
     }
 
     public int inputRate() {
