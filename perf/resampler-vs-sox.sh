@@ -2,7 +2,7 @@
 # Resampler throughput, interleaved round by round with sox's `rate -h` / `rate -v` on the same
 # machine (sox is installed here from Debian if missing: a benchmark comparison only, never a
 # test dependency or reference). Prints a markdown table for perf/RESULTS.md.
-#   perf/resampler-vs-sox.sh [ROUNDS] [CONFIG ...]    CONFIG = fi:fo:quality:channels[:scalar] | sox | sox-v
+#   perf/resampler-vs-sox.sh [ROUNDS] [CONFIG ...]    CONFIG = fi:fo:quality:channels[:scalar|:g2] | sox | sox-v
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$RM_ROOT"

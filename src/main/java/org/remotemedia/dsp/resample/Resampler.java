@@ -38,6 +38,10 @@ public final class Resampler {
     private final int capacity;
     private final float[] history;
     private final double[] scratch = new double[Kernels.SCRATCH];
+    private final int[] groupStarts = new int[4];
+    private final int[] groupRows = new int[4];
+    /** Outputs (mono) or channels per kernel pass: 4 or 2; package-private for the benchmark. */
+    int group = 4;
     /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
     boolean vectorKernels = true;
 
@@ -373,8 +377,79 @@ public final class Resampler {
 
     /** Writes every output frame whose window lies in the history, up to {@code limit} in total. */
     private int produce(MutableDirectBuffer out, int outOffset, long limit) {
-        FilterBank b = bank;
-        float[] coef = b.coef;
+        if (bank.interpolated) {
+            return produceInterpolated(out, outOffset, limit);
+        }
+        if (!vectorKernels) {
+            return produceScalar(out, outOffset, limit);
+        }
+        return channels == 1 ? produceMono(out, outOffset, limit) : produceChannels(out, outOffset, limit);
+    }
+
+    /** Start (history index) of the next output's window. */
+    private int nextStart() {
+        return (int) (nextIndex - half + 1 - historyStart);
+    }
+
+    private void advance() {
+        nextIndex += downWhole;
+        nextPhase += downRest;
+        if (nextPhase >= up) {
+            nextPhase -= up;
+            nextIndex++;
+        }
+        outputTotal++;
+    }
+
+    /** Mono, exact phases: up to {@link #group} consecutive outputs per kernel pass. */
+    private int produceMono(MutableDirectBuffer out, int outOffset, long limit) {
+        float[] coef = bank.coef;
+        float[] h = history;
+        int n = taps;
+        int[] s = groupStarts;
+        int[] r = groupRows;
+        int written = 0;
+        int at = outOffset;
+        while (true) {
+            int count = 0;
+            while (count < group && outputTotal < limit) {
+                int start = nextStart();
+                if (start + n > filled) {
+                    break;
+                }
+                s[count] = start;
+                r[count] = nextPhase * n;
+                count++;
+                advance();
+            }
+            if (count == 0) {
+                return written;
+            }
+            int k = 0;
+            if (count == 4) {
+                Kernels.dot4(h, coef, n, s[0], r[0], s[1], r[1], s[2], r[2], s[3], r[3], scratch);
+                for (; k < 4; k++) {
+                    out.putFloat(at, (float) scratch[k], LE);
+                    at += 4;
+                }
+            }
+            for (; k + 1 < count; k += 2) {
+                Kernels.dot2(h, s[k], coef, r[k], s[k + 1], r[k + 1], n, scratch);
+                out.putFloat(at, (float) scratch[0], LE);
+                out.putFloat(at + 4, (float) scratch[1], LE);
+                at += 8;
+            }
+            if (k < count) {
+                out.putFloat(at, Kernels.dot(h, s[k], coef, r[k], n), LE);
+                at += 4;
+            }
+            written += count;
+        }
+    }
+
+    /** Several channels, exact phases: channels in fours, pairs, then singly, sharing the row. */
+    private int produceChannels(MutableDirectBuffer out, int outOffset, long limit) {
+        float[] coef = bank.coef;
         float[] h = history;
         int n = taps;
         int ch = channels;
@@ -382,70 +457,88 @@ public final class Resampler {
         int written = 0;
         int at = outOffset;
         while (outputTotal < limit) {
-            int start = (int) (nextIndex - half + 1 - historyStart);
+            int start = nextStart();
             if (start + n > filled) {
                 break;
             }
-            if (b.interpolated) {
-                long scaled = (long) nextPhase * b.phases;
-                int row = (int) (scaled / up);
-                double mu = (double) (scaled - (long) row * up) / up;
-                int ro = row * n;
-                for (int c = 0; c < ch; c++) {
-                    double y = vectorKernels
-                            ? Kernels.dotInterpolated(h, c * cap + start, coef, b.delta, ro, n, mu)
-                            : Kernels.dotInterpolatedScalar(h, c * cap + start, coef, b.delta, ro, n, mu);
-                    out.putFloat(at, (float) y, LE);
-                    at += 4;
-                }
-            } else if (vectorKernels) {
-                int ro = nextPhase * n;
-                int c = 0;
-                if (ch == 1) {
-                    // two consecutive outputs per pass when the second one is ready too
-                    long index2 = nextIndex + downWhole;
-                    int phase2 = nextPhase + downRest;
-                    if (phase2 >= up) {
-                        phase2 -= up;
-                        index2++;
-                    }
-                    int start2 = (int) (index2 - half + 1 - historyStart);
-                    if (outputTotal + 1 < limit && start2 + n <= filled) {
-                        Kernels.dot2(h, start, coef, ro, start2, phase2 * n, n, scratch);
-                        out.putFloat(at, (float) scratch[0], LE);
-                        out.putFloat(at + 4, (float) scratch[1], LE);
-                        at += 8;
-                        nextIndex = index2;
-                        nextPhase = phase2;
-                        outputTotal++;
-                        written++;
-                        c = 1;
+            int ro = nextPhase * n;
+            int c = 0;
+            if (group == 4) {
+                for (; c + 3 < ch; c += 4) {
+                    int x = c * cap + start;
+                    Kernels.dot4(h, coef, n, x, ro, x + cap, ro, x + 2 * cap, ro, x + 3 * cap, ro, scratch);
+                    for (int j = 0; j < 4; j++) {
+                        out.putFloat(at, (float) scratch[j], LE);
+                        at += 4;
                     }
                 }
-                for (; c + 1 < ch; c += 2) {
-                    Kernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
-                    out.putFloat(at, (float) scratch[0], LE);
-                    out.putFloat(at + 4, (float) scratch[1], LE);
-                    at += 8;
-                }
-                for (; c < ch; c++) {
-                    out.putFloat(at, Kernels.dot(h, c * cap + start, coef, ro, n), LE);
-                    at += 4;
-                }
-            } else {
-                int ro = nextPhase * n;
-                for (int c = 0; c < ch; c++) {
-                    out.putFloat(at, (float) Kernels.dotScalar(h, c * cap + start, coef, ro, n), LE);
-                    at += 4;
-                }
             }
-            nextIndex += downWhole;
-            nextPhase += downRest;
-            if (nextPhase >= up) {
-                nextPhase -= up;
-                nextIndex++;
+            for (; c + 1 < ch; c += 2) {
+                Kernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
+                out.putFloat(at, (float) scratch[0], LE);
+                out.putFloat(at + 4, (float) scratch[1], LE);
+                at += 8;
             }
-            outputTotal++;
+            if (c < ch) {
+                out.putFloat(at, Kernels.dot(h, c * cap + start, coef, ro, n), LE);
+                at += 4;
+            }
+            advance();
+            written++;
+        }
+        return written;
+    }
+
+    /** Odd ratios: coefficients interpolated between the two nearest stored phases. */
+    private int produceInterpolated(MutableDirectBuffer out, int outOffset, long limit) {
+        FilterBank b = bank;
+        float[] h = history;
+        int n = taps;
+        int ch = channels;
+        int cap = capacity;
+        int written = 0;
+        int at = outOffset;
+        while (outputTotal < limit) {
+            int start = nextStart();
+            if (start + n > filled) {
+                break;
+            }
+            long scaled = (long) nextPhase * b.phases;
+            int row = (int) (scaled / up);
+            double mu = (double) (scaled - (long) row * up) / up;
+            int ro = row * n;
+            for (int c = 0; c < ch; c++) {
+                double y = vectorKernels
+                        ? Kernels.dotInterpolated(h, c * cap + start, b.coef, b.delta, ro, n, mu)
+                        : Kernels.dotInterpolatedScalar(h, c * cap + start, b.coef, b.delta, ro, n, mu);
+                out.putFloat(at, (float) y, LE);
+                at += 4;
+            }
+            advance();
+            written++;
+        }
+        return written;
+    }
+
+    /** The scalar double-accumulating reference (benchmarks and precision comparison). */
+    private int produceScalar(MutableDirectBuffer out, int outOffset, long limit) {
+        float[] h = history;
+        int n = taps;
+        int ch = channels;
+        int cap = capacity;
+        int written = 0;
+        int at = outOffset;
+        while (outputTotal < limit) {
+            int start = nextStart();
+            if (start + n > filled) {
+                break;
+            }
+            int ro = nextPhase * n;
+            for (int c = 0; c < ch; c++) {
+                out.putFloat(at, (float) Kernels.dotScalar(h, c * cap + start, bank.coef, ro, n), LE);
+                at += 4;
+            }
+            advance();
             written++;
         }
         return written;

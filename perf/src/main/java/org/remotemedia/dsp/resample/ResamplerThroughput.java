@@ -19,7 +19,7 @@ import org.remotemedia.buffer.SampleFormat;
  * hits all of them alike; reports the median, min and max input samples per second over the
  * rounds and each median's ratio to the first configuration.
  *
- * <p>Configurations: {@code fi:fo:quality:channels[:scalar]}; {@code sox} runs sox's
+ * <p>Configurations: {@code fi:fo:quality:channels[:scalar|:g2]}; {@code sox} runs sox's
  * {@code rate -h} (or {@code sox-v} for {@code -v}) on a raw float file of the first
  * configuration's rates, timed at two lengths so process start-up cancels out (needs sox on the
  * PATH: perf/resampler-vs-sox.sh installs it). Thread: main only.
@@ -51,7 +51,8 @@ public final class ResamplerThroughput {
                 if (firstRates == null) {
                     firstRates = new int[] {fi, fo};
                 }
-                runners.add(ours(fi, fo, ResampleQuality.parse(p[2]), Integer.parseInt(p[3]), p.length > 4 && p[4].equals("scalar")));
+                String variant = p.length > 4 ? p[4] : "";
+                runners.add(ours(fi, fo, ResampleQuality.parse(p[2]), Integer.parseInt(p[3]), variant));
             }
             names.add(a);
         }
@@ -81,9 +82,11 @@ public final class ResamplerThroughput {
         }
     }
 
-    static Runner ours(int fi, int fo, ResampleQuality q, int channels, boolean scalar) {
+    /** variant: "" (production), "scalar" (reference loops) or "g2" (two outputs per pass, not four). */
+    static Runner ours(int fi, int fo, ResampleQuality q, int channels, String variant) {
         Resampler r = Resampler.create(fi, fo, channels, q);
-        r.vectorKernels = !scalar;
+        r.vectorKernels = !variant.equals("scalar");
+        r.group = variant.equals("g2") ? 2 : 4;
         int frames = fi;
         UnsafeBuffer in = new UnsafeBuffer(ByteBuffer.allocateDirect(frames * channels * 4));
         for (int n = 0; n < frames; n++) {
