@@ -19,7 +19,7 @@ public final class Resampler {
     static final int MIN_RATE = 1_000;
     static final int MAX_RATE = 768_000;
     static final int MAX_CHANNELS = 64;
-    /** Input frames decoded into the history per pass of the kernel loop. */
+    /** Input frames decoded into the history per pass of the kernel loop (at least; see capacity). */
     static final int BLOCK_FRAMES = 2048;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -76,7 +76,9 @@ public final class Resampler {
             bank = FilterBank.of(up, down, quality);
             taps = bank.taps;
             half = bank.half;
-            capacity = taps + BLOCK_FRAMES;
+            // long kernels (deep downsampling) decode more per pass, so sliding the window down
+            // costs at most one copied frame per input frame
+            capacity = taps + Math.max(BLOCK_FRAMES, taps);
             history = new float[capacity * channels];
         }
         reset();
@@ -280,6 +282,17 @@ public final class Resampler {
     /** Total output frames written since create()/reset(). */
     public long outputFramesTotal() {
         return outputTotal;
+    }
+
+    /**
+     * Bytes this converter holds: its history, plus its filter bank (shared with every other
+     * converter of the same ratio and preset while the bank cache has room).
+     */
+    public long memoryBytes() {
+        if (bank == null) {
+            return 0;
+        }
+        return 4L * history.length + 4L * bank.coef.length + (bank.delta == null ? 0 : 4L * bank.delta.length);
     }
 
     /** Phases stored in the coefficient table (the reduced up factor in exact mode). */

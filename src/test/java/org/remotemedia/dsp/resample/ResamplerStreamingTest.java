@@ -311,6 +311,9 @@ class ResamplerStreamingTest {
         assertEquals(2, r.channels());
         assertEquals(ResampleQuality.VERY_HIGH, r.quality());
         assertEquals(160, r.filterPhases());
+        // history (400 + 2048 frames x 2 channels) and 160 x 400 coefficients, as floats
+        assertEquals(4L * (400 + 2048) * 2 + 4L * 160 * 400, r.memoryBytes());
+        assertEquals(0, Resampler.create(8000, 8000, 1, ResampleQuality.HIGH).memoryBytes());
         assertTrue(!r.interpolatedPhases());
         assertTrue(Resampler.create(44100, 44101, 1, ResampleQuality.HIGH).interpolatedPhases());
     }
