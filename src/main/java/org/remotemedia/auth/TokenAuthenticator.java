@@ -108,6 +108,9 @@ public final class TokenAuthenticator {
             return MISSING;
         }
         String v = authorization.strip();
+        if (v.equalsIgnoreCase("Bearer")) {
+            return MISSING; // the scheme without a token
+        }
         if (v.length() < 7 || !v.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return MALFORMED;
         }

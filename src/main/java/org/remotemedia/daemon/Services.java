@@ -12,6 +12,8 @@ import org.remotemedia.pipeline.EngineLimits;
 import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.pipeline.exec.DspExecutor;
 import org.remotemedia.pipeline.exec.DspWorkerPool;
+import org.remotemedia.proto.v1.ExecutionProto;
+import org.remotemedia.proto.v1.StreamingProto;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.service.ExecutionGate;
 import org.remotemedia.service.PipelineService;
@@ -25,8 +27,8 @@ import org.remotemedia.service.stream.StreamingService;
  * The one place that decides which services the daemon serves and builds what they share: the
  * engine (built-in nodes, one buffer pool, execution limits), where DSP runs (inline or
  * workers), admission ({@link Admission}) and bearer-token auth ({@link TokenAuthenticator}),
- * both adapted here to rpc interceptors, and the remotemedia.v1 services. Standard services
- * (health, reflection) register here too.
+ * both adapted here to rpc interceptors, and the remotemedia.v1 services; then the standard
+ * services (health, reflection: {@link StandardServices}) describing all of them.
  *
  * <p>Built once at start-up on the main thread; {@link #beginDrain} and {@link #close} are
  * called by the shutdown path.
@@ -40,6 +42,7 @@ final class Services implements AutoCloseable {
     final ServiceContext context;
     final StreamingService streaming;
     final MethodRegistry registry;
+    final StandardServices standard;
 
     private Services(ServerConfig cfg, Metrics metrics, JsonLog log, NodeRegistry nodes) {
         this.cfg = cfg;
@@ -59,6 +62,7 @@ final class Services implements AutoCloseable {
                 .build(build.version(), build.buildTimestamp())
                 .supportedProtocols(List.of("v1"))
                 .activeStreams(streamMetrics::active)
+                .nodeTypes(nodes.names())
                 .conclude();
         this.streaming = new StreamingService(context, cfg.streaming(), streamMetrics);
         MethodRegistry.Builder b = MethodRegistry.builder();
@@ -66,11 +70,25 @@ final class Services implements AutoCloseable {
         b.intercept(new AdmissionInterceptor(admission));
         new PipelineService(context).register(b);
         streaming.register(b);
+        this.standard = StandardServices.register(b, List.of(
+                ExecutionProto.getDescriptor().findServiceByName("PipelineExecutionService"),
+                StreamingProto.getDescriptor().findServiceByName("StreamingPipelineService")));
         this.registry = b.build();
+        standard.serving(registry);
         log.info("services_ready", null, "dsp_mode", dsp.mode(), "worker_threads",
                 dsp instanceof DspWorkerPool p ? p.threads() : 0, "pin_workers", cfg.execution().pinWorkers(),
                 "idle_strategy", cfg.execution().idleStrategy(), "auth", auth.enabled() ? "bearer" : "off",
                 "auth_tokens", auth.tokenCount(), "max_concurrent_executions", admission.maxInFlight());
+    }
+
+    /** With a private metrics registry and a stdout log (tests of the wiring alone). */
+    static Services create(ServerConfig cfg) {
+        return create(cfg, new Metrics(), JsonLog.stdout(cfg.logging().level()));
+    }
+
+    /** The daemon's registry alone (tests). */
+    static MethodRegistry registry(ServerConfig cfg) {
+        return create(cfg).registry;
     }
 
     static Services create(ServerConfig cfg, Metrics metrics, JsonLog log) {
@@ -103,8 +121,12 @@ final class Services implements AutoCloseable {
         };
     }
 
-    /** New calls are refused with UNAVAILABLE + RetryInfo from now on (the transport then sends GOAWAY). */
+    /**
+     * The drain begins: health turns NOT_SERVING and ends its watches, new calls are refused with
+     * UNAVAILABLE + RetryInfo (the transport then sends GOAWAY).
+     */
     void beginDrain(long graceMs) {
+        standard.beginDrain();
         admission.beginDrain(Math.max(1000, graceMs));
     }
 

@@ -6,7 +6,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
 import java.util.Map;
 import org.remotemedia.buffer.PooledBuffer;
-import org.remotemedia.dsp.Json;
+import org.remotemedia.observe.JsonLog;
 import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.Status;
 import org.remotemedia.grpc.StatusCode;
@@ -115,6 +115,7 @@ public final class ExecuteHandler implements UnaryHandler {
                 return;
             }
             long parseNs = System.nanoTime() - p0;
+            metrics.parsed(gathered[0] != null);
 
             Compatibility.Verdict v = Compatibility.negotiate(req.getClientVersion());
             if (!v.compatible()) {
@@ -189,9 +190,9 @@ public final class ExecuteHandler implements UnaryHandler {
             if (retained) {
                 msg.release();
             }
-            ctx.gate().exit();
             metrics.count(outcome);
             metrics.execute.recordNanos(System.nanoTime() - t0);
+            ctx.gate().exit();
         }
     }
 
@@ -228,7 +229,7 @@ public final class ExecuteHandler implements UnaryHandler {
                 return ServiceMetrics.Outcome.INTERNAL;
             }
             default -> {
-                if (ctx.log().enabled(org.remotemedia.observe.JsonLog.Level.DEBUG)) {
+                if (ctx.log().enabled(JsonLog.Level.DEBUG)) {
                     ctx.log().debug("execute_failed", call.requestId(), "error_type", e.type().name(),
                             "failing_node_id", e.failingNodeId(), "message", e.message());
                 }
@@ -254,7 +255,7 @@ public final class ExecuteHandler implements UnaryHandler {
             ctx.log().info("empty_client_version", call.requestId(), "method", PATH, "accepted_as",
                     Compatibility.PROTOCOL_VERSION, "note", "first occurrence; later ones are counted in"
                             + " remotemedia_service_empty_client_version_total and logged at debug");
-        } else if (ctx.log().enabled(org.remotemedia.observe.JsonLog.Level.DEBUG)) {
+        } else if (ctx.log().enabled(JsonLog.Level.DEBUG)) {
             ctx.log().debug("empty_client_version", call.requestId(), "method", PATH);
         }
     }
@@ -274,9 +275,8 @@ public final class ExecuteHandler implements UnaryHandler {
     private static String outputMetadata(StringBuilder sb, NodeMetrics nm, ExecutionResult result) {
         sb.setLength(0);
         sb.append("{\"node_type\":");
-        Json.string(sb, nm.nodeType());
-        sb.append(",\"latency_ms\":");
-        Json.number(sb, nm.latencyMs());
+        JsonLog.quote(sb, nm.nodeType());
+        sb.append(",\"latency_ms\":").append(Double.isFinite(nm.latencyMs()) ? nm.latencyMs() : 0.0);
         AudioOutput a = result.audioOutputs().get(nm.nodeId());
         if (a != null) {
             sb.append(",\"audio_output\":{\"sample_rate\":").append(a.sampleRate()).append(",\"channels\":")

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.Json;
+import org.remotemedia.observe.JsonLog;
 import org.remotemedia.pipeline.AudioInput;
 import org.remotemedia.pipeline.AudioOutput;
 import org.remotemedia.pipeline.CompiledPlan;
@@ -175,17 +175,17 @@ public final class ProtoConvert {
     /** ERROR_TYPE_VERSION_MISMATCH for an unsupported client_version. */
     public static ErrorResponse versionMismatch(Compatibility.Verdict v) {
         StringBuilder ctx = new StringBuilder("{\"client_version\":");
-        Json.string(ctx, v.clientVersion());
+        JsonLog.quote(ctx, v.clientVersion());
         ctx.append(",\"supported_versions\":[");
         List<String> supported = Compatibility.supportedVersions();
         for (int i = 0; i < supported.size(); i++) {
             if (i > 0) {
                 ctx.append(',');
             }
-            Json.string(ctx, supported.get(i));
+            JsonLog.quote(ctx, supported.get(i));
         }
         ctx.append("],\"rule\":");
-        Json.string(ctx, v.rule());
+        JsonLog.quote(ctx, v.rule());
         ctx.append('}');
         return ErrorResponse.newBuilder()
                 .setErrorType(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VERSION_MISMATCH)
@@ -200,9 +200,9 @@ public final class ProtoConvert {
      */
     public static ErrorResponse internal(Throwable t, String requestId, boolean debugErrors) {
         StringBuilder ctx = new StringBuilder("{\"request_id\":");
-        Json.string(ctx, requestId);
+        JsonLog.quote(ctx, requestId);
         ctx.append(",\"exception\":");
-        Json.string(ctx, t.getClass().getName());
+        JsonLog.quote(ctx, t.getClass().getName());
         ctx.append('}');
         ErrorResponse.Builder b = ErrorResponse.newBuilder()
                 .setErrorType(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_INTERNAL)

@@ -24,6 +24,7 @@ public record ServiceContext(
         String runtimeVersion,
         String buildTimestamp,
         List<String> supportedProtocols,
+        List<String> nodeTypes,
         LongSupplier activeStreams) {
 
     public static Builder builder() {
@@ -42,6 +43,7 @@ public record ServiceContext(
         private String buildTimestamp = "unknown";
         private List<String> supportedProtocols = List.of(Compatibility.PROTOCOL_VERSION);
         private LongSupplier activeStreams = () -> 0;
+        private List<String> nodeTypes = List.of();
 
         public Builder engine(PipelineEngine v) {
             engine = v;
@@ -85,6 +87,12 @@ public record ServiceContext(
             return this;
         }
 
+        /** The engine registry's node type names (GetVersion; the service does not see dsp). */
+        public Builder nodeTypes(List<String> v) {
+            nodeTypes = List.copyOf(v);
+            return this;
+        }
+
         /** Open StreamPipeline sessions (the streaming service wires its gauge here). */
         public Builder activeStreams(LongSupplier v) {
             activeStreams = v;
@@ -97,7 +105,7 @@ public record ServiceContext(
             Objects.requireNonNull(log, "log");
             return new ServiceContext(engine, Objects.requireNonNull(dsp, "dsp"), metrics, log,
                     Objects.requireNonNull(gate, "gate"), debugErrors, runtimeVersion, buildTimestamp,
-                    supportedProtocols, activeStreams);
+                    supportedProtocols, nodeTypes, activeStreams);
         }
     }
 }

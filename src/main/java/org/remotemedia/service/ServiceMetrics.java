@@ -25,6 +25,8 @@ public final class ServiceMetrics {
     private final Metrics metrics;
     private final CounterDataPoint[] executions = new CounterDataPoint[Outcome.values().length];
     private final CounterDataPoint emptyClientVersion;
+    private final CounterDataPoint parsedInPlace;
+    private final CounterDataPoint parsedGathered;
     final LatencyRecorder execute;
     final LatencyRecorder engine;
     final LatencyRecorder queueWait;
@@ -40,6 +42,11 @@ public final class ServiceMetrics {
         }
         emptyClientVersion = metrics.counter("service_empty_client_version",
                 "calls that sent no client_version (accepted as v1)").labelValues();
+        Counter parse = metrics.counter("service_request_parse",
+                "requests parsed in place (one network buffer: samples aliased, no copy) or gathered first"
+                        + " (spread over several buffers: one off-heap copy)", "path");
+        parsedInPlace = parse.labelValues("in_place");
+        parsedGathered = parse.labelValues("gathered");
         execute = metrics.latency("service_execute_pipeline",
                 "ExecutePipeline: request received to response handed to the transport");
         engine = metrics.latency("service_execute_engine", "ExecutePipeline: time inside the engine (compile + run)");
@@ -54,6 +61,10 @@ public final class ServiceMetrics {
 
     void count(Outcome o) {
         executions[o.ordinal()].inc();
+    }
+
+    void parsed(boolean gathered) {
+        (gathered ? parsedGathered : parsedInPlace).inc();
     }
 
     /** A call (ExecutePipeline or a stream's init) sent no client_version. */

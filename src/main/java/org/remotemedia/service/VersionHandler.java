@@ -32,7 +32,7 @@ public final class VersionHandler implements UnaryHandler {
                 .setProtocolVersion(Compatibility.PROTOCOL_VERSION)
                 .setRuntimeVersion(ctx.runtimeVersion())
                 .setBuildTimestamp(ctx.buildTimestamp())
-                .addAllSupportedNodeTypes(ctx.engine().registry().names())
+                .addAllSupportedNodeTypes(ctx.nodeTypes())
                 .addAllSupportedProtocols(ctx.supportedProtocols())
                 .build();
     }

@@ -22,6 +22,10 @@ public final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
 
     @Override
     public void afterEach(ExtensionContext context) {
+        if (!LeakRecorder.isInstalled()) {
+            throw new AssertionError("netty's leak detector is not LeakRecorder: run the tests through maven "
+                    + "(surefire sets -Dio.netty.customResourceLeakDetector), or set that property yourself");
+        }
         List<String> reports = collect();
         if (!reports.isEmpty()) {
             throw new AssertionError(reports.size() + " netty buffer leak(s) in " + context.getDisplayName() + ":\n"

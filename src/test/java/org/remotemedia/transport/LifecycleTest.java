@@ -327,6 +327,31 @@ class LifecycleTest {
         }
     }
 
+    @Test
+    void grpcJavaPingingTooOftenGetsTooManyPingsAndRecovers() throws Exception {
+        EchoTestService svc = new EchoTestService();
+        // the client pings every 10 s (grpc-java's minimum); the server permits one per 60 s, no strikes
+        try (TestServer s = new TestServer(svc.register(MethodRegistry.builder()).build(),
+                "transport.permit_keepalive_time_ms", "60000", "transport.permit_keepalive_without_calls", "true",
+                "transport.max_ping_strikes", "0")) {
+            ManagedChannel ch = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", s.port()).usePlaintext()
+                    .keepAliveTime(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
+            try {
+                TestServiceGrpc.newBlockingStub(ch).emptyCall(EmptyProtos.Empty.getDefaultInstance());
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+                while (!s.log().contains("\"event\":\"too_many_pings\"") && System.nanoTime() < until) {
+                    Thread.sleep(100);
+                }
+                assertTrue(s.log().contains("\"event\":\"too_many_pings\""), s.log());
+                // grpc-java backs off its keepalive and reconnects; the server keeps serving it
+                TestServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .emptyCall(EmptyProtos.Empty.getDefaultInstance());
+            } finally {
+                Clients.close(ch);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ a client that stops reading
 
     static final MessageEncoder<byte[]> RAW = new MessageEncoder<>() {

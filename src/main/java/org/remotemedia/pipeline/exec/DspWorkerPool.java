@@ -89,7 +89,7 @@ public final class DspWorkerPool implements DspExecutor {
     }
 
     /** Whether worker {@code i} pinned itself (false if pinning is off or failed). */
-    public boolean pinned(int i) {
+    public boolean isPinned(int i) {
         return workers[i].pinnedOk;
     }
 

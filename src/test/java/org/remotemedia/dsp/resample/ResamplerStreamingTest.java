@@ -261,6 +261,37 @@ class ResamplerStreamingTest {
         assertTrue(e.getMessage().contains("inputFrames is -1"), e.getMessage());
     }
 
+    /** Buffers too small are refused before any state changes: the stream stays usable. */
+    @Test
+    void rejectsShortBuffersWithoutLosingState() {
+        int frames = 4410;
+        UnsafeBuffer in = Signals.encode(music(44100, 16000), 44100, frames, 1, SampleFormat.F32);
+        Resampler r = Resampler.create(44100, 16000, 1, ResampleQuality.HIGH);
+        UnsafeBuffer tiny = new UnsafeBuffer(new byte[16]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> r.process(in, 0, SampleFormat.F32, frames, tiny, 0));
+        assertTrue(e.getMessage().contains("maxOutputFrames(4410)") && e.getMessage().contains("holds 16"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> r.process(in, 8, SampleFormat.F32, frames, new UnsafeBuffer(new byte[1 << 16]), 0));
+        assertTrue(e.getMessage().contains("needs 17640 bytes"), e.getMessage());
+        UnsafeBuffer out = new UnsafeBuffer(new byte[1 << 16]);
+        int written = r.process(in, 0, SampleFormat.F32, frames, out, 0);
+        e = assertThrows(IllegalArgumentException.class, () -> r.flush(tiny, 0));
+        assertTrue(e.getMessage().contains("remaining tail"), e.getMessage());
+        written += r.flush(out, written * 4);
+        assertEquals(Resampler.outputFrames(frames, 44100, 16000), written);
+        float[] got = new float[written];
+        for (int i = 0; i < written; i++) {
+            got[i] = out.getFloat(4 * i, ByteOrder.LITTLE_ENDIAN);
+        }
+        assertArrayEquals(Signals.run(Resampler.create(44100, 16000, 1, ResampleQuality.HIGH), in, SampleFormat.F32, frames, i -> 0), got);
+    }
+
+    @Test
+    void warmUpRuns() {
+        assertTrue(Resampler.warmUp() > 0);
+    }
+
     @Test
     void parsesQualityNames() {
         assertEquals(ResampleQuality.LOW, ResampleQuality.parse("low"));
@@ -280,6 +311,9 @@ class ResamplerStreamingTest {
         assertEquals(2, r.channels());
         assertEquals(ResampleQuality.VERY_HIGH, r.quality());
         assertEquals(160, r.filterPhases());
+        // history (400 + 2048 frames x 2 channels) and 160 x 400 coefficients, as floats
+        assertEquals(4L * (400 + 2048) * 2 + 4L * 160 * 400, r.memoryBytes());
+        assertEquals(0, Resampler.create(8000, 8000, 1, ResampleQuality.HIGH).memoryBytes());
         assertTrue(!r.interpolatedPhases());
         assertTrue(Resampler.create(44100, 44101, 1, ResampleQuality.HIGH).interpolatedPhases());
     }

@@ -1,0 +1,440 @@
+package org.remotemedia.perf;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+import org.remotemedia.buffer.SampleFormat;
+import org.remotemedia.pipeline.AudioInput;
+import org.remotemedia.pipeline.CompiledPlan;
+import org.remotemedia.pipeline.ExecutionControl;
+import org.remotemedia.pipeline.ExecutionResult;
+import org.remotemedia.pipeline.PipelineEngine;
+import org.remotemedia.pipeline.ResourceLimits;
+import org.remotemedia.proto.v1.AudioBuffer;
+import org.remotemedia.proto.v1.AudioFormat;
+import org.remotemedia.proto.v1.ExecuteRequest;
+import org.remotemedia.proto.v1.ExecuteResponse;
+import org.remotemedia.proto.v1.ManifestMetadata;
+import org.remotemedia.proto.v1.NodeManifest;
+import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
+import org.remotemedia.proto.v1.PipelineManifest;
+import org.remotemedia.service.ProtoConvert;
+
+/**
+ * The unary service benchmark (issue 4): 1 s of 44.1 kHz mono f32 resampled to 16 kHz, p50 / p95 /
+ * p99 at each concurrency, in one interleaved run (round 1: every target, round 2: every target,
+ * ...) against
+ * <ul>
+ *   <li>{@code inproc}: the same pipeline on the engine in this JVM (compile + execute, the floor);</li>
+ *   <li>{@code ours-inline} / {@code ours-workers}: our daemon in its own JVM, DSP inline or on workers;</li>
+ *   <li>{@code stock}: stock grpc-java (Netty epoll, direct executor) serving the same engine
+ *       ({@link StockGrpcServer}), in its own JVM.</li>
+ * </ul>
+ * Closed loop: {@code c} client threads, each with one call outstanding, through one grpc-java
+ * channel per target. With {@code --open-rate R} each round also runs an open-loop phase at R
+ * calls/s: calls are issued on a fixed schedule, latency counts from the intended send time and
+ * is recorded with coordinated-omission correction ({@code recordValueWithExpectedInterval}).
+ * Reports the median over rounds of each percentile, the spread of p50, and per-round ratios.
+ *
+ * <p>Bounded: every phase has a fixed duration; the servers are killed at the end.
+ */
+public final class ServiceBench {
+    private static final int IN_RATE = 44_100;
+
+    private final Map<String, String> opts = new LinkedHashMap<>();
+    private final List<Process> servers = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        ServiceBench b = new ServiceBench();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            b.opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        try {
+            b.run();
+        } finally {
+            for (Process p : b.servers) {
+                p.destroy();
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    private String opt(String k, String def) {
+        return opts.getOrDefault(k, def);
+    }
+
+    private void run() throws Exception {
+        double seconds = Double.parseDouble(opt("seconds", "3"));
+        double warmup = Double.parseDouble(opt("warmup", "2"));
+        int rounds = Integer.parseInt(opt("rounds", "5"));
+        int[] conc = Arrays.stream(opt("concurrency", "1,16").split(",")).mapToInt(Integer::parseInt).toArray();
+        List<String> targets = List.of(opt("targets", "inproc,ours-inline,ours-workers,stock").split(","));
+        int openRate = Integer.parseInt(opt("open-rate", "0"));
+
+        ExecuteRequest request = request();
+        Map<String, Target> ts = new LinkedHashMap<>();
+        for (String t : targets) {
+            ts.put(t, start(t));
+        }
+        System.out.printf(Locale.ROOT, "# service bench: %d rounds x %s targets x c=%s, %.1f s each (warm-up %.1f s)%s%n",
+                rounds, targets, Arrays.toString(conc), seconds, warmup,
+                openRate > 0 ? ", open loop at " + openRate + "/s" : "");
+        // results[target][phase][round] = {p50, p95, p99, count} in microseconds
+        Map<String, Map<String, List<double[]>>> results = new LinkedHashMap<>();
+        List<String> phases = new ArrayList<>();
+        for (int c : conc) {
+            phases.add("c=" + c);
+        }
+        if (openRate > 0) {
+            phases.add("open " + openRate + "/s");
+        }
+        for (String t : targets) {
+            Map<String, List<double[]>> m = new LinkedHashMap<>();
+            for (String p : phases) {
+                m.put(p, new ArrayList<>());
+            }
+            results.put(t, m);
+        }
+        for (Target t : ts.values()) { // warm up every target once at each concurrency
+            for (int c : conc) {
+                closedLoop(t, request, c, warmup);
+            }
+        }
+        for (int r = 0; r < rounds; r++) {
+            for (String p : phases) {
+                for (Map.Entry<String, Target> e : ts.entrySet()) {
+                    Histogram h = p.startsWith("open") ? openLoop(e.getValue(), request, openRate, seconds)
+                            : closedLoop(e.getValue(), request, Integer.parseInt(p.substring(2)), seconds);
+                    results.get(e.getKey()).get(p).add(new double[] {h.getValueAtPercentile(50) / 1e3,
+                            h.getValueAtPercentile(95) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getTotalCount()});
+                }
+            }
+            System.out.printf(Locale.ROOT, "# round %d/%d done%n", r + 1, rounds);
+        }
+        report(results, phases, rounds);
+        for (Target t : ts.values()) {
+            t.close();
+        }
+    }
+
+    // ---- targets ----
+
+    interface Target extends AutoCloseable {
+        /** One call; returns false if the answer was wrong. */
+        boolean call(ExecuteRequest req) throws Exception;
+
+        CompletableFuture<Boolean> callAsync(ExecuteRequest req);
+
+        @Override
+        void close();
+    }
+
+    private Target start(String name) throws Exception {
+        return switch (name) {
+            case "inproc" -> inProcess();
+            case "ours-inline" -> remote(launch(List.of("org.remotemedia.daemon.Main", "serve",
+                    "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
+                    "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=inline"),
+                    Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)")));
+            case "ours-workers" -> remote(launch(List.of("org.remotemedia.daemon.Main", "serve",
+                    "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
+                    "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=workers",
+                    "--set", "execution.idle_strategy=" + opt("idle", "backoff"),
+                    "--set", "execution.pin_workers=" + opt("pin", "false")),
+                    Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)")));
+            case "stock" -> remote(launch(List.of(StockGrpcServer.class.getName(), "0"),
+                    Pattern.compile("^listening (\\d+)")));
+            default -> throw new IllegalArgumentException("unknown target " + name
+                    + ": inproc, ours-inline, ours-workers, stock");
+        };
+    }
+
+    /** Starts a server JVM with the project's JVM flags and this classpath; returns its port. */
+    private int launch(List<String> mainAndArgs, Pattern portLine) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
+                .filter(l -> l.startsWith("jvm.flags=")).findFirst().orElseThrow().substring("jvm.flags=".length());
+        cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.addAll(mainAndArgs);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        servers.add(p);
+        BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String line;
+        while (System.nanoTime() < until && (line = in.readLine()) != null) {
+            Matcher m = portLine.matcher(line);
+            if (m.find()) {
+                int port = Integer.parseInt(m.group(1));
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (in.readLine() != null) {
+                            // discard: the server's log must not block it
+                        }
+                    } catch (IOException ignored) {
+                        // process ended
+                    }
+                }, "drain-" + port);
+                drain.setDaemon(true);
+                drain.start();
+                return port;
+            }
+        }
+        throw new IllegalStateException("server " + mainAndArgs.get(0) + " did not report its port");
+    }
+
+    private static Target remote(int port) {
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        var blocking = PipelineExecutionServiceGrpc.newBlockingStub(ch);
+        var future = PipelineExecutionServiceGrpc.newFutureStub(ch);
+        return new Target() {
+            @Override
+            public boolean call(ExecuteRequest req) {
+                return check(blocking.executePipeline(req));
+            }
+
+            @Override
+            public CompletableFuture<Boolean> callAsync(ExecuteRequest req) {
+                CompletableFuture<Boolean> f = new CompletableFuture<>();
+                var lf = future.executePipeline(req);
+                lf.addListener(() -> {
+                    try {
+                        f.complete(check(lf.get()));
+                    } catch (Exception e) {
+                        f.complete(false);
+                    }
+                }, Runnable::run);
+                return f;
+            }
+
+            @Override
+            public void close() {
+                ch.shutdownNow();
+            }
+        };
+    }
+
+    private static boolean check(ExecuteResponse r) {
+        return r.hasResult() && r.getResult().getAudioOutputsOrThrow("resample").getNumSamples() == 16_000;
+    }
+
+    private static Target inProcess() {
+        PipelineEngine engine = PipelineEngine.standard();
+        return new Target() {
+            @Override
+            public boolean call(ExecuteRequest req) throws Exception {
+                AudioBuffer b = req.getAudioInputsOrThrow("resample");
+                CompiledPlan plan = engine.compile(ProtoConvert.manifest(req.getManifest()));
+                try (ExecutionResult r = engine.execute(plan, Map.of("resample", input(b)), Map.of(),
+                        ResourceLimits.DEFAULTS, ExecutionControl.create())) {
+                    return r.audioOutputs().get("resample").numSamples() == 16_000;
+                }
+            }
+
+            @Override
+            public CompletableFuture<Boolean> callAsync(ExecuteRequest req) {
+                try {
+                    return CompletableFuture.completedFuture(call(req));
+                } catch (Exception e) {
+                    return CompletableFuture.completedFuture(false);
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private static final Map<AudioBuffer, AudioInput> INPUTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The request's samples in a direct buffer, once (the server gets them in its network buffer). */
+    private static AudioInput input(AudioBuffer b) {
+        return INPUTS.computeIfAbsent(b, k -> {
+            ByteBuffer d = ByteBuffer.allocateDirect(k.getSamples().size());
+            k.getSamples().copyTo(d);
+            d.flip();
+            return AudioInput.of(d, k.getNumSamples(), k.getChannels(), k.getSampleRate(), SampleFormat.F32);
+        });
+    }
+
+    // ---- load ----
+
+    private static Histogram closedLoop(Target t, ExecuteRequest req, int threads, double seconds) throws Exception {
+        Histogram total = new Histogram(3_600_000_000_000L, 3);
+        Histogram[] hs = new Histogram[threads];
+        AtomicLong wrong = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(threads);
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        for (int i = 0; i < threads; i++) {
+            Histogram h = hs[i] = new Histogram(3_600_000_000_000L, 3);
+            Thread th = new Thread(() -> {
+                try {
+                    while (System.nanoTime() < end) {
+                        long t0 = System.nanoTime();
+                        boolean ok = t.call(req);
+                        h.recordValue(Math.max(1, System.nanoTime() - t0));
+                        if (!ok) {
+                            wrong.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    wrong.incrementAndGet();
+                } finally {
+                    done.countDown();
+                }
+            }, "load-" + i);
+            th.setDaemon(true);
+            th.start();
+        }
+        if (!done.await((long) (seconds * 1000) + 60_000, TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("closed-loop phase did not finish in time");
+        }
+        if (wrong.get() > 0) {
+            throw new IllegalStateException(wrong.get() + " wrong or failed answers");
+        }
+        for (Histogram h : hs) {
+            total.add(h);
+        }
+        return total;
+    }
+
+    private static Histogram openLoop(Target t, ExecuteRequest req, int rate, double seconds) throws Exception {
+        Histogram h = new Histogram(3_600_000_000_000L, 3);
+        long interval = 1_000_000_000L / rate;
+        int n = (int) (seconds * rate);
+        Semaphore outstanding = new Semaphore(1024);
+        CountDownLatch done = new CountDownLatch(n);
+        AtomicLong wrong = new AtomicLong();
+        long start = System.nanoTime() + 1_000_000;
+        for (int i = 0; i < n; i++) {
+            long intended = start + i * interval;
+            long wait;
+            while ((wait = intended - System.nanoTime()) > 0) {
+                if (wait > 200_000) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait - 100_000);
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            outstanding.acquire();
+            t.callAsync(req).whenComplete((ok, err) -> {
+                long lat = System.nanoTime() - intended; // from the intended send time: no coordinated omission
+                synchronized (h) {
+                    h.recordValueWithExpectedInterval(Math.max(1, lat), interval);
+                }
+                if (err != null || !ok) {
+                    wrong.incrementAndGet();
+                }
+                outstanding.release();
+                done.countDown();
+            });
+        }
+        if (!done.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("open-loop phase did not finish in time");
+        }
+        if (wrong.get() > 0) {
+            throw new IllegalStateException(wrong.get() + " wrong or failed answers (open loop)");
+        }
+        return h;
+    }
+
+    // ---- request and report ----
+
+    static ExecuteRequest request() {
+        ByteBuffer bb = ByteBuffer.allocate(IN_RATE * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < IN_RATE; i++) {
+            bb.putFloat((float) (0.5 * Math.sin(2 * Math.PI * 440 * i / IN_RATE)));
+        }
+        PipelineManifest m = PipelineManifest.newBuilder().setVersion("v1")
+                .setMetadata(ManifestMetadata.newBuilder().setName("bench"))
+                .addNodes(NodeManifest.newBuilder().setId("resample").setNodeType("AudioResample")
+                        .setParams("{\"target_sample_rate\": 16000}"))
+                .build();
+        return ExecuteRequest.newBuilder().setManifest(m).setClientVersion("v1")
+                .putAudioInputs("resample", AudioBuffer.newBuilder()
+                        .setSamples(com.google.protobuf.ByteString.copyFrom(bb.array())).setSampleRate(IN_RATE)
+                        .setChannels(1).setFormat(AudioFormat.AUDIO_FORMAT_F32).setNumSamples(IN_RATE).build())
+                .build();
+    }
+
+    private static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    private static List<Double> col(List<double[]> rows, int i) {
+        return rows.stream().map(r -> r[i]).toList();
+    }
+
+    private static void report(Map<String, Map<String, List<double[]>>> res, List<String> phases, int rounds) {
+        System.out.println();
+        System.out.println("| phase | target | p50 us | p95 us | p99 us | p50 spread (min-max) | calls/round |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (String p : phases) {
+            for (Map.Entry<String, Map<String, List<double[]>>> e : res.entrySet()) {
+                List<double[]> rows = e.getValue().get(p);
+                List<Double> p50 = col(rows, 0);
+                System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.0f | %.0f-%.0f | %.0f |%n", p, e.getKey(),
+                        median(p50), median(col(rows, 1)), median(col(rows, 2)),
+                        p50.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                        p50.stream().mapToDouble(Double::doubleValue).max().orElse(0), median(col(rows, 3)));
+            }
+        }
+        System.out.println();
+        System.out.println("| phase | ours | ours p50 - inproc p50 (us) | ours/stock p50 | ours/stock p99 |");
+        System.out.println("|---|---|---|---|---|");
+        for (String p : phases) {
+            for (String ours : List.of("ours-inline", "ours-workers")) {
+                if (!res.containsKey(ours)) {
+                    continue;
+                }
+                List<Double> over = new ArrayList<>();
+                List<Double> r50 = new ArrayList<>();
+                List<Double> r99 = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    double[] o = res.get(ours).get(p).get(r);
+                    if (res.containsKey("inproc")) {
+                        over.add(o[0] - res.get("inproc").get(p).get(r)[0]);
+                    }
+                    if (res.containsKey("stock")) {
+                        double[] s = res.get("stock").get(p).get(r);
+                        r50.add(o[0] / s[0]);
+                        r99.add(o[2] / s[2]);
+                    }
+                }
+                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", p, ours,
+                        over.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f", median(over)),
+                        r50.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", median(r50)),
+                        r99.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", median(r99)));
+            }
+        }
+    }
+}
