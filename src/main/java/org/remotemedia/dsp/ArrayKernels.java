@@ -69,4 +69,58 @@ public final class ArrayKernels {
             out.putFloat(outOff + 4 * i, (float) src[srcOff + i], LE);
         }
     }
+
+    /** Largest |x| of {@code n} F32 samples (0 for none); order-free, so chunk-independent. */
+    public static float peakAbsF32(DirectBuffer in, int inOff, int n) {
+        in.boundsCheck(inOff, n * 4);
+        MemorySegment si = Kernels.segment(in);
+        long bi = Kernels.base(in) + inOff;
+        int l = Kernels.L;
+        int i = 0;
+        int upper = n - (n % l);
+        FloatVector m = FloatVector.zero(Kernels.F);
+        for (; i < upper; i += l) {
+            m = m.max(FloatVector.fromMemorySegment(Kernels.F, si, bi + 4L * i, LE).abs());
+        }
+        float peak = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            peak = Math.max(peak, Math.abs(in.getFloat(inOff + 4 * i, LE)));
+        }
+        return peak;
+    }
+
+    /** {@code dst[dstOff + i] = decode(in, i)} as floats, for {@code n} samples. */
+    public static void toFloats(DirectBuffer in, int inOff, SampleFormat f, int n, float[] dst, int dstOff) {
+        int bps = f.bytesPerSample();
+        in.boundsCheck(inOff, n * bps);
+        java.util.Objects.checkFromIndexSize(dstOff, n, dst.length);
+        MemorySegment si = Kernels.segment(in);
+        long bi = Kernels.base(in) + inOff;
+        int l = Kernels.L;
+        int i = 0;
+        int upper = n - (n % l);
+        for (; i < upper; i += l) {
+            Kernels.load(si, bi + (long) i * bps, f).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = Kernels.decode(in, inOff, f, i);
+        }
+    }
+
+    /** {@code out[i] = src[srcOff + i]} as little-endian F32, for {@code n} samples. */
+    public static void toF32(float[] src, int srcOff, int n, MutableDirectBuffer out, int outOff) {
+        java.util.Objects.checkFromIndexSize(srcOff, n, src.length);
+        out.boundsCheck(outOff, n * 4);
+        MemorySegment so = Kernels.segment(out);
+        long bo = Kernels.base(out) + outOff;
+        int l = Kernels.L;
+        int i = 0;
+        int upper = n - (n % l);
+        for (; i < upper; i += l) {
+            FloatVector.fromArray(Kernels.F, src, srcOff + i).intoMemorySegment(so, bo + 4L * i, LE);
+        }
+        for (; i < n; i++) {
+            out.putFloat(outOff + 4 * i, src[srcOff + i], LE);
+        }
+    }
 }

@@ -1,0 +1,295 @@
+package org.remotemedia.dsp.nodes;
+
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.remotemedia.buffer.AudioBlock;
+import org.remotemedia.buffer.SampleFormat;
+import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.Json;
+import org.remotemedia.dsp.Node;
+import org.remotemedia.dsp.NodeExample;
+import org.remotemedia.dsp.NodeType;
+import org.remotemedia.dsp.ParamSchema;
+import org.remotemedia.dsp.ParamSpec;
+import org.remotemedia.dsp.Params;
+import org.remotemedia.dsp.Ports;
+import org.remotemedia.dsp.Problems;
+
+/**
+ * LevelMeter: passes the audio through unchanged (same format, bytes copied) and measures,
+ * per channel, the sample peak and the RMS level in dBFS (full scale = 1.0 for every format),
+ * over the whole stream and over consecutive windows of {@code window_ms}. Latency 0.
+ *
+ * <p>Data (one-shot, the whole stream): {@code {"channels", "frames", "peak_dbfs": [..],
+ * "rms_dbfs": [..], "window_ms", "windows": [{"start_ms", "end_ms", "peak_dbfs", "rms_dbfs"}]}}
+ * (window_ms and windows only when window_ms > 0)
+ * (the last window may be shorter; digital silence is null). A streaming chunk's data:
+ * {@code {"frames", "peak_dbfs", "rms_dbfs", "windows": [windows completed in that chunk]}},
+ * levels so far. Sums of squares run per channel in stream order, so the figures are the same
+ * bits whatever the chunking.
+ */
+public final class LevelMeter extends NodeType {
+    public static final String NAME = "LevelMeter";
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    public LevelMeter() {
+        super(NAME, "Measures peak and RMS dBFS per channel, whole stream and windowed, as data; audio passes unchanged.",
+                ParamSchema.of(ParamSpec.integer("window_ms", 0, 60_000, 0L,
+                        "length of the measurement windows in ms; 0 = whole stream only")),
+                new Ports(1, 1, false, true, true));
+    }
+
+    @Override
+    public String latencyDoc() {
+        return "0";
+    }
+
+    @Override
+    public List<NodeExample> examples() {
+        return List.of(
+                new NodeExample("whole f32 mono", Map.of(), List.of(new AudioSpec(16000, 1, SampleFormat.F32))),
+                new NodeExample("50 ms windows i16 stereo", Map.of("window_ms", 50), List.of(new AudioSpec(48000, 2, SampleFormat.I16))),
+                new NodeExample("7 ms windows i32 3 ch", Map.of("window_ms", 7), List.of(new AudioSpec(8000, 3, SampleFormat.I32))));
+    }
+
+    @Override
+    public Node create(Params p, List<AudioSpec> inputs, Problems problems) {
+        AudioSpec in = inputs.get(0);
+        long w = Math.round(p.integer("window_ms") * in.sampleRate() / 1000.0);
+        return new Instance(in, (int) p.integer("window_ms"), w > 0 ? w : Long.MAX_VALUE);
+    }
+
+    static double db(double linear, double scale) {
+        return scale * Math.log10(linear);
+    }
+
+    /** One metered stream. Owned by the thread running its execution or session. */
+    static final class Instance extends Node {
+        private final AudioSpec spec;
+        private final int ch;
+        private final int windowMs;
+        private final long windowFrames;
+        // current window
+        private final double[] sum;
+        private final float[] peak;
+        private long inWindow;
+        // closed windows: peak, sum per channel; frames
+        private double[] winPeak = new double[64];
+        private double[] winSum = new double[64];
+        private long[] winFrames = new long[8];
+        private int windows;
+        private int deltaFrom;
+        private long frames;
+
+        Instance(AudioSpec spec, int windowMs, long windowFrames) {
+            this.spec = spec;
+            this.ch = spec.channels();
+            this.windowMs = windowMs;
+            this.windowFrames = windowFrames;
+            this.sum = new double[ch];
+            this.peak = new float[ch];
+        }
+
+        @Override
+        public AudioSpec outputSpec() {
+            return spec;
+        }
+
+        @Override
+        public int maxOutputFrames(int inputFrames) {
+            return inputFrames;
+        }
+
+        @Override
+        public long stateBytes() {
+            return 8L * (winPeak.length + winSum.length + winFrames.length) + 12L * ch;
+        }
+
+        @Override
+        public int process(AudioBlock[] inputs, MutableDirectBuffer out, int outOffset) {
+            AudioBlock in = inputs[0];
+            int n = in.frames();
+            out.putBytes(outOffset, in.buffer(), in.offset(), in.lengthBytes());
+            int done = 0;
+            while (done < n) {
+                int take = (int) Math.min(n - done, windowFrames - inWindow);
+                measure(in.buffer(), in.offset() + done * in.frameBytes(), in.format(), take);
+                done += take;
+                inWindow += take;
+                frames += take;
+                if (inWindow == windowFrames) {
+                    closeWindow();
+                }
+            }
+            return n;
+        }
+
+        /** Adds {@code n} frames to the current window's per-channel sums, channel by channel in stream order. */
+        private void measure(DirectBuffer b, int off, SampleFormat f, int n) {
+            for (int c = 0; c < ch; c++) {
+                double s = sum[c];
+                float p = peak[c];
+                switch (f) {
+                    case F32 -> {
+                        for (int i = 0, at = off + 4 * c; i < n; i++, at += 4 * ch) {
+                            float v = b.getFloat(at, LE);
+                            s += (double) v * v;
+                            p = Math.max(p, Math.abs(v));
+                        }
+                    }
+                    case I16 -> {
+                        for (int i = 0, at = off + 2 * c; i < n; i++, at += 2 * ch) {
+                            float v = b.getShort(at, LE) * 0x1p-15f;
+                            s += (double) v * v;
+                            p = Math.max(p, Math.abs(v));
+                        }
+                    }
+                    case I32 -> {
+                        for (int i = 0, at = off + 4 * c; i < n; i++, at += 4 * ch) {
+                            double v = b.getInt(at, LE) * 0x1p-31;
+                            s += v * v;
+                            p = Math.max(p, (float) Math.abs(v));
+                        }
+                    }
+                    default -> throw new AssertionError(f);
+                }
+                sum[c] = s;
+                peak[c] = p;
+            }
+        }
+
+        private void closeWindow() {
+            if (inWindow == 0) {
+                return;
+            }
+            if ((windows + 1) * ch > winPeak.length) {
+                winPeak = Arrays.copyOf(winPeak, winPeak.length * 2);
+                winSum = Arrays.copyOf(winSum, winSum.length * 2);
+            }
+            if (windows == winFrames.length) {
+                winFrames = Arrays.copyOf(winFrames, windows * 2);
+            }
+            for (int c = 0; c < ch; c++) {
+                winPeak[windows * ch + c] = peak[c];
+                winSum[windows * ch + c] = sum[c];
+            }
+            winFrames[windows++] = inWindow;
+            Arrays.fill(sum, 0);
+            Arrays.fill(peak, 0);
+            inWindow = 0;
+        }
+
+        @Override
+        public int flush(MutableDirectBuffer out, int outOffset) {
+            closeWindow();
+            return 0;
+        }
+
+        @Override
+        public void reset() {
+            Arrays.fill(sum, 0);
+            Arrays.fill(peak, 0);
+            inWindow = 0;
+            windows = 0;
+            deltaFrom = 0;
+            frames = 0;
+        }
+
+        private double ms(long f) {
+            return Math.round(f * 1_000_000.0 / spec.sampleRate()) / 1000.0;
+        }
+
+        private static void level(StringBuilder sb, double v) {
+            Json.number(sb, Math.round(v * 1000) / 1000.0);
+        }
+
+        /** Whole-stream levels so far (closed windows in order, then the open one). */
+        private void whole(StringBuilder sb) {
+            sb.append("\"peak_dbfs\":[");
+            for (int c = 0; c < ch; c++) {
+                double p = peak[c];
+                for (int w = 0; w < windows; w++) {
+                    p = Math.max(p, winPeak[w * ch + c]);
+                }
+                if (c > 0) {
+                    sb.append(',');
+                }
+                level(sb, db(p, 20));
+            }
+            sb.append("],\"rms_dbfs\":[");
+            for (int c = 0; c < ch; c++) {
+                double s = 0;
+                for (int w = 0; w < windows; w++) {
+                    s += winSum[w * ch + c];
+                }
+                s += sum[c];
+                if (c > 0) {
+                    sb.append(',');
+                }
+                level(sb, frames == 0 ? Double.NaN : db(s / frames, 10));
+            }
+            sb.append(']');
+        }
+
+        private void windows(StringBuilder sb, int from) {
+            sb.append("\"windows\":[");
+            long start = 0;
+            for (int w = 0; w < from; w++) {
+                start += winFrames[w];
+            }
+            for (int w = from; w < windows; w++) {
+                if (w > from) {
+                    sb.append(',');
+                }
+                sb.append("{\"start_ms\":");
+                Json.number(sb, ms(start));
+                start += winFrames[w];
+                sb.append(",\"end_ms\":");
+                Json.number(sb, ms(start));
+                sb.append(",\"peak_dbfs\":[");
+                for (int c = 0; c < ch; c++) {
+                    if (c > 0) {
+                        sb.append(',');
+                    }
+                    level(sb, db(winPeak[w * ch + c], 20));
+                }
+                sb.append("],\"rms_dbfs\":[");
+                for (int c = 0; c < ch; c++) {
+                    if (c > 0) {
+                        sb.append(',');
+                    }
+                    level(sb, db(winSum[w * ch + c] / winFrames[w], 10));
+                }
+                sb.append("]}");
+            }
+            sb.append(']');
+        }
+
+        @Override
+        public void appendDataDelta(StringBuilder sb) {
+            sb.append("{\"frames\":").append(frames).append(',');
+            whole(sb);
+            if (windowMs > 0) {
+                sb.append(',');
+                windows(sb, deltaFrom);
+            }
+            sb.append('}');
+            deltaFrom = windows;
+        }
+
+        @Override
+        public void appendDataSummary(StringBuilder sb) {
+            sb.append("{\"channels\":").append(ch).append(",\"frames\":").append(frames).append(',');
+            whole(sb);
+            if (windowMs > 0) {
+                sb.append(",\"window_ms\":").append(windowMs).append(',');
+                windows(sb, 0);
+            }
+            sb.append('}');
+        }
+    }
+}
