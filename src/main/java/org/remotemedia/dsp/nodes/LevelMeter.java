@@ -203,8 +203,9 @@ public final class LevelMeter extends NodeType {
             return Math.round(f * 1_000_000.0 / spec.sampleRate()) / 1000.0;
         }
 
+        /** dB to 0.001; silence (-inf) as null. */
         private static void level(StringBuilder sb, double v) {
-            Json.number(sb, Math.round(v * 1000) / 1000.0);
+            Json.number(sb, Double.isFinite(v) ? Math.round(v * 1000) / 1000.0 : Double.NaN);
         }
 
         /** Whole-stream levels so far (closed windows in order, then the open one). */

@@ -239,7 +239,7 @@ public final class Normalize extends NodeType {
                 return;
             }
             sb.append("{\"level_db\":");
-            Json.number(sb, Math.round(levelDb * 1000) / 1000.0);
+            Json.number(sb, Double.isFinite(levelDb) ? Math.round(levelDb * 1000) / 1000.0 : Double.NaN);
             sb.append(",\"gain_db\":");
             Json.number(sb, Math.round(20 * Math.log10(gain) * 1000) / 1000.0);
             sb.append('}');
