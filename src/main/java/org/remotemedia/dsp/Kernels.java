@@ -314,7 +314,6 @@ public final class Kernels {
         long bo = base(out) + outOff;
         int clipped = 0;
         int i = 0;
-        IntVector iota = IOTA;
         while (i < n) {
             long pos = position + i;
             // a run that stays within one 2^32 block of positions shares the key
@@ -322,19 +321,8 @@ public final class Kernels {
             int end = (int) Math.min(n, i + untilWrap);
             int key = ditherKey(pos, seed);
             int upper = end - ((end - i) % L);
-            for (; i < upper; i += L) {
-                IntVector k = iota.add((int) (position + i)).lanewise(VectorOperators.XOR, key);
-                IntVector a = mix(k);
-                IntVector b = mix(a.lanewise(VectorOperators.XOR, DITHER_B));
-                FloatVector d = ((FloatVector) a.lanewise(VectorOperators.ASHR, 1).add(b.lanewise(VectorOperators.ASHR, 1))
-                        .convertShape(VectorOperators.I2F, F, 0)).mul(0x1p-31f);
-                FloatVector v = FloatVector.fromMemorySegment(F, si, bi + 4L * i, LE).fma(F32768, d)
-                        .max(-40000f).min(40000f);
-                FloatVector r = rint(v);
-                clipped += r.compare(VectorOperators.GT, 32767f).or(r.compare(VectorOperators.LT, -32768f)).trueCount();
-                IntVector iv = (IntVector) r.max(-32768f).min(32767f).convertShape(VectorOperators.F2I, I, 0);
-                ((ShortVector) iv.convertShape(VectorOperators.I2S, S, 0)).intoMemorySegment(so, bo + 2L * i, LE);
-            }
+            clipped += ditherLoopF32(si, bi, so, bo, i, upper, (int) (position + i), key);
+            i = upper;
             for (; i < end; i++) {
                 float v = Math.min(40000f, Math.max(-40000f,
                         Math.fma(in.getFloat(inOff + 4 * i, LE), 32768f, tpdf(position + i, seed))));
@@ -344,6 +332,44 @@ public final class Kernels {
                 }
                 out.putShort(outOff + 2 * i, (short) (int) Math.min(32767f, Math.max(-32768f, r)), LE);
             }
+        }
+        return clipped;
+    }
+
+    /** The vector part of {@link #ditherF32ToI16}: samples [from, to), a multiple of L; pos0 = low bits of from's position. */
+    private static int ditherLoopF32(MemorySegment si, long bi, MemorySegment so, long bo, int from, int to, int pos0,
+                                     int key) {
+        int clipped = 0;
+        for (int i = from; i < to; i += L) {
+            IntVector k = IOTA.add(pos0 + (i - from)).lanewise(VectorOperators.XOR, key);
+            IntVector a = mix(k);
+            IntVector b = mix(a.lanewise(VectorOperators.XOR, DITHER_B));
+            FloatVector d = ((FloatVector) a.lanewise(VectorOperators.ASHR, 1).add(b.lanewise(VectorOperators.ASHR, 1))
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(0x1p-31f);
+            FloatVector v = FloatVector.fromMemorySegment(F, si, bi + 4L * i, LE).fma(F32768, d).max(-40000f).min(40000f);
+            FloatVector r = rint(v);
+            clipped += r.compare(VectorOperators.GT, 32767f).or(r.compare(VectorOperators.LT, -32768f)).trueCount();
+            IntVector iv = (IntVector) r.max(-32768f).min(32767f).convertShape(VectorOperators.F2I, I, 0);
+            ((ShortVector) iv.convertShape(VectorOperators.I2S, S, 0)).intoMemorySegment(so, bo + 2L * i, LE);
+        }
+        return clipped;
+    }
+
+    /** The vector part of {@link #ditherI32ToI16}. */
+    private static int ditherLoopI32(MemorySegment si, long bi, MemorySegment so, long bo, int from, int to, int pos0,
+                                     int key) {
+        int clipped = 0;
+        for (int i = from; i < to; i += L) {
+            IntVector k = IOTA.add(pos0 + (i - from)).lanewise(VectorOperators.XOR, key);
+            IntVector a = mix(k);
+            IntVector b = mix(a.lanewise(VectorOperators.XOR, DITHER_B));
+            IntVector d = a.lanewise(VectorOperators.ASHR, 16).add(b.lanewise(VectorOperators.ASHR, 16));
+            IntVector x = IntVector.fromMemorySegment(I, si, bi + 4L * i, LE);
+            IntVector r = x.lanewise(VectorOperators.ASHR, 16)
+                    .add(x.and(0xFFFF).add(d).add(32768).lanewise(VectorOperators.ASHR, 16));
+            clipped += r.compare(VectorOperators.GT, 32767).or(r.compare(VectorOperators.LT, -32768)).trueCount();
+            ((ShortVector) r.max(-32768).min(32767).convertShape(VectorOperators.I2S, S, 0))
+                    .intoMemorySegment(so, bo + 2L * i, LE);
         }
         return clipped;
     }
@@ -363,25 +389,14 @@ public final class Kernels {
         long bo = base(out) + outOff;
         int clipped = 0;
         int i = 0;
-        IntVector iota = IOTA;
         while (i < n) {
             long pos = position + i;
             long untilWrap = (1L << 32) - (pos & 0xFFFFFFFFL);
             int end = (int) Math.min(n, i + untilWrap);
             int key = ditherKey(pos, seed);
             int upper = end - ((end - i) % L);
-            for (; i < upper; i += L) {
-                IntVector k = iota.add((int) (position + i)).lanewise(VectorOperators.XOR, key);
-                IntVector a = mix(k);
-                IntVector b = mix(a.lanewise(VectorOperators.XOR, DITHER_B));
-                IntVector d = a.lanewise(VectorOperators.ASHR, 16).add(b.lanewise(VectorOperators.ASHR, 16));
-                IntVector x = IntVector.fromMemorySegment(I, si, bi + 4L * i, LE);
-                IntVector r = x.lanewise(VectorOperators.ASHR, 16)
-                        .add(x.and(0xFFFF).add(d).add(32768).lanewise(VectorOperators.ASHR, 16));
-                clipped += r.compare(VectorOperators.GT, 32767).or(r.compare(VectorOperators.LT, -32768)).trueCount();
-                ((ShortVector) r.max(-32768).min(32767).convertShape(VectorOperators.I2S, S, 0))
-                        .intoMemorySegment(so, bo + 2L * i, LE);
-            }
+            clipped += ditherLoopI32(si, bi, so, bo, i, upper, (int) (position + i), key);
+            i = upper;
             for (; i < end; i++) {
                 int x = in.getInt(inOff + 4 * i, LE);
                 int r = (x >> 16) + (((x & 0xFFFF) + tpdfFixed(position + i, seed) + 32768) >> 16);

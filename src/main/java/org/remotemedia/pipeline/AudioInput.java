@@ -95,6 +95,21 @@ public final class AudioInput {
         return new AudioSpec((int) sampleRate, channels, format);
     }
 
+    /** Whether {@link #validate} would pass, without building messages (the allocation-free hot path). */
+    public boolean isValid() {
+        if (format == null || channels < 1 || channels > MAX_CHANNELS || sampleRate < MIN_RATE || sampleRate > MAX_RATE
+                || numSamples < 0 || numSamples > Integer.MAX_VALUE || numSamples % channels != 0
+                || numSamples * format.bytesPerSample() != lengthBytes) {
+            return false;
+        }
+        return format != SampleFormat.F32 || Kernels.firstNonFinite(buffer, offset, (int) numSamples) < 0;
+    }
+
+    /** Whether this input has the given stream shape. */
+    public boolean matches(AudioSpec s) {
+        return s != null && s.sampleRate() == sampleRate && s.channels() == channels && s.format() == format;
+    }
+
     /**
      * The contract's AudioBuffer rules: format set, 1 <= channels <= 64, 1 kHz <= rate <=
      * 768 kHz, num_samples divisible by channels, byte length = num_samples x sample size, no

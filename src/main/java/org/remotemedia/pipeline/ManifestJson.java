@@ -58,6 +58,7 @@ public final class ManifestJson {
         int line = loc == null ? 0 : loc.getLineNr();
         int col = loc == null ? 0 : loc.getColumnNr();
         String msg = what + " JSON syntax error at line " + line + ", column " + col + ": " + e.getOriginalMessage()
+                .replaceAll("at \\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)\\]", "at line $1, column $2")
                 .replaceAll("\\s*at \\[Source.*", "").replace('\n', ' ');
         StringBuilder ctx = new StringBuilder("{\"path\":");
         Json.string(ctx, path);

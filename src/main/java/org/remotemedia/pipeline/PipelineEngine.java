@@ -238,4 +238,61 @@ public final class PipelineEngine {
         }
         return p;
     }
+
+    /**
+     * Runs every registered node type's examples on 4096-frame blocks for about
+     * {@code millis} ms, so the JIT compiles the Vector API kernels before the first request
+     * (until C2 has them, vector code runs boxed, hundreds of times slower). Call once at
+     * start-up, on the thread(s) that will run pipelines or any other: compiled code is shared.
+     *
+     * @return process() calls made
+     */
+    public long warmUp(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        long calls = 0;
+        List<org.remotemedia.dsp.Node> nodes = new ArrayList<>();
+        List<org.remotemedia.buffer.AudioBlock[]> inputs = new ArrayList<>();
+        List<org.remotemedia.buffer.PooledBuffer> held = new ArrayList<>();
+        int frames = 4096;
+        try {
+            for (org.remotemedia.dsp.NodeType t : registry.types()) {
+                for (org.remotemedia.dsp.NodeExample ex : t.examples()) {
+                    Problems problems = new Problems();
+                    org.remotemedia.dsp.Params p = t.params().validate(ex.params(), problems);
+                    org.remotemedia.dsp.Node node = p == null ? null : t.create(p, ex.inputs(), problems);
+                    if (node == null || ex.inputs().isEmpty()) {
+                        continue;
+                    }
+                    org.remotemedia.buffer.AudioBlock[] in = new org.remotemedia.buffer.AudioBlock[ex.inputs().size()];
+                    for (int k = 0; k < in.length; k++) {
+                        org.remotemedia.dsp.AudioSpec s = ex.inputs().get(k);
+                        org.remotemedia.buffer.PooledBuffer b = pool.acquire((long) frames * s.frameBytes(), null);
+                        held.add(b);
+                        b.buffer().setMemory(0, frames * s.frameBytes(), (byte) 0);
+                        in[k] = new org.remotemedia.buffer.AudioBlock().wrap(b.buffer(), 0, frames, s.channels(),
+                                s.sampleRate(), s.format());
+                    }
+                    nodes.add(node);
+                    inputs.add(in);
+                }
+            }
+            long outBytes = 4096;
+            for (org.remotemedia.dsp.Node node : nodes) {
+                if (node.outputSpec() != null) {
+                    outBytes = Math.max(outBytes, (long) node.maxOutputFrames(frames) * node.outputSpec().frameBytes());
+                }
+            }
+            org.remotemedia.buffer.PooledBuffer out = pool.acquire(outBytes, null);
+            held.add(out);
+            do { // at least one round, however long creating the nodes took
+                for (int k = 0; k < nodes.size(); k++) {
+                    nodes.get(k).process(inputs.get(k), out.buffer(), 0);
+                    calls++;
+                }
+            } while (System.nanoTime() - end < 0);
+        } finally {
+            held.forEach(org.remotemedia.buffer.PooledBuffer::release);
+        }
+        return calls;
+    }
 }

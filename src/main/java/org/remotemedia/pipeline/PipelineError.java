@@ -70,4 +70,24 @@ public record PipelineError(ErrorType type, String message, String failingNodeId
     public PipelineException toException() {
         return new PipelineException(this);
     }
+
+    /** The contract's ErrorType name (ERROR_TYPE_VALIDATION, ...); CANCELLED / DEADLINE_EXCEEDED have none. */
+    public String contractName() {
+        return switch (type) {
+            case VALIDATION, NODE_EXECUTION, RESOURCE_LIMIT, INTERNAL -> "ERROR_TYPE_" + type.name();
+            case CANCELLED, DEADLINE_EXCEEDED -> type.name();
+        };
+    }
+
+    /** ErrorResponse as JSON: error_type, message, failing_node_id, context (an object). */
+    public StringBuilder appendJson(StringBuilder sb) {
+        sb.append("{\"error_type\":");
+        Json.string(sb, contractName());
+        sb.append(",\"message\":");
+        Json.string(sb, message);
+        sb.append(",\"failing_node_id\":");
+        Json.string(sb, failingNodeId == null ? "" : failingNodeId);
+        sb.append(",\"context\":").append(contextJson == null || contextJson.isEmpty() ? "{}" : contextJson);
+        return sb.append('}');
+    }
 }

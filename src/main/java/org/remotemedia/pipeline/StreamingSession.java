@@ -88,26 +88,25 @@ public final class StreamingSession implements AutoCloseable {
             throw closedError();
         }
         CompiledPlan.PlanNode src = plan.node(nodeId);
-        Problems problems = new Problems();
         if (src == null || !src.isSource()) {
-            problems.add("/node_id", src == null
+            throw PipelineError.validation("/node_id", src == null
                     ? "chunk for unknown node \"" + nodeId + "\"; source nodes: " + sourceIds()
-                    : "chunk for \"" + nodeId + "\", which is not a source node; source nodes: " + sourceIds());
-            throw PipelineError.validation(problems.list()).toException();
+                    : "chunk for \"" + nodeId + "\", which is not a source node; source nodes: " + sourceIds()).toException();
         }
-        if (dataInputs.containsKey(nodeId) && run.sourceSpec(src.index()) == null && run.isBound(src.index())) {
-            problems.add("/node_id", "source \"" + nodeId + "\" was given a data input at init and takes no audio");
-            throw PipelineError.validation(problems.list()).toException();
-        }
-        if (!chunk.validate(problems.at("/buffer"))) {
-            throw PipelineError.validation(problems.list()).toException();
-        }
-        AudioSpec spec = chunk.spec();
         int i = src.index();
-        if (run.isBound(i) && !spec.equals(run.sourceSpec(i))) {
-            problems.add("/buffer", "chunk for \"" + nodeId + "\" is " + spec + " but earlier chunks were "
-                    + run.sourceSpec(i) + ": a stream's rate, channels and format cannot change");
+        if (run.isBound(i) && run.sourceSpec(i) == null) {
+            throw PipelineError.validation("/node_id", "source \"" + nodeId + "\" was given a data input at init and"
+                    + " takes no audio").toException();
+        }
+        if (!chunk.isValid()) { // messages are built only for a bad chunk
+            Problems problems = new Problems();
+            chunk.validate(problems.at("/buffer"));
             throw PipelineError.validation(problems.list()).toException();
+        }
+        if (run.isBound(i) && !chunk.matches(run.sourceSpec(i))) {
+            throw PipelineError.validation("/buffer", "chunk for \"" + nodeId + "\" is " + chunk.spec()
+                    + " but earlier chunks were " + run.sourceSpec(i) + ": a stream's rate, channels and format cannot"
+                    + " change").toException();
         }
         if (totalSamples + chunk.numSamples() > limits.maxAudioSamples()) {
             fail();
@@ -120,13 +119,13 @@ public final class StreamingSession implements AutoCloseable {
         long cpu0 = THREADS.getCurrentThreadCpuTime();
         try {
             if (!run.isBound(i)) {
-                run.bindSource(i, spec);
+                run.bindSource(i, chunk.spec());
             }
             run.begin(control == null ? ExecutionControl.none() : control, start);
             java.util.Arrays.fill(frames, 0);
             frames[i] = chunk.frames();
             run.estimate(frames, false);
-            int fb = spec.frameBytes();
+            int fb = chunk.channels() * chunk.format().bytesPerSample();
             for (int at = 0; at < chunk.frames(); at += GraphRun.SLICE_FRAMES) {
                 int n = Math.min(GraphRun.SLICE_FRAMES, chunk.frames() - at);
                 run.feed(i, chunk.buffer(), chunk.offset() + at * fb, n);

@@ -338,4 +338,10 @@ class ExecutionTest {
                 null, ExecutionControl.withDeadline(System.nanoTime() + 100_000_000L)));
         assertEquals(ErrorType.DEADLINE_EXCEEDED, d.type());
     }
+
+    @Test
+    void warmUpRunsEveryNodeAndReturnsItsBuffers() {
+        long calls = engine.warmUp(100);
+        assertTrue(calls >= 20, "calls " + calls);
+    }
 }

@@ -25,14 +25,15 @@ import org.remotemedia.buffer.AudioBlock;
  * of an example's inputs, again and again (a stream). The score is input samples (frames x
  * channels, summed over inputs) per second: ops are samples ({@code samplesPerCall} is
  * divided out below). Run through scripts/bench (see perf/RESULTS.md), with -prof gc for the
- * allocation per call.
+ * allocation per call. The long warm-up lets C2 compile the Vector API kernels (before it
+ * does, they run boxed and hundreds of times slower).
  *
  * <p>{@code node} is "Type" or "Type#exampleIndex".
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
     "--sun-misc-unsafe-memory-access=allow"})
