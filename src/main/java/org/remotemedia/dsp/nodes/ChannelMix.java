@@ -192,15 +192,29 @@ public final class ChannelMix extends NodeType {
                 }
                 return;
             }
-            for (int fr = 0; fr < frames; fr++) {
-                int b = fr * ci;
-                int ob = fr * co;
-                for (int o = 0; o < co; o++) {
-                    float acc = 0f;
-                    for (int k = rs[o], e = rs[o + 1]; k < e; k++) {
-                        acc = Math.fma(vs[k], xs[b + ix[k]], acc);
+            // per output channel, per nonzero gain: simple strided loops (the same fma sequence
+            // per sample as a frame-major loop, so the bits do not depend on the order chosen)
+            for (int o = 0; o < co; o++) {
+                int k = rs[o];
+                int e = rs[o + 1];
+                if (k == e) {
+                    for (int fr = 0; fr < frames; fr++) {
+                        ys[fr * co + o] = 0f;
                     }
-                    ys[ob + o] = acc;
+                    continue;
+                }
+                float g = vs[k];
+                int in = ix[k];
+                for (int fr = 0; fr < frames; fr++) {
+                    ys[fr * co + o] = g * xs[fr * ci + in];
+                }
+                for (k++; k < e; k++) {
+                    float gk = vs[k];
+                    int ik = ix[k];
+                    for (int fr = 0; fr < frames; fr++) {
+                        int at = fr * co + o;
+                        ys[at] = Math.fma(gk, xs[fr * ci + ik], ys[at]);
+                    }
                 }
             }
         }
