@@ -29,8 +29,8 @@ import org.remotemedia.dsp.Problems;
  * (window_ms and windows only when window_ms > 0)
  * (the last window may be shorter; digital silence is null). A streaming chunk's data:
  * {@code {"frames", "peak_dbfs", "rms_dbfs", "windows": [windows completed in that chunk]}},
- * levels so far. Sums of squares run per channel in stream order, so the figures are the same
- * bits whatever the chunking.
+ * levels so far. Sums of squares run per channel in four accumulators keyed by the frame's
+ * position in its window, so the figures are the same bits whatever the chunking.
  */
 public final class LevelMeter extends NodeType {
     public static final String NAME = "LevelMeter";
@@ -74,7 +74,7 @@ public final class LevelMeter extends NodeType {
         private final int windowMs;
         private final long windowFrames;
         // current window
-        private final double[] sum;
+        private final double[] sum4; // 4 accumulators per channel (frame index in window mod 4)
         private final float[] peak;
         private long inWindow;
         // closed windows: peak, sum per channel; frames
@@ -90,7 +90,7 @@ public final class LevelMeter extends NodeType {
             this.ch = spec.channels();
             this.windowMs = windowMs;
             this.windowFrames = windowFrames;
-            this.sum = new double[ch];
+            this.sum4 = new double[4 * ch];
             this.peak = new float[ch];
         }
 
@@ -106,7 +106,7 @@ public final class LevelMeter extends NodeType {
 
         @Override
         public long stateBytes() {
-            return 8L * (winPeak.length + winSum.length + winFrames.length) + 12L * ch;
+            return 8L * (winPeak.length + winSum.length + winFrames.length) + 36L * ch;
         }
 
         @Override
@@ -128,38 +128,98 @@ public final class LevelMeter extends NodeType {
             return n;
         }
 
-        /** Adds {@code n} frames to the current window's per-channel sums, channel by channel in stream order. */
+        /**
+         * Adds {@code n} frames to the current window's per-channel sums. Four accumulators per
+         * channel, chosen by the frame's index in the window mod 4 (so the sums do not depend on
+         * where chunks start) break the add chain; they are combined in a fixed order when the
+         * window closes.
+         */
         private void measure(DirectBuffer b, int off, SampleFormat f, int n) {
+            int phase = (int) (inWindow & 3);
+            int bps = f.bytesPerSample();
+            int stride = bps * ch;
+            double[] acc = sum4;
             for (int c = 0; c < ch; c++) {
-                double s = sum[c];
+                int a = 4 * c;
+                double r0 = acc[a + (phase & 3)];
+                double r1 = acc[a + ((phase + 1) & 3)];
+                double r2 = acc[a + ((phase + 2) & 3)];
+                double r3 = acc[a + ((phase + 3) & 3)];
                 float p = peak[c];
+                int at = off + bps * c;
+                int i = 0;
                 switch (f) {
                     case F32 -> {
-                        for (int i = 0, at = off + 4 * c; i < n; i++, at += 4 * ch) {
-                            float v = b.getFloat(at, LE);
-                            s += (double) v * v;
-                            p = Math.max(p, Math.abs(v));
+                        for (; i + 4 <= n; i += 4, at += 4 * stride) {
+                            float v0 = b.getFloat(at, LE);
+                            float v1 = b.getFloat(at + stride, LE);
+                            float v2 = b.getFloat(at + 2 * stride, LE);
+                            float v3 = b.getFloat(at + 3 * stride, LE);
+                            r0 += (double) v0 * v0;
+                            r1 += (double) v1 * v1;
+                            r2 += (double) v2 * v2;
+                            r3 += (double) v3 * v3;
+                            p = Math.max(p, Math.max(Math.max(Math.abs(v0), Math.abs(v1)), Math.max(Math.abs(v2), Math.abs(v3))));
                         }
                     }
                     case I16 -> {
-                        for (int i = 0, at = off + 2 * c; i < n; i++, at += 2 * ch) {
-                            float v = b.getShort(at, LE) * 0x1p-15f;
-                            s += (double) v * v;
-                            p = Math.max(p, Math.abs(v));
+                        for (; i + 4 <= n; i += 4, at += 4 * stride) {
+                            float v0 = b.getShort(at, LE) * 0x1p-15f;
+                            float v1 = b.getShort(at + stride, LE) * 0x1p-15f;
+                            float v2 = b.getShort(at + 2 * stride, LE) * 0x1p-15f;
+                            float v3 = b.getShort(at + 3 * stride, LE) * 0x1p-15f;
+                            r0 += (double) v0 * v0;
+                            r1 += (double) v1 * v1;
+                            r2 += (double) v2 * v2;
+                            r3 += (double) v3 * v3;
+                            p = Math.max(p, Math.max(Math.max(Math.abs(v0), Math.abs(v1)), Math.max(Math.abs(v2), Math.abs(v3))));
                         }
                     }
                     case I32 -> {
-                        for (int i = 0, at = off + 4 * c; i < n; i++, at += 4 * ch) {
-                            double v = b.getInt(at, LE) * 0x1p-31;
-                            s += v * v;
-                            p = Math.max(p, (float) Math.abs(v));
+                        for (; i + 4 <= n; i += 4, at += 4 * stride) {
+                            double v0 = b.getInt(at, LE) * 0x1p-31;
+                            double v1 = b.getInt(at + stride, LE) * 0x1p-31;
+                            double v2 = b.getInt(at + 2 * stride, LE) * 0x1p-31;
+                            double v3 = b.getInt(at + 3 * stride, LE) * 0x1p-31;
+                            r0 += v0 * v0;
+                            r1 += v1 * v1;
+                            r2 += v2 * v2;
+                            r3 += v3 * v3;
+                            p = Math.max(p, (float) Math.max(Math.max(Math.abs(v0), Math.abs(v1)),
+                                    Math.max(Math.abs(v2), Math.abs(v3))));
                         }
                     }
                     default -> throw new AssertionError(f);
                 }
-                sum[c] = s;
+                // 0..3 frames left: they continue the rotation r0, r1, r2
+                for (int k = 0; i < n; i++, k++, at += stride) {
+                    double v = f == SampleFormat.I32 ? b.getInt(at, LE) * 0x1p-31 : decode(b, at, f);
+                    double sq = v * v;
+                    p = Math.max(p, (float) Math.abs(v));
+                    if (k == 0) {
+                        r0 += sq;
+                    } else if (k == 1) {
+                        r1 += sq;
+                    } else {
+                        r2 += sq;
+                    }
+                }
+                acc[a + (phase & 3)] = r0;
+                acc[a + ((phase + 1) & 3)] = r1;
+                acc[a + ((phase + 2) & 3)] = r2;
+                acc[a + ((phase + 3) & 3)] = r3;
                 peak[c] = p;
             }
+        }
+
+        /** An F32 or I16 sample as the unrolled loops compute it (float, then widened). */
+        private static float decode(DirectBuffer b, int at, SampleFormat f) {
+            return f == SampleFormat.F32 ? b.getFloat(at, LE) : b.getShort(at, LE) * 0x1p-15f;
+        }
+
+        /** The open window's sum of squares for channel c, accumulators combined in a fixed order. */
+        private double windowSum(int c) {
+            return ((sum4[4 * c] + sum4[4 * c + 1]) + sum4[4 * c + 2]) + sum4[4 * c + 3];
         }
 
         private void closeWindow() {
@@ -175,10 +235,10 @@ public final class LevelMeter extends NodeType {
             }
             for (int c = 0; c < ch; c++) {
                 winPeak[windows * ch + c] = peak[c];
-                winSum[windows * ch + c] = sum[c];
+                winSum[windows * ch + c] = windowSum(c);
             }
             winFrames[windows++] = inWindow;
-            Arrays.fill(sum, 0);
+            Arrays.fill(sum4, 0);
             Arrays.fill(peak, 0);
             inWindow = 0;
         }
@@ -191,7 +251,7 @@ public final class LevelMeter extends NodeType {
 
         @Override
         public void reset() {
-            Arrays.fill(sum, 0);
+            Arrays.fill(sum4, 0);
             Arrays.fill(peak, 0);
             inWindow = 0;
             windows = 0;
@@ -227,7 +287,7 @@ public final class LevelMeter extends NodeType {
                 for (int w = 0; w < windows; w++) {
                     s += winSum[w * ch + c];
                 }
-                s += sum[c];
+                s += windowSum(c);
                 if (c > 0) {
                     sb.append(',');
                 }
