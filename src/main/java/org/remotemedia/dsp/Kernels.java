@@ -57,15 +57,9 @@ public final class Kernels {
         };
     }
 
-    static FloatVector load(MemorySegment seg, long at, SampleFormat f) {
-        return switch (f) {
-            case F32 -> FloatVector.fromMemorySegment(F, seg, at, LE);
-            case I16 -> ((FloatVector) ShortVector.fromMemorySegment(S, seg, at, LE)
-                    .convertShape(VectorOperators.S2F, F, 0)).mul(I16_IN);
-            case I32 -> ((FloatVector) IntVector.fromMemorySegment(I, seg, at, LE)
-                    .convertShape(VectorOperators.I2F, F, 0)).mul(I32_IN);
-        };
-    }
+    // Vector loops take and return no vectors: C2 does not always inline a helper that does
+    // (an already-compiled callee over InlineSmallCode), and a vector crossing a call is boxed.
+    // So each format has its own loop with the decode written out.
 
     /** {@code out[i] = gain * in[i]} as F32, for {@code n} samples. */
     public static void scaleToF32(DirectBuffer in, int inOff, SampleFormat f, int n, float gain,
@@ -73,26 +67,37 @@ public final class Kernels {
         int bps = f.bytesPerSample();
         in.boundsCheck(inOff, n * bps);
         out.boundsCheck(outOff, n * 4);
-        MemorySegment si = segment(in);
-        MemorySegment so = segment(out);
         long bi = base(in) + inOff;
         long bo = base(out) + outOff;
-        int i = 0;
         int upper = n - (n % L);
-        if (gain == 1f) {
-            for (; i < upper; i += L) {
-                load(si, bi + (long) i * bps, f).intoMemorySegment(so, bo + 4L * i, LE);
-            }
-            for (; i < n; i++) {
-                out.putFloat(outOff + 4 * i, decode(in, inOff, f, i), LE);
-            }
-            return;
+        switch (f) {
+            case F32 -> scaleF32(segment(in), bi, segment(out), bo, upper, gain);
+            case I16 -> scaleI16(segment(in), bi, segment(out), bo, upper, gain);
+            case I32 -> scaleI32(segment(in), bi, segment(out), bo, upper, gain);
+            default -> throw new AssertionError(f);
         }
-        for (; i < upper; i += L) {
-            load(si, bi + (long) i * bps, f).mul(gain).intoMemorySegment(so, bo + 4L * i, LE);
-        }
-        for (; i < n; i++) {
+        for (int i = upper; i < n; i++) {
             out.putFloat(outOff + 4 * i, decode(in, inOff, f, i) * gain, LE);
+        }
+    }
+
+    private static void scaleF32(MemorySegment si, long bi, MemorySegment so, long bo, int upper, float gain) {
+        for (int i = 0; i < upper; i += L) {
+            FloatVector.fromMemorySegment(F, si, bi + 4L * i, LE).mul(gain).intoMemorySegment(so, bo + 4L * i, LE);
+        }
+    }
+
+    private static void scaleI16(MemorySegment si, long bi, MemorySegment so, long bo, int upper, float gain) {
+        for (int i = 0; i < upper; i += L) {
+            ((FloatVector) ShortVector.fromMemorySegment(S, si, bi + 2L * i, LE).convertShape(VectorOperators.S2F, F, 0))
+                    .mul(I16_IN).mul(gain).intoMemorySegment(so, bo + 4L * i, LE);
+        }
+    }
+
+    private static void scaleI32(MemorySegment si, long bi, MemorySegment so, long bo, int upper, float gain) {
+        for (int i = 0; i < upper; i += L) {
+            ((FloatVector) IntVector.fromMemorySegment(I, si, bi + 4L * i, LE).convertShape(VectorOperators.I2F, F, 0))
+                    .mul(I32_IN).mul(gain).intoMemorySegment(so, bo + 4L * i, LE);
         }
     }
 
@@ -102,21 +107,45 @@ public final class Kernels {
         int bps = f.bytesPerSample();
         in.boundsCheck(inOff, n * bps);
         out.boundsCheck(outOff, n * 4);
-        MemorySegment si = segment(in);
-        MemorySegment so = segment(out);
         long bi = base(in) + inOff;
         long bo = base(out) + outOff;
-        int i = 0;
         int upper = n - (n % L);
-        FloatVector g = FloatVector.broadcast(F, gain);
-        for (; i < upper; i += L) {
-            long at = bo + 4L * i;
-            FloatVector acc = FloatVector.fromMemorySegment(F, so, at, LE);
-            load(si, bi + (long) i * bps, f).fma(g, acc).intoMemorySegment(so, at, LE);
+        switch (f) {
+            case F32 -> accF32(segment(in), bi, segment(out), bo, upper, gain);
+            case I16 -> accI16(segment(in), bi, segment(out), bo, upper, gain);
+            case I32 -> accI32(segment(in), bi, segment(out), bo, upper, gain);
+            default -> throw new AssertionError(f);
         }
-        for (; i < n; i++) {
+        for (int i = upper; i < n; i++) {
             int at = outOff + 4 * i;
             out.putFloat(at, Math.fma(decode(in, inOff, f, i), gain, out.getFloat(at, LE)), LE);
+        }
+    }
+
+    private static void accF32(MemorySegment si, long bi, MemorySegment so, long bo, int upper, float gain) {
+        for (int i = 0; i < upper; i += L) {
+            long at = bo + 4L * i;
+            FloatVector.fromMemorySegment(F, si, bi + 4L * i, LE)
+                    .fma(FloatVector.broadcast(F, gain), FloatVector.fromMemorySegment(F, so, at, LE))
+                    .intoMemorySegment(so, at, LE);
+        }
+    }
+
+    private static void accI16(MemorySegment si, long bi, MemorySegment so, long bo, int upper, float gain) {
+        for (int i = 0; i < upper; i += L) {
+            long at = bo + 4L * i;
+            ((FloatVector) ShortVector.fromMemorySegment(S, si, bi + 2L * i, LE).convertShape(VectorOperators.S2F, F, 0))
+                    .mul(I16_IN).fma(FloatVector.broadcast(F, gain), FloatVector.fromMemorySegment(F, so, at, LE))
+                    .intoMemorySegment(so, at, LE);
+        }
+    }
+
+    private static void accI32(MemorySegment si, long bi, MemorySegment so, long bo, int upper, float gain) {
+        for (int i = 0; i < upper; i += L) {
+            long at = bo + 4L * i;
+            ((FloatVector) IntVector.fromMemorySegment(I, si, bi + 4L * i, LE).convertShape(VectorOperators.I2F, F, 0))
+                    .mul(I32_IN).fma(FloatVector.broadcast(F, gain), FloatVector.fromMemorySegment(F, so, at, LE))
+                    .intoMemorySegment(so, at, LE);
         }
     }
 
@@ -135,12 +164,12 @@ public final class Kernels {
         int upper = n - (n % L);
         while (i < upper) {
             int end = Math.min(upper, i + 4096);
-            FloatVector acc = FloatVector.zero(F);
-            for (; i < end; i += L) {
-                FloatVector v = load(si, bi + (long) i * bps, f);
-                acc = v.fma(v, acc);
-            }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += switch (f) {
+                case F32 -> squaresF32(si, bi, i, end);
+                case I16 -> squaresI16(si, bi, i, end);
+                case I32 -> squaresI32(si, bi, i, end);
+            };
+            i = end;
         }
         float tail = 0f;
         for (; i < n; i++) {
@@ -150,15 +179,38 @@ public final class Kernels {
         return total + tail;
     }
 
+    private static float squaresF32(MemorySegment si, long bi, int from, int to) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = from; i < to; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(F, si, bi + 4L * i, LE);
+            acc = v.fma(v, acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float squaresI16(MemorySegment si, long bi, int from, int to) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = from; i < to; i += L) {
+            FloatVector v = ((FloatVector) ShortVector.fromMemorySegment(S, si, bi + 2L * i, LE)
+                    .convertShape(VectorOperators.S2F, F, 0)).mul(I16_IN);
+            acc = v.fma(v, acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float squaresI32(MemorySegment si, long bi, int from, int to) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = from; i < to; i += L) {
+            FloatVector v = ((FloatVector) IntVector.fromMemorySegment(I, si, bi + 4L * i, LE)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(I32_IN);
+            acc = v.fma(v, acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
     /** Round half to even, as the lanes do it: exact for |v| < 2^23, identity above (already integral). */
     static float rint(float v) {
         return (float) Math.rint(v);
-    }
-
-    private static FloatVector rint(FloatVector v) {
-        FloatVector magic = FloatVector.broadcast(F, TWO_23).blend(-TWO_23, v.lt(0f));
-        FloatVector r = v.add(magic).sub(magic);
-        return r.blend(v, v.abs().compare(VectorOperators.GE, TWO_23));
     }
 
     /**
@@ -223,7 +275,9 @@ public final class Kernels {
             for (; i < upper; i += L) {
                 FloatVector v = FloatVector.fromMemorySegment(F, si, bi + 4L * i, LE).mul(32768f)
                         .max(-40000f).min(40000f);
-                FloatVector r = rint(v);
+                // round half to even: +-2^23 pushes the fraction out (|v| < 2^23 here)
+                FloatVector magic = FloatVector.broadcast(F, TWO_23).blend(-TWO_23, v.lt(0f));
+                FloatVector r = v.add(magic).sub(magic);
                 VectorMask<Float> clip = r.compare(VectorOperators.GT, 32767f).or(r.compare(VectorOperators.LT, -32768f));
                 clipped += clip.trueCount();
                 IntVector iv = (IntVector) r.max(-32768f).min(32767f).convertShape(VectorOperators.F2I, I, 0);
@@ -242,7 +296,9 @@ public final class Kernels {
         // F32 to I32
         for (; i < upper; i += L) {
             FloatVector v = FloatVector.fromMemorySegment(F, si, bi + 4L * i, LE).mul(2147483648f);
-            FloatVector r = rint(v);
+            FloatVector magic = FloatVector.broadcast(F, TWO_23).blend(-TWO_23, v.lt(0f));
+            // values of 2^23 and more are integers already, and adding 2^23 would round them
+            FloatVector r = v.add(magic).sub(magic).blend(v, v.abs().compare(VectorOperators.GE, TWO_23));
             clipped += r.compare(VectorOperators.GE, 2147483648f).or(r.compare(VectorOperators.LT, -2147483648f))
                     .trueCount();
             ((IntVector) r.convertShape(VectorOperators.F2I, I, 0)).intoMemorySegment(so, bo + 4L * i, LE);
@@ -265,12 +321,6 @@ public final class Kernels {
         x *= 0x846ca68b;
         x ^= x >>> 16;
         return x;
-    }
-
-    private static IntVector mix(IntVector x) {
-        x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16)).mul(0x7feb352d);
-        x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 15)).mul(0x846ca68b);
-        return x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
     }
 
     private static final int DITHER_B = 0x68e31da4;
@@ -341,13 +391,19 @@ public final class Kernels {
                                      int key) {
         int clipped = 0;
         for (int i = from; i < to; i += L) {
-            IntVector k = IOTA.add(pos0 + (i - from)).lanewise(VectorOperators.XOR, key);
-            IntVector a = mix(k);
-            IntVector b = mix(a.lanewise(VectorOperators.XOR, DITHER_B));
+            IntVector a = IOTA.add(pos0 + (i - from)).lanewise(VectorOperators.XOR, key);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 16)).mul(0x7feb352d);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 15)).mul(0x846ca68b);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 16));
+            IntVector b = a.lanewise(VectorOperators.XOR, DITHER_B);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 16)).mul(0x7feb352d);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 15)).mul(0x846ca68b);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 16));
             FloatVector d = ((FloatVector) a.lanewise(VectorOperators.ASHR, 1).add(b.lanewise(VectorOperators.ASHR, 1))
                     .convertShape(VectorOperators.I2F, F, 0)).mul(0x1p-31f);
             FloatVector v = FloatVector.fromMemorySegment(F, si, bi + 4L * i, LE).fma(F32768, d).max(-40000f).min(40000f);
-            FloatVector r = rint(v);
+            FloatVector magic = FloatVector.broadcast(F, TWO_23).blend(-TWO_23, v.lt(0f));
+            FloatVector r = v.add(magic).sub(magic);
             clipped += r.compare(VectorOperators.GT, 32767f).or(r.compare(VectorOperators.LT, -32768f)).trueCount();
             IntVector iv = (IntVector) r.max(-32768f).min(32767f).convertShape(VectorOperators.F2I, I, 0);
             ((ShortVector) iv.convertShape(VectorOperators.I2S, S, 0)).intoMemorySegment(so, bo + 2L * i, LE);
@@ -360,9 +416,14 @@ public final class Kernels {
                                      int key) {
         int clipped = 0;
         for (int i = from; i < to; i += L) {
-            IntVector k = IOTA.add(pos0 + (i - from)).lanewise(VectorOperators.XOR, key);
-            IntVector a = mix(k);
-            IntVector b = mix(a.lanewise(VectorOperators.XOR, DITHER_B));
+            IntVector a = IOTA.add(pos0 + (i - from)).lanewise(VectorOperators.XOR, key);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 16)).mul(0x7feb352d);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 15)).mul(0x846ca68b);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 16));
+            IntVector b = a.lanewise(VectorOperators.XOR, DITHER_B);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 16)).mul(0x7feb352d);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 15)).mul(0x846ca68b);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 16));
             IntVector d = a.lanewise(VectorOperators.ASHR, 16).add(b.lanewise(VectorOperators.ASHR, 16));
             IntVector x = IntVector.fromMemorySegment(I, si, bi + 4L * i, LE);
             IntVector r = x.lanewise(VectorOperators.ASHR, 16)
