@@ -42,6 +42,35 @@ public abstract class Node {
      */
     public abstract int process(AudioBlock[] inputs, MutableDirectBuffer out, int outOffset);
 
+    /**
+     * Audio outputs (ports) of this instance: 1 for most nodes; more for a type whose
+     * {@link Ports#multiAudioOutput()} is set (ChannelSplit: one per channel). Port k is named
+     * {@code "k"}; a manifest connection takes it as {@code "from": "<node id>.<k>"}, and a plain
+     * {@code "from": "<node id>"} means port 0.
+     */
+    public int outputPorts() {
+        return 1;
+    }
+
+    /** The audio of output port {@code port} (port 0 is {@link #outputSpec()}). */
+    public AudioSpec outputSpec(int port) {
+        return port == 0 ? outputSpec() : null;
+    }
+
+    /**
+     * Processes one block for every output port: port k is written at {@code outs[k]} from
+     * {@code outOffsets[k]}, each with room for {@link #maxOutputFrames} frames of its spec. All
+     * ports get the same number of frames, which is returned. The default serves one-port nodes.
+     */
+    public int process(AudioBlock[] inputs, MutableDirectBuffer[] outs, int[] outOffsets) {
+        return process(inputs, outs[0], outOffsets[0]);
+    }
+
+    /** End of stream for every output port (see {@link #process(AudioBlock[], MutableDirectBuffer[], int[])}). */
+    public int flush(MutableDirectBuffer[] outs, int[] outOffsets) {
+        return flush(outs[0], outOffsets[0]);
+    }
+
     /** The most frames {@link #flush} may write. */
     public int maxFlushFrames() {
         return 0;
@@ -55,9 +84,22 @@ public abstract class Node {
     /**
      * How long after an input instant its output appears in streaming use, in seconds of
      * stream time (0 for sample-by-sample nodes). One-shot output has no net delay.
+     * {@link Double#POSITIVE_INFINITY} for a node that must see the whole stream before it
+     * can write anything (whole-stream Normalize): its output comes from {@link #flush}.
      */
     public double latencySeconds() {
         return 0.0;
+    }
+
+    /**
+     * For a node that drops or adds frames (Trim): how many output frames the first
+     * {@code inputFrames} input frames account for with no delay. -1 (the default) means the
+     * output covers the same duration as the input at the output rate. Used to check
+     * {@link #latencySeconds()}: after n input frames, at least
+     * {@code outputFramesFor(n - latency * inputRate)} frames must have come out.
+     */
+    public long outputFramesFor(long inputFrames) {
+        return -1;
     }
 
     /** Back to the freshly created state. */
