@@ -23,7 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Stateless apart from the caller's scratch array; safe from any thread.
  */
 final class Kernels {
-    static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    /** The machine's vectors, at most 16 floats (taps are padded to a multiple of 16). */
+    static final VectorSpecies<Float> FLOATS =
+            FloatVector.SPECIES_PREFERRED.length() > FilterBank.PAD ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
     static final int LANES = FLOATS.length();
     /** Scratch length (doubles) a caller passes to the two-output kernels. */
     static final int SCRATCH = 4;

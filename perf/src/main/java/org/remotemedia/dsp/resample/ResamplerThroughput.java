@@ -1,6 +1,8 @@
 package org.remotemedia.dsp.resample;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -17,7 +19,9 @@ import org.remotemedia.buffer.SampleFormat;
  * Interleaved throughput comparison on a shared, noisy machine: every round runs each
  * configuration once (about 0.25 s of converting a continuing stream in 1 s blocks), so drift
  * hits all of them alike; reports the median, min and max input samples per second over the
- * rounds and each median's ratio to the first configuration.
+ * rounds and each median's ratio to the first configuration. Time is the converting thread's
+ * CPU time (sox: the child's user + system time), so other processes competing for the two
+ * cores do not count as our time ({@code -Dwall=true}: wall-clock time instead).
  *
  * <p>Configurations: {@code fi:fo:quality:channels[:scalar|:g2]}; {@code sox} runs sox's
  * {@code rate -h} (or {@code sox-v} for {@code -v}) on a raw float file of the first
@@ -29,6 +33,13 @@ import org.remotemedia.buffer.SampleFormat;
  */
 public final class ResamplerThroughput {
     private ResamplerThroughput() {}
+
+    static final boolean WALL = Boolean.getBoolean("wall");
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    static long now() {
+        return WALL ? System.nanoTime() : THREADS.getCurrentThreadCpuTime();
+    }
 
     interface Runner {
         /** Runs about 0.25 s; returns input samples per second. */
@@ -98,12 +109,12 @@ public final class ResamplerThroughput {
         UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect((r.maxOutputFrames(frames) + 16) * 4 * channels));
         return () -> {
             long samples = 0;
-            long t0 = System.nanoTime();
+            long t0 = now();
             long t;
             do {
                 r.process(in, 0, SampleFormat.F32, frames, out, 0);
                 samples += (long) frames * channels;
-                t = System.nanoTime();
+                t = now();
             } while (t - t0 < 250_000_000L);
             return samples / ((t - t0) / 1e9);
         };
@@ -136,18 +147,30 @@ public final class ResamplerThroughput {
         return file;
     }
 
+    /** Seconds sox took: its CPU time (bash's {@code times}: children's user + system), or wall time. */
     static double timeSox(Path in, int fi, int fo, String mode) throws Exception {
         Path out = in.resolveSibling("out.f32");
-        ProcessBuilder pb = new ProcessBuilder("sox", "-D", "-t", "f32", "-r", Integer.toString(fi), "-c", "1", in.toString(),
-                "-t", "f32", out.toString(), "rate", mode, Integer.toString(fo));
-        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        String cmd = "sox -D -t f32 -r " + fi + " -c 1 '" + in + "' -t f32 '" + out + "' rate " + mode + " " + fo + " && times";
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true);
         long t0 = System.nanoTime();
-        int code = pb.start().waitFor();
+        Process p = pb.start();
+        String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        int code = p.waitFor();
         long t = System.nanoTime();
         if (code != 0) {
-            throw new IllegalStateException("sox exited with " + code);
+            throw new IllegalStateException("sox exited with " + code + ": " + text);
         }
         Files.deleteIfExists(out);
-        return (t - t0) / 1e9;
+        if (WALL) {
+            return (t - t0) / 1e9;
+        }
+        // second line of `times`: "XmY.YYYs XmY.YYYs" = children's user and system time
+        String[] children = text.strip().split("\n")[1].trim().split("\\s+");
+        return seconds(children[0]) + seconds(children[1]);
+    }
+
+    static double seconds(String mmss) {
+        int m = mmss.indexOf('m');
+        return Integer.parseInt(mmss.substring(0, m)) * 60 + Double.parseDouble(mmss.substring(m + 1, mmss.length() - 1));
     }
 }
