@@ -5,7 +5,15 @@ import java.util.List;
 import org.remotemedia.dsp.nodes.AudioFormatConverter;
 import org.remotemedia.dsp.nodes.AudioResample;
 import org.remotemedia.dsp.nodes.Biquad;
+import org.remotemedia.dsp.nodes.ChannelMerge;
+import org.remotemedia.dsp.nodes.ChannelMix;
+import org.remotemedia.dsp.nodes.ChannelSplit;
 import org.remotemedia.dsp.nodes.DCBlock;
+import org.remotemedia.dsp.nodes.Fade;
+import org.remotemedia.dsp.nodes.LevelMeter;
+import org.remotemedia.dsp.nodes.Normalize;
+import org.remotemedia.dsp.nodes.Pad;
+import org.remotemedia.dsp.nodes.Trim;
 import org.remotemedia.dsp.nodes.Gain;
 import org.remotemedia.dsp.nodes.Mixer;
 import org.remotemedia.dsp.nodes.PassThrough;
@@ -32,8 +40,16 @@ public final class BuiltinNodes {
         t.add(resample);
         t.add(vad);
         // node library (issue 3, docs/nodes.md)
+        t.add(new Normalize());
+        t.add(new LevelMeter());
         t.add(new DCBlock());
         t.add(new Biquad());
+        t.add(new ChannelMix());
+        t.add(new ChannelSplit());
+        t.add(new ChannelMerge());
+        t.add(new Trim());
+        t.add(new Pad());
+        t.add(new Fade());
         // seed aliases (CONTRACT.md, Extensions)
         t.add(NodeType.alias("PassThroughNode", passThrough));
         t.add(NodeType.alias("Echo", passThrough));

@@ -91,6 +91,17 @@ public abstract class Node {
         return 0.0;
     }
 
+    /**
+     * For a node that drops or adds frames (Trim): how many output frames the first
+     * {@code inputFrames} input frames account for with no delay. -1 (the default) means the
+     * output covers the same duration as the input at the output rate. Used to check
+     * {@link #latencySeconds()}: after n input frames, at least
+     * {@code outputFramesFor(n - latency * inputRate)} frames must have come out.
+     */
+    public long outputFramesFor(long inputFrames) {
+        return -1;
+    }
+
     /** Back to the freshly created state. */
     public abstract void reset();
 

@@ -252,7 +252,7 @@ public final class PipelineEngine {
      */
     public long warmUp(long millis) {
         long end = System.nanoTime() + millis * 1_000_000L;
-        long calls = 0;
+        long calls = org.remotemedia.dsp.resample.Resampler.warmUp() > 0 ? 1 : 0; // its kernel's own paths
         List<org.remotemedia.dsp.Node> nodes = new ArrayList<>();
         List<org.remotemedia.buffer.AudioBlock[]> inputs = new ArrayList<>();
         List<org.remotemedia.buffer.PooledBuffer> held = new ArrayList<>();

@@ -13,12 +13,13 @@ import org.remotemedia.dsp.ArrayKernels;
  * double precision, writing F32. Zero latency; the output has as many frames as the input.
  *
  * <p>How it is fast: a biquad is a recursion, so one sample waits for the previous one. For
- * channel counts that divide the vector width (1, 2, 4, 8 with AVX-512) the recursion is
- * unrolled over a block of {@code fpb = lanes / channels} frames: each output lane of a block
+ * up to as many channels as a vector has lanes (8 doubles with AVX-512) the recursion is
+ * unrolled over a block of {@code fpb = floor(lanes / channels)} frames (lanes past
+ * fpb x channels compute zeros and are overwritten by the next block): each output lane of a block
  * is a short FIR over the block's inputs plus the exact zero-input response of the filter
  * state before the block (the previous two inputs and outputs, in direct form I). The only
  * serial dependency left is one permute and two FMAs per block of 8 samples; the FIR part
- * runs ahead. Other channel counts use a scalar transposed direct form II.
+ * runs ahead. More channels than lanes use a scalar transposed direct form II.
  *
  * <p>Why streaming is bit-exact: blocks are aligned to the stream's first frame. A chunk
  * that ends inside a block computes that block with whatever follows in the scratch (a lane
@@ -56,7 +57,7 @@ public final class BiquadCascade {
      * @param channels interleaved channels, 1..64
      */
     public BiquadCascade(double[][] sections, int channels) {
-        this(sections, channels, VL % channels == 0);
+        this(sections, channels, channels <= VL);
     }
 
     /** As above; {@code vector} false forces the scalar form (tests compare the two). */
@@ -70,7 +71,7 @@ public final class BiquadCascade {
         for (int k = 0; k < stages; k++) {
             this.sections[k] = sections[k].clone();
         }
-        this.vector = vector && VL % channels == 0;
+        this.vector = vector && channels <= VL;
         this.fpb = this.vector ? VL / channels : 1;
         this.hist = this.vector ? fpb + 1 : 0;
         this.diags = fpb + 2;
@@ -85,7 +86,7 @@ public final class BiquadCascade {
             int[] i1 = new int[VL];
             int[] i2 = new int[VL];
             for (int i = 0; i < VL; i++) {
-                i1[i] = (fpb - 1) * channels + i % channels;
+                i1[i] = Math.min(VL - 1, (fpb - 1) * channels + i % channels);
                 i2[i] = fpb >= 2 ? (fpb - 2) * channels + i % channels : i;
             }
             s1 = VectorShuffle.fromArray(D, i1, 0);
@@ -114,6 +115,9 @@ public final class BiquadCascade {
         double[] gy2 = respond(s, 0, 0, 0, 0, 1);
         for (int i = 0; i < VL; i++) {
             int f = i / channels;
+            if (f >= fpb) { // a lane beyond the block's fpb x channels: computes a harmless 0
+                continue;
+            }
             for (int d = 0; d < diags; d++) {
                 double c = d <= f ? h[d] : d == f + 1 ? gx1[f] : d == f + 2 ? gx2[f] : 0.0;
                 coef[at + d * VL + i] = c;
