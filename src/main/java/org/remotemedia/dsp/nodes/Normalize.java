@@ -94,6 +94,7 @@ public final class Normalize extends NodeType {
         private final double maxSeconds;
         private final List<UnsafeBuffer> pages = new ArrayList<>(); // kept across reset()
         private long heldSamples;
+        private int lastFlushFrames;
         private boolean decided;
         private float gain = 1f;
         private double levelDb = Double.NEGATIVE_INFINITY;
@@ -122,7 +123,8 @@ public final class Normalize extends NodeType {
 
         @Override
         public int maxFlushFrames() {
-            return (int) (heldSamples / ch);
+            // what flush will write; after it, what it wrote (callers check the bound after the call)
+            return (int) (heldSamples / ch) + lastFlushFrames;
         }
 
         @Override
@@ -222,12 +224,14 @@ public final class Normalize extends NodeType {
             if (!decided) {
                 decide();
             }
-            return release(dst, outOffset);
+            lastFlushFrames = release(dst, outOffset);
+            return lastFlushFrames;
         }
 
         @Override
         public void reset() {
             heldSamples = 0;
+            lastFlushFrames = 0;
             decided = false;
             gain = 1f;
             levelDb = Double.NEGATIVE_INFINITY;
