@@ -139,14 +139,14 @@ final class ServerStream implements ServerCall {
     void onData(ByteBuf data, boolean endOfStream) {
         int len = data.readableBytes();
         if (len > 0) {
-            if (data.nioBufferCount() == 1) {
-                ByteBuffer base = data.internalNioBuffer(data.readerIndex(), len);
+            ByteBuffer base = SharedNioView.of(data);
+            if (base != null) {
                 deframer.add(base, base.position(), len, data.retain());
             } else {
                 // a composite buffer (never from netty's HTTP/2 reader in practice): one copy
                 ByteBuf copy = conn.ctx().alloc().directBuffer(len).writeBytes(data, data.readerIndex(), len);
-                ByteBuffer base = copy.internalNioBuffer(0, len);
-                deframer.add(base, base.position(), len, copy);
+                ByteBuffer view = copy.internalNioBuffer(0, len);
+                deframer.add(view, view.position(), len, copy);
             }
         }
         if (endOfStream) {

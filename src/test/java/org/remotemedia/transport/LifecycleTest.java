@@ -352,6 +352,29 @@ class LifecycleTest {
         }
     }
 
+    @Test
+    void idleConnectionsAreDrainedAfterMaxConnectionIdle() throws Exception {
+        Gate gate = new Gate();
+        try (TestServer s = new TestServer(gate.register(MethodRegistry.builder()).build(),
+                "transport.max_connection_idle_ms", "300");
+                RawH2Client c = new RawH2Client(s.port())) {
+            // a call in progress keeps it open past the idle time
+            int id = c.headers(RawH2Client.grpcHeaders(GATE), false);
+            c.data(id, RawH2Client.frame(new byte[0], false), true);
+            ServerCall call = gate.next();
+            Thread.sleep(700);
+            assertTrue(c.isOpen());
+            assertEquals(null, c.awaitType("GOAWAY", 10));
+            Gate.answer(call);
+            assertEquals(Integer.valueOf(0), c.await(id, 5000).grpcStatus());
+            // then, idle: GOAWAY and close
+            RawH2Client.Event g = c.awaitType("GOAWAY", 5000);
+            assertNotNull(g);
+            assertEquals(Http2Error.NO_ERROR.code(), g.code());
+            assertTrue(c.awaitClosed(5000));
+        }
+    }
+
     // ------------------------------------------------------------------ a client that stops reading
 
     static final MessageEncoder<byte[]> RAW = new MessageEncoder<>() {

@@ -287,9 +287,19 @@ class TransportIntegrationTest {
             for (int i = 0; i < 20; i++) {
                 call.sendMessage(Messages.StreamingInputCallRequest.newBuilder().setPayload(payload(10_000)).build());
             }
-            Thread.sleep(200); // the first is retained by the handler, the rest queue unrequested
+            // the first is retained by the handler, the rest queue unrequested
+            long firstBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (System.nanoTime() < firstBy) {
+                synchronized (HELD) {
+                    if (!HELD.isEmpty()) {
+                        break;
+                    }
+                }
+                Thread.sleep(5);
+            }
+            Thread.sleep(100);
             synchronized (HELD) {
-                assertEquals(1, HELD.size());
+                assertEquals(1, HELD.size(), "exactly the one requested message was delivered");
             }
             call.cancel("test cancels", null);
             assertEquals(io.grpc.Status.Code.CANCELLED, closed.get(5, TimeUnit.SECONDS).getCode());
