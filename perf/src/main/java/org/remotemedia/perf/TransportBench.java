@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * 1 KiB request and response payloads. Per run: a warm-up client run (discarded), then the
  * measured run; the server's CPU time over the measured run comes from its
  * {@code /proc/<pid>/stat} (utime + stime, all threads) and is divided by the calls the client
- * completed (QPS x duration).
+ * completed (QPS x duration); the client's own CPU per call (this JVM's process CPU time) is
+ * reported beside it, to show how much of each call's cost is the client's.
  *
  * <p>Prints a markdown report (medians, ratios ours / grpc-java, per-round spreads) on stdout.
  * Bounded: every run has a fixed duration; servers are killed at the end or on error.
@@ -45,8 +46,12 @@ public final class TransportBench {
     private record Scenario(String name, int channels, int outstanding, int payload) {
     }
 
-    private record Result(double p50Us, double p99Us, double qps, double cpuUsPerCall, double sysShare) {
+    private record Result(double p50Us, double p99Us, double qps, double cpuUsPerCall, double sysShare,
+            double clientCpuUsPerCall) {
     }
+
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     private static final List<Scenario> SCENARIOS = List.of(
             new Scenario("latency 1x1, 0 B", 1, 1, 0),
@@ -121,7 +126,9 @@ public final class TransportBench {
         String[] common = clientArgs(server, sc);
         clientRun(common, warmupS); // warm-up: JIT of both sides, connections, pools
         long[] cpuBefore = server.cpuTicks();
+        long clientBefore = OS.getProcessCpuTime();
         String out = clientRun(common, durationS);
+        long clientAfter = OS.getProcessCpuTime();
         long[] cpuAfter = server.cpuTicks();
         server.checkAlive();
         double p50 = field(out, "50%ile Latency \\(in micros\\):\\s+(\\d+)");
@@ -132,7 +139,8 @@ public final class TransportBench {
         long sys = cpuAfter[1] - cpuBefore[1];
         double cpuUs = (user + sys) * 1e6 / clkTck;
         return new Result(p50, p99, qps, calls > 0 ? cpuUs / calls : Double.NaN,
-                user + sys > 0 ? (double) sys / (user + sys) : Double.NaN);
+                user + sys > 0 ? (double) sys / (user + sys) : Double.NaN,
+                calls > 0 ? (clientAfter - clientBefore) / 1e3 / calls : Double.NaN);
     }
 
     /** Runs grpc-java's AsyncClient in this JVM and returns what it printed. */
@@ -182,15 +190,18 @@ public final class TransportBench {
                     false);
             row(sb, sc.name, "server CPU (us/call)", results[s], rounds, Result::cpuUsPerCall, "<= 0.60", 0.60, true);
             row(sb, sc.name, "kernel share of server CPU", results[s], rounds, Result::sysShare, "", 0, true);
+            row(sb, sc.name, "client CPU (us/call, same client)", results[s], rounds, Result::clientCpuUsPerCall, "", 0,
+                    true);
         }
-        sb.append("\nRaw runs (p50 us / p99 us / qps / server CPU us per call / kernel share):\n\n");
+        sb.append("\nRaw runs (p50 us / p99 us / qps / server CPU us per call / kernel share / client CPU us per call):"
+                + "\n\n");
         for (int s = 0; s < SCENARIOS.size(); s++) {
             for (int k = 0; k < SERVERS.length; k++) {
                 sb.append("- ").append(SCENARIOS.get(s).name).append(", ").append(SERVERS[k]).append(": ");
                 for (int r = 0; r < rounds; r++) {
                     Result x = results[s][k][r];
-                    sb.append(String.format(Locale.ROOT, "%s%.0f / %.0f / %.0f / %.1f / %.2f", r == 0 ? "" : "; ",
-                            x.p50Us, x.p99Us, x.qps, x.cpuUsPerCall, x.sysShare));
+                    sb.append(String.format(Locale.ROOT, "%s%.0f / %.0f / %.0f / %.1f / %.2f / %.1f", r == 0 ? "" : "; ",
+                            x.p50Us, x.p99Us, x.qps, x.cpuUsPerCall, x.sysShare, x.clientCpuUsPerCall));
                 }
                 sb.append('\n');
             }

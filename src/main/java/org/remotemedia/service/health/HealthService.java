@@ -26,8 +26,10 @@ import org.remotemedia.service.Protos;
  * turns every status to NOT_SERVING for good and ends the watches, so that a draining
  * server is not held open by health watchers.
  *
- * <p>Threads: statuses may be set from any thread (a concurrent map); each watch's state is
- * owned by its call's event loop, where every send happens.
+ * <p>Threads: statuses may be set from any thread (writers serialize on this object, so a
+ * status set concurrently with the drain cannot undo it; readers use the concurrent map
+ * without locks); each watch's state is owned by its call's event loop, where every send
+ * happens.
  */
 public final class HealthService {
     /** The service name, as clients and reflection see it. */
@@ -69,7 +71,7 @@ public final class HealthService {
      * Sets the status of {@code service} ({@link #OVERALL} for the server) and notifies its
      * watchers. Ignored once draining: NOT_SERVING is then final. Any thread.
      */
-    public void setStatus(String service, ServingStatus status) {
+    public synchronized void setStatus(String service, ServingStatus status) {
         if (status == null || status == ServingStatus.UNRECOGNIZED || status == ServingStatus.SERVICE_UNKNOWN) {
             throw new IllegalArgumentException("status " + status + ": use SERVING, NOT_SERVING or UNKNOWN, "
                     + "or clearStatus() to forget a service");
@@ -82,7 +84,7 @@ public final class HealthService {
     }
 
     /** Forgets {@code service}: Check answers NOT_FOUND, watchers see SERVICE_UNKNOWN. Any thread. */
-    public void clearStatus(String service) {
+    public synchronized void clearStatus(String service) {
         if (draining) {
             return;
         }
@@ -100,7 +102,7 @@ public final class HealthService {
      * good, watchers receive it, and their calls end with UNAVAILABLE so they do not hold the
      * drain open. Any thread; idempotent.
      */
-    public void enterDrain() {
+    public synchronized void enterDrain() {
         if (draining) {
             return;
         }
