@@ -3,7 +3,9 @@ package org.remotemedia.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
 import io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,16 +14,24 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.remotemedia.daemon.TestDaemon;
+import org.remotemedia.proto.v1.AudioChunk;
 import org.remotemedia.proto.v1.ErrorType;
 import org.remotemedia.proto.v1.ExecuteRequest;
 import org.remotemedia.proto.v1.ExecuteResponse;
+import org.remotemedia.proto.v1.GetMetricsRequest;
 import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
 import org.remotemedia.proto.v1.PipelineManifest;
+import org.remotemedia.proto.v1.StreamControl;
+import org.remotemedia.proto.v1.StreamInit;
+import org.remotemedia.proto.v1.StreamRequest;
+import org.remotemedia.proto.v1.StreamResponse;
+import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
 import org.remotemedia.testkit.LeakCheck;
 
 /**
@@ -30,8 +40,8 @@ import org.remotemedia.testkit.LeakCheck;
  * while running, unsupported versions. Every answer must be the right one for its own request,
  * and failures must not disturb the others. Bounded: the whole run must end within two minutes.
  *
- * <p>Hook for StreamPipeline: add a {@link Kind} (and its branch in {@link #call}) for streaming
- * calls; the mix picks kinds round-robin by client and call index.
+ * <p>StreamPipeline calls are in the mix too ({@link #stream}): a stream of this call's own tone,
+ * and a stream whose node fails mid-way. The mix picks kinds round-robin by client and call index.
  */
 @ExtendWith(LeakCheck.class)
 class ConcurrentClientsTest {
@@ -39,7 +49,7 @@ class ConcurrentClientsTest {
     static final int CALLS = 20;
 
     /** The kinds of call in the mix. */
-    enum Kind { VALID, VALID_JSON, INVALID_PARAMS, NODE_FAILS, VERSION_MISMATCH }
+    enum Kind { VALID, VALID_JSON, INVALID_PARAMS, NODE_FAILS, VERSION_MISMATCH, STREAM, STREAM_NODE_FAILS }
 
     @ParameterizedTest
     @ValueSource(strings = {"inline", "workers"})
@@ -62,7 +72,11 @@ class ConcurrentClientsTest {
                         for (int i = 0; i < CALLS; i++) {
                             Kind kind = Kind.values()[(client + i) % Kind.values().length];
                             try {
-                                call(stub.withDeadlineAfter(60, TimeUnit.SECONDS), kind, client, i);
+                                if (kind == Kind.STREAM || kind == Kind.STREAM_NODE_FAILS) {
+                                    stream(ch, kind, client, i);
+                                } else {
+                                    call(stub.withDeadlineAfter(60, TimeUnit.SECONDS), kind, client, i);
+                                }
                                 ok++;
                             } catch (Throwable t) {
                                 failures.add("client " + client + " call " + i + " (" + kind + "): " + t);
@@ -81,6 +95,8 @@ class ConcurrentClientsTest {
                 assertEquals(CLIENTS * CALLS, total);
                 assertEquals(0, d.admission().inFlight());
                 assertEquals(0, d.engine().pool().inUseBytes(), "every pooled buffer back");
+                assertEquals(0, PipelineExecutionServiceGrpc.newBlockingStub(d.channel())
+                        .getMetrics(GetMetricsRequest.getDefaultInstance()).getActiveStreams(), "every session ended");
             } finally {
                 pool.shutdownNow();
                 for (ManagedChannel ch : channels) {
@@ -147,6 +163,86 @@ class ConcurrentClientsTest {
                 check(r.getError().getMessage().contains("\"" + v + "\""), r.getError().getMessage());
             }
         }
+    }
+
+    /**
+     * One StreamPipeline call: three 100 ms chunks of this call's own tone through the resampler,
+     * CLOSE, and the streamed audio (tail included) checked against the analytic tone; or a node
+     * that fails on the second chunk (STREAM_ERROR_EXECUTION naming this call's node).
+     */
+    static void stream(Channel ch, Kind kind, int client, int i) throws Exception {
+        double hz = 200 + client;
+        double amp = 0.1 + 0.04 * i;
+        int rate = 44_100;
+        int chunk = rate / 10;
+        float[] in = Kit.signal(3 * chunk, rate, k -> amp * Math.sin(2 * Math.PI * hz * k / rate));
+        String failing = "sboom" + client + "x" + i;
+        PipelineManifest m = kind == Kind.STREAM ? Kit.resample16k() : Kit.manifest("fails",
+                Kit.node("resample", "AudioResample", "{\"target_sample_rate\": 16000}"),
+                Kit.node(failing, "Failing", "{\"after_frames\": 2000}"));
+        LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        StreamObserver<StreamRequest> out = StreamingPipelineServiceGrpc.newStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .streamPipeline(new StreamObserver<>() {
+                    @Override
+                    public void onNext(StreamResponse r) {
+                        events.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        events.add(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        events.add("completed");
+                    }
+                });
+        out.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder().setManifest(m).setClientVersion("v1"))
+                .build());
+        check(next(events).hasReady(), "StreamReady first");
+        java.io.ByteArrayOutputStream audio = new java.io.ByteArrayOutputStream();
+        for (int k = 0; k < 3; k++) {
+            float[] part = java.util.Arrays.copyOfRange(in, k * chunk, (k + 1) * chunk);
+            out.onNext(StreamRequest.newBuilder().setAudioChunk(AudioChunk.newBuilder().setSequence(k)
+                    .setNodeId("resample").setBuffer(Kit.f32(part, rate))).build());
+            StreamResponse r = next(events);
+            if (kind == Kind.STREAM_NODE_FAILS && k == 1) {
+                check(r.hasError() && r.getError().getErrorType() == ErrorType.ERROR_TYPE_NODE_EXECUTION
+                        && r.getError().getFailingNodeId().equals(failing)
+                        && r.getError().getContext().contains("\"stream_error_type\":\"STREAM_ERROR_EXECUTION\"")
+                        && r.getError().getContext().contains("\"failing_sequence\":1"), "stream execution error: " + r);
+                check("completed".equals(events.poll(60, TimeUnit.SECONDS)), "the failed stream ends OK");
+                out.onCompleted();
+                return;
+            }
+            check(r.hasResult() && r.getResult().getSequence() == k, "result " + k + ": " + r);
+            audio.writeBytes(r.getResult().getAudioOutputsOrThrow(kind == Kind.STREAM ? "resample" : failing)
+                    .getSamples().toByteArray());
+        }
+        out.onNext(StreamRequest.newBuilder().setControl(StreamControl.newBuilder()
+                .setCommand(StreamControl.Command.COMMAND_CLOSE)).build());
+        StreamResponse tail = next(events);
+        check(tail.hasResult() && tail.getResult().getSequence() == 3, "tail result: " + tail);
+        audio.writeBytes(tail.getResult().getAudioOutputsOrThrow("resample").getSamples().toByteArray());
+        check(next(events).hasClosed(), "StreamClosed");
+        check("completed".equals(events.poll(60, TimeUnit.SECONDS)), "the stream ends OK");
+        out.onCompleted();
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(audio.toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        check(bb.remaining() == 4800 * 4, "4800 samples streamed, got " + bb.remaining() / 4);
+        for (int k = 400; k < 4400; k += 37) {
+            double want = amp * Math.sin(2 * Math.PI * hz * k / 16_000.0);
+            check(Math.abs(bb.getFloat(4 * k) - want) < 1e-3, "streamed sample " + k + " = " + bb.getFloat(4 * k)
+                    + ", want " + want);
+        }
+    }
+
+    private static StreamResponse next(LinkedBlockingQueue<Object> events) throws InterruptedException {
+        Object o = events.poll(60, TimeUnit.SECONDS);
+        if (o instanceof StreamResponse r) {
+            return r;
+        }
+        throw new AssertionError("expected a StreamResponse, got " + o);
     }
 
     private static void check(boolean ok, String what) {
