@@ -46,7 +46,8 @@ class DaemonServicesTest {
     void servicesRegistryIsDescribedForReflection() {
         Services s = Services.create(ServerConfig.defaults());
         assertEquals(Set.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
-                "grpc.reflection.v1alpha.ServerReflection", "remotemedia.v1.PipelineExecutionService"),
+                "grpc.reflection.v1alpha.ServerReflection", "remotemedia.v1.PipelineExecutionService",
+                "remotemedia.v1.StreamingPipelineService"),
                 new TreeSet<>(s.registry.services()));
         assertEquals(new TreeSet<>(s.registry.services()), new TreeSet<>(s.standard.reflection().serviceNames()));
         for (String service : s.registry.services()) {
@@ -124,7 +125,8 @@ class DaemonServicesTest {
             Set<String> names = new TreeSet<>();
             ((ServerReflectionResponse) o).getListServicesResponse().getServiceList().forEach(x -> names.add(x.getName()));
             assertEquals(Set.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
-                    "grpc.reflection.v1alpha.ServerReflection", "remotemedia.v1.PipelineExecutionService"), names);
+                    "grpc.reflection.v1alpha.ServerReflection", "remotemedia.v1.PipelineExecutionService",
+                "remotemedia.v1.StreamingPipelineService"), names);
             rs.onCompleted();
 
             BlockingQueue<Object> watch = new LinkedBlockingQueue<>();
