@@ -31,7 +31,6 @@ import org.remotemedia.proto.v1.AudioFormat;
 import org.remotemedia.proto.v1.Connection;
 import org.remotemedia.proto.v1.GetMetricsRequest;
 import org.remotemedia.proto.v1.GetMetricsResponse;
-import org.remotemedia.proto.v1.LatencySummary;
 import org.remotemedia.proto.v1.ManifestMetadata;
 import org.remotemedia.proto.v1.NodeManifest;
 import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
@@ -44,7 +43,8 @@ import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
 
 /**
  * The streaming benchmark (issue 4): {@code sessions} concurrent StreamPipeline sessions, each
- * sending 100 ms chunks of 44.1 kHz mono f32 at 10 Hz through Resample (16 kHz) -> VAD, against our
+ * sending 100 ms chunks of 44.1 kHz mono f32 at 10 Hz through Resample (16 kHz) -> VAD (or, with
+ * {@code --pipeline passthrough}, PassThrough: the transport and service floor), against our
  * daemon in its own JVM, DSP {@code inline} and {@code workers} interleaved round by round
  * (A, B, A, B ...).
  *
@@ -54,8 +54,9 @@ import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
  * with {@code recordValueWithExpectedInterval(latency, interval)} so a stall is not hidden
  * (coordinated omission). Each round: sessions open (init -> StreamReady), a warm-up period that
  * is not recorded, the measured period, then COMMAND_CLOSE on every session and a check that each
- * got every result, in order, plus its tail and StreamClosed. The server's CPU time (from
- * /proc/PID/stat) per chunk and its own per-chunk histograms (GetMetrics) are reported beside.
+ * got every result, in order, plus its tail and StreamClosed. Reported beside: the server's CPU
+ * time per chunk (utime + stime from /proc/PID/stat over the round, all its threads: event loops,
+ * DSP workers, GC, JIT) and the engine's time per chunk (ChunkResult.processing_time_ms).
  *
  * <p>Bounded: fixed durations, every wait has a timeout, the servers are killed at the end.
  */
@@ -100,6 +101,7 @@ public final class StreamBench {
         long intervalNs = (long) (Double.parseDouble(opt("interval-ms", "100")) * 1e6);
         int chunkFrames = (int) Math.round(RATE * intervalNs / 1e9);
         List<String> modes = List.of(opt("modes", "inline,workers").split(","));
+        pipeline = opt("pipeline", "resample-vad");
 
         List<Target> targets = new ArrayList<>();
         for (String m : modes) {
@@ -111,8 +113,8 @@ public final class StreamBench {
                     round(t, sessions, Math.min(seconds, 5), 3, intervalNs, chunkFrames));
         }
         System.out.printf(Locale.ROOT, "# stream bench: %d sessions x %d ms chunks (%d frames of 44.1 kHz f32) through"
-                        + " Resample -> VAD; %d rounds x %s; warm-up %.0f s + measured %.0f s per round; load %s%n",
-                sessions, intervalNs / 1_000_000, chunkFrames, rounds, modes, warmup, seconds, loadAverage());
+                        + " %s; %d rounds x %s; warm-up %.0f s + measured %.0f s per round; load %s%n",
+                sessions, intervalNs / 1_000_000, chunkFrames, pipeline, rounds, modes, warmup, seconds, loadAverage());
         Map<String, List<Result>> results = new LinkedHashMap<>();
         for (Target t : targets) {
             results.put(t.name(), new ArrayList<>());
@@ -134,20 +136,19 @@ public final class StreamBench {
     // ---- one round: open sessions, warm up, measure, close, check ----
 
     record Result(double p50Ms, double p90Ms, double p99Ms, double p999Ms, double maxMs, long chunks,
-                  double serverCpuUsPerChunk, double serverP50Ms, double serverP99Ms, double engineP50Ms,
-                  double engineP99Ms) {
+                  double serverCpuUsPerChunk, double engineP50Ms, double engineP99Ms) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "p50 %.3f ms, p90 %.3f, p99 %.3f, p99.9 %.3f, max %.3f (%d chunks);"
-                            + " server CPU %.0f us/chunk; server-side p50 %.3f p99 %.3f ms; engine p50 %.3f p99 %.3f ms",
-                    p50Ms, p90Ms, p99Ms, p999Ms, maxMs, chunks, serverCpuUsPerChunk, serverP50Ms, serverP99Ms,
-                    engineP50Ms, engineP99Ms);
+                            + " server CPU %.0f us/chunk; engine p50 %.3f p99 %.3f ms",
+                    p50Ms, p90Ms, p99Ms, p999Ms, maxMs, chunks, serverCpuUsPerChunk, engineP50Ms, engineP99Ms);
         }
     }
 
     private Result round(Target t, int sessions, double seconds, double warmup, long intervalNs, int chunkFrames)
             throws Exception {
         Recorder recorder = new Recorder(3_600_000_000_000L, 3);
+        Recorder engineTime = new Recorder(3_600_000_000_000L, 3);
         AtomicLong failures = new AtomicLong();
         StringBuilder firstFailure = new StringBuilder();
         float[] signal = signal(RATE * 10);
@@ -165,8 +166,8 @@ public final class StreamBench {
         for (int s = 0; s < sessions; s++) {
             ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", t.port()).usePlaintext().build();
             channels.add(ch);
-            ss[s] = new Session(s, chunksPerSession, warmChunks, intervalNs, recorder, ready, closed, failures,
-                    firstFailure);
+            ss[s] = new Session(s, chunksPerSession, warmChunks, intervalNs, recorder, engineTime, ready, closed,
+                    failures, firstFailure);
             ss[s].out = StreamingPipelineServiceGrpc.newStub(ch).streamPipeline(ss[s]);
             ss[s].out.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder().setManifest(manifest())
                     .setClientVersion("v1")).build());
@@ -209,27 +210,30 @@ public final class StreamBench {
                 throw new IllegalStateException("sessions not closed: " + closed.getCount() + " missing");
             }
             long cpu1 = cpuNanos(t.process());
-            GetMetricsResponse m1 = metrics(t);
             if (failures.get() > 0) {
                 throw new IllegalStateException(failures.get() + " failures, first: " + firstFailure);
             }
             for (Session x : ss) {
                 x.out.onCompleted();
             }
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (metrics(t).getActiveStreams() != 0) { // every session released on the server
+                if (System.nanoTime() > until) {
+                    throw new IllegalStateException(metrics(t).getActiveStreams() + " sessions still open on the server");
+                }
+                Thread.sleep(10);
+            }
             Histogram h = recorder.getIntervalHistogram();
             long measured = (chunksPerSession - warmChunks) * sessions;
             long allChunks = chunksPerSession * sessions;
-            LatencySummary chunk = find(m1, "remotemedia_stream_chunk_seconds");
-            LatencySummary engine = find(m1, "remotemedia_stream_chunk_engine_seconds");
+            Histogram engine = engineTime.getIntervalHistogram();
             if (measuredFrom < 0 || h.getTotalCount() < measured) {
                 throw new IllegalStateException("recorded " + h.getTotalCount() + " of " + measured + " chunks");
             }
-            // the server's own histograms are cumulative since it started: report them as they stand
             return new Result(h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6,
                     h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6,
                     h.getTotalCount(), cpu1 < 0 ? -1 : (cpu1 - cpu0) / 1e3 / allChunks,
-                    chunk == null ? -1 : chunk.getP50Ms(), chunk == null ? -1 : chunk.getP99Ms(),
-                    engine == null ? -1 : engine.getP50Ms(), engine == null ? -1 : engine.getP99Ms());
+                    engine.getValueAtPercentile(50) / 1e6, engine.getValueAtPercentile(99) / 1e6);
         } finally {
             for (ManagedChannel ch : channels) {
                 ch.shutdownNow();
@@ -247,6 +251,7 @@ public final class StreamBench {
         final long warmChunks;
         final long intervalNs;
         final Recorder recorder;
+        final Recorder engineTime;
         final CountDownLatch ready;
         final CountDownLatch closed;
         final AtomicLong failures;
@@ -257,13 +262,14 @@ public final class StreamBench {
         long nextResult;
         boolean tail;
 
-        Session(int index, long chunks, long warmChunks, long intervalNs, Recorder recorder, CountDownLatch ready,
-                CountDownLatch closed, AtomicLong failures, StringBuilder firstFailure) {
+        Session(int index, long chunks, long warmChunks, long intervalNs, Recorder recorder, Recorder engineTime,
+                CountDownLatch ready, CountDownLatch closed, AtomicLong failures, StringBuilder firstFailure) {
             this.index = index;
             this.chunks = chunks;
             this.warmChunks = warmChunks;
             this.intervalNs = intervalNs;
             this.recorder = recorder;
+            this.engineTime = engineTime;
             this.ready = ready;
             this.closed = closed;
             this.failures = failures;
@@ -292,12 +298,13 @@ public final class StreamBench {
                         fail("session " + index + ": result " + seq + " where " + nextResult + " was expected");
                         return;
                     }
-                    if (!r.getResult().containsAudioOutputs("vad") && seq > 2) {
-                        fail("session " + index + ": result " + seq + " without vad audio");
+                    if (r.getResult().getAudioOutputsCount() == 0 && seq > 2) {
+                        fail("session " + index + ": result " + seq + " without audio");
                     }
                     nextResult++;
                     if (seq >= warmChunks) {
                         recorder.recordValueWithExpectedInterval(Math.max(1, now - dueOf[(int) seq]), intervalNs);
+                        engineTime.recordValue(Math.max(1, (long) (r.getResult().getProcessingTimeMs() * 1e6)));
                     }
                 }
                 case METRICS -> { }
@@ -379,15 +386,6 @@ public final class StreamBench {
                 .getMetrics(GetMetricsRequest.getDefaultInstance());
     }
 
-    private static LatencySummary find(GetMetricsResponse m, String name) {
-        for (LatencySummary l : m.getLatenciesList()) {
-            if (l.getName().equals(name)) {
-                return l;
-            }
-        }
-        return null;
-    }
-
     /** utime + stime of the process from /proc (-1 where there is no /proc). */
     private static long cpuNanos(Process p) {
         try {
@@ -411,18 +409,18 @@ public final class StreamBench {
     private static void report(Map<String, List<Result>> results) {
         System.out.println();
         System.out.println("| DSP mode | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | p99 spread (min-max) | chunks/round"
-                + " | server CPU us/chunk | server-side p50 / p99 ms | engine p50 / p99 ms |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+                + " | server CPU us/chunk | engine p50 / p99 ms |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<String, List<Result>> e : results.entrySet()) {
             List<Result> rs = e.getValue();
-            System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f-%.3f | %d | %.0f | %.3f / %.3f |"
+            System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f-%.3f | %d | %.0f |"
                             + " %.3f / %.3f |%n", e.getKey(),
                     median(rs, Result::p50Ms), median(rs, Result::p90Ms), median(rs, Result::p99Ms),
                     median(rs, Result::p999Ms), median(rs, Result::maxMs),
                     rs.stream().mapToDouble(Result::p99Ms).min().orElse(0),
                     rs.stream().mapToDouble(Result::p99Ms).max().orElse(0), rs.get(0).chunks(),
-                    median(rs, Result::serverCpuUsPerChunk), median(rs, Result::serverP50Ms),
-                    median(rs, Result::serverP99Ms), median(rs, Result::engineP50Ms), median(rs, Result::engineP99Ms));
+                    median(rs, Result::serverCpuUsPerChunk), median(rs, Result::engineP50Ms),
+                    median(rs, Result::engineP99Ms));
         }
         if (results.size() == 2) {
             List<List<Result>> two = new ArrayList<>(results.values());
@@ -453,7 +451,15 @@ public final class StreamBench {
 
     // ---- the signal and the request ----
 
+    private static String pipeline = "resample-vad";
+
     static PipelineManifest manifest() {
+        if (pipeline.equals("passthrough")) { // the floor: transport + service, no DSP to speak of
+            return PipelineManifest.newBuilder().setVersion("v1")
+                    .setMetadata(ManifestMetadata.newBuilder().setName("bench"))
+                    .addNodes(NodeManifest.newBuilder().setId("resample").setNodeType("PassThrough").setParams("{}"))
+                    .build();
+        }
         return PipelineManifest.newBuilder().setVersion("v1").setMetadata(ManifestMetadata.newBuilder().setName("bench"))
                 .addNodes(NodeManifest.newBuilder().setId("resample").setNodeType("AudioResample")
                         .setParams("{\"target_sample_rate\": 16000}"))
