@@ -136,12 +136,14 @@ public final class StreamBench {
     // ---- one round: open sessions, warm up, measure, close, check ----
 
     record Result(double p50Ms, double p90Ms, double p99Ms, double p999Ms, double maxMs, long chunks,
-                  double serverCpuUsPerChunk, double engineP50Ms, double engineP99Ms) {
+                  double serverCpuUsPerChunk, double engineP50Ms, double engineP99Ms, double lateP99Ms,
+                  double lateMaxMs, double clientCpuUsPerChunk, String load) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "p50 %.3f ms, p90 %.3f, p99 %.3f, p99.9 %.3f, max %.3f (%d chunks);"
-                            + " server CPU %.0f us/chunk; engine p50 %.3f p99 %.3f ms",
-                    p50Ms, p90Ms, p99Ms, p999Ms, maxMs, chunks, serverCpuUsPerChunk, engineP50Ms, engineP99Ms);
+                            + " server CPU %.0f us/chunk (client %.0f); engine p50 %.3f p99 %.3f ms; sender late p99 %.3f"
+                            + " max %.3f ms; load %s", p50Ms, p90Ms, p99Ms, p999Ms, maxMs, chunks, serverCpuUsPerChunk,
+                    clientCpuUsPerChunk, engineP50Ms, engineP99Ms, lateP99Ms, lateMaxMs, load);
         }
     }
 
@@ -149,14 +151,18 @@ public final class StreamBench {
             throws Exception {
         Recorder recorder = new Recorder(3_600_000_000_000L, 3);
         Recorder engineTime = new Recorder(3_600_000_000_000L, 3);
+        Histogram late = new Histogram(3_600_000_000_000L, 3); // scheduler thread only
         AtomicLong failures = new AtomicLong();
         StringBuilder firstFailure = new StringBuilder();
         float[] signal = signal(RATE * 10);
         long warmChunks = (long) Math.ceil(warmup * 1e9 / intervalNs);
         long chunksPerSession = warmChunks + (long) Math.ceil(seconds * 1e9 / intervalNs);
-        AudioBuffer[] buffers = new AudioBuffer[(int) Math.min(chunksPerSession, signal.length / chunkFrames)];
-        for (int k = 0; k < buffers.length; k++) {
-            buffers[k] = f32(signal, k * chunkFrames, chunkFrames);
+        // every session sends the same audio: one request per sequence number, built once
+        StreamRequest[] requests = new StreamRequest[(int) chunksPerSession];
+        int distinct = signal.length / chunkFrames;
+        for (int k = 0; k < requests.length; k++) {
+            requests[k] = StreamRequest.newBuilder().setAudioChunk(AudioChunk.newBuilder().setNodeId("resample")
+                    .setSequence(k).setBuffer(f32(signal, (k % distinct) * chunkFrames, chunkFrames))).build();
         }
 
         List<ManagedChannel> channels = new ArrayList<>();
@@ -164,7 +170,9 @@ public final class StreamBench {
         CountDownLatch ready = new CountDownLatch(sessions);
         CountDownLatch closed = new CountDownLatch(sessions);
         for (int s = 0; s < sessions; s++) {
-            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", t.port()).usePlaintext().build();
+            // callbacks on the channel's event loop (no hand-off to an executor): a lighter load generator
+            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", t.port()).usePlaintext().directExecutor()
+                    .build();
             channels.add(ch);
             ss[s] = new Session(s, chunksPerSession, warmChunks, intervalNs, recorder, engineTime, ready, closed,
                     failures, firstFailure);
@@ -177,6 +185,7 @@ public final class StreamBench {
                 throw new IllegalStateException("sessions not ready: " + ready.getCount() + " missing");
             }
             long cpu0 = cpuNanos(t.process());
+            long client0 = selfCpuNanos();
             long stagger = intervalNs / sessions;
             long t0 = System.nanoTime() + 20_000_000;
             for (int s = 0; s < sessions; s++) {
@@ -200,7 +209,10 @@ public final class StreamBench {
                 if (k == warmChunks && s == 0) {
                     measuredFrom = System.nanoTime();
                 }
-                ss[s].send(k, buffers[(int) (k % buffers.length)]);
+                if (k >= warmChunks) {
+                    late.recordValue(Math.max(1, System.nanoTime() - due)); // the load generator itself behind time
+                }
+                ss[s].send(k, requests[(int) k]);
             }
             for (Session x : ss) {
                 x.out.onNext(StreamRequest.newBuilder().setControl(StreamControl.newBuilder()
@@ -210,6 +222,7 @@ public final class StreamBench {
                 throw new IllegalStateException("sessions not closed: " + closed.getCount() + " missing");
             }
             long cpu1 = cpuNanos(t.process());
+            long client1 = selfCpuNanos();
             if (failures.get() > 0) {
                 throw new IllegalStateException(failures.get() + " failures, first: " + firstFailure);
             }
@@ -233,7 +246,9 @@ public final class StreamBench {
             return new Result(h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6,
                     h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6,
                     h.getTotalCount(), cpu1 < 0 ? -1 : (cpu1 - cpu0) / 1e3 / allChunks,
-                    engine.getValueAtPercentile(50) / 1e6, engine.getValueAtPercentile(99) / 1e6);
+                    engine.getValueAtPercentile(50) / 1e6, engine.getValueAtPercentile(99) / 1e6,
+                    late.getValueAtPercentile(99) / 1e6, late.getMaxValue() / 1e6, (client1 - client0) / 1e3 / allChunks,
+                    loadAverage());
         } finally {
             for (ManagedChannel ch : channels) {
                 ch.shutdownNow();
@@ -277,10 +292,9 @@ public final class StreamBench {
             this.dueOf = new long[(int) chunks];
         }
 
-        void send(long k, AudioBuffer b) {
+        void send(long k, StreamRequest r) {
             dueOf[(int) k] = start + k * intervalNs;
-            out.onNext(StreamRequest.newBuilder().setAudioChunk(AudioChunk.newBuilder().setNodeId("resample")
-                    .setSequence(k).setBuffer(b)).build());
+            out.onNext(r);
         }
 
         @Override
@@ -386,6 +400,12 @@ public final class StreamBench {
                 .getMetrics(GetMetricsRequest.getDefaultInstance());
     }
 
+    /** CPU time of this JVM (the load generator). */
+    private static long selfCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     /** utime + stime of the process from /proc (-1 where there is no /proc). */
     private static long cpuNanos(Process p) {
         try {
@@ -409,18 +429,18 @@ public final class StreamBench {
     private static void report(Map<String, List<Result>> results) {
         System.out.println();
         System.out.println("| DSP mode | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | p99 spread (min-max) | chunks/round"
-                + " | server CPU us/chunk | engine p50 / p99 ms |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+                + " | server CPU us/chunk | engine p50 / p99 ms | sender late p99 ms |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<String, List<Result>> e : results.entrySet()) {
             List<Result> rs = e.getValue();
             System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f-%.3f | %d | %.0f |"
-                            + " %.3f / %.3f |%n", e.getKey(),
+                            + " %.3f / %.3f | %.3f |%n", e.getKey(),
                     median(rs, Result::p50Ms), median(rs, Result::p90Ms), median(rs, Result::p99Ms),
                     median(rs, Result::p999Ms), median(rs, Result::maxMs),
                     rs.stream().mapToDouble(Result::p99Ms).min().orElse(0),
                     rs.stream().mapToDouble(Result::p99Ms).max().orElse(0), rs.get(0).chunks(),
                     median(rs, Result::serverCpuUsPerChunk), median(rs, Result::engineP50Ms),
-                    median(rs, Result::engineP99Ms));
+                    median(rs, Result::engineP99Ms), median(rs, Result::lateP99Ms));
         }
         if (results.size() == 2) {
             List<List<Result>> two = new ArrayList<>(results.values());
