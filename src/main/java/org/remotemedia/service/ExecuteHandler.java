@@ -197,18 +197,7 @@ public final class ExecuteHandler implements UnaryHandler {
     }
 
     private CompiledPlan compile(ExecuteRequest req) throws PipelineException {
-        boolean proto = req.hasManifest();
-        boolean json = !req.getManifestJson().isEmpty();
-        if (proto && json) {
-            throw PipelineError.validation("/manifest_json", "both manifest and manifest_json are set: send exactly"
-                    + " one (manifest_json is the JSON form of the same PipelineManifest)").toException();
-        }
-        if (!proto && !json) {
-            throw PipelineError.validation("/manifest", "no manifest: set manifest (PipelineManifest) or"
-                    + " manifest_json (the manifest as JSON text)").toException();
-        }
-        return json ? ctx.engine().compileJson(req.getManifestJson())
-                : ctx.engine().compile(ProtoConvert.manifest(req.getManifest()));
+        return ProtoConvert.compile(ctx.engine(), req.hasManifest() ? req.getManifest() : null, req.getManifestJson());
     }
 
     private static Map<String, AudioInput> audioInputs(ExecuteRequest req) {

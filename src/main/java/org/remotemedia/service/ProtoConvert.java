@@ -10,9 +10,12 @@ import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.pipeline.AudioInput;
 import org.remotemedia.pipeline.AudioOutput;
+import org.remotemedia.pipeline.CompiledPlan;
 import org.remotemedia.pipeline.ErrorType;
 import org.remotemedia.pipeline.Manifest;
+import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.pipeline.PipelineError;
+import org.remotemedia.pipeline.PipelineException;
 import org.remotemedia.pipeline.ResourceLimits;
 import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.AudioFormat;
@@ -67,6 +70,25 @@ public final class ProtoConvert {
             conns.add(new Manifest.Connection(emptyToNull(c.getFrom()), emptyToNull(c.getTo())));
         }
         return new Manifest(emptyToNull(pm.getVersion()), meta, nodes, conns);
+    }
+
+    /**
+     * Validates and compiles the manifest of a request (ExecuteRequest or StreamInit): exactly one
+     * of {@code manifest} (null when absent) and {@code manifestJson} (empty when absent) must be set.
+     */
+    public static CompiledPlan compile(PipelineEngine engine, PipelineManifest manifest, String manifestJson)
+            throws PipelineException {
+        boolean proto = manifest != null;
+        boolean json = manifestJson != null && !manifestJson.isEmpty();
+        if (proto && json) {
+            throw PipelineError.validation("/manifest_json", "both manifest and manifest_json are set: send exactly"
+                    + " one (manifest_json is the JSON form of the same PipelineManifest)").toException();
+        }
+        if (!proto && !json) {
+            throw PipelineError.validation("/manifest", "no manifest: set manifest (PipelineManifest) or"
+                    + " manifest_json (the manifest as JSON text)").toException();
+        }
+        return json ? engine.compileJson(manifestJson) : engine.compile(manifest(manifest));
     }
 
     /** The request's ResourceLimits (uint64 values past 2^63 mean "as much as the server allows"). */
@@ -198,7 +220,8 @@ public final class ProtoConvert {
         return m.isEmpty() ? Map.of() : m;
     }
 
-    static String stackTrace(Throwable t) {
+    /** A throwable's stack trace as text (for the log line of an INTERNAL error). */
+    public static String stackTrace(Throwable t) {
         StringWriter w = new StringWriter();
         t.printStackTrace(new PrintWriter(w));
         return w.toString();

@@ -67,7 +67,8 @@ public final class ServiceMetrics {
         (gathered ? parsedGathered : parsedInPlace).inc();
     }
 
-    void emptyClientVersion() {
+    /** A call (ExecutePipeline or a stream's init) sent no client_version. */
+    public void emptyClientVersion() {
         emptyClientVersion.inc();
     }
 
