@@ -49,29 +49,43 @@ final class ServeCommand implements Callable<Integer> {
             return EXIT_CONFIG;
         }
         JsonLog log = JsonLog.stdout(cfg.logging().level());
-        Daemon daemon;
-        try {
-            daemon = Daemon.start(cfg, log);
-        } catch (ConfigException e) { // e.g. an unreadable auth.tokens_file
-            System.err.println(e.getMessage());
-            return EXIT_CONFIG;
-        } catch (BindException e) {
-            log.error("startup_failed", null, "reason", "port in use or not bindable", "detail", e.getMessage(),
-                    "grpc_port", cfg.server().port(), "metrics_port", cfg.server().metricsPort());
-            return EXIT_BIND;
-        } catch (Exception e) {
-            log.error("startup_failed", null, "error", e.toString());
-            return EXIT_FAILURE;
-        }
-        // SIGTERM / SIGINT end the wait below; the drain then runs on this thread and the
-        // process exits 0 (a JVM shutdown hook could not choose the exit code)
+        // SIGTERM / SIGINT end the wait below; the drain then runs on this thread and the process
+        // exits 0 (a JVM shutdown hook could not choose the exit code). The handlers are set before
+        // start-up: a signal sent as soon as "started" is logged must not meet the JVM's default.
         CountDownLatch signalled = new CountDownLatch(1);
         String[] received = new String[1];
-        for (String name : new String[] {"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+        String[] names = {"TERM", "INT"};
+        sun.misc.SignalHandler[] previous = new sun.misc.SignalHandler[names.length];
+        for (int i = 0; i < names.length; i++) {
+            previous[i] = sun.misc.Signal.handle(new sun.misc.Signal(names[i]), sig -> {
                 received[0] = sig.getName();
                 signalled.countDown();
             });
+        }
+        Daemon daemon;
+        int failed;
+        try {
+            daemon = Daemon.start(cfg, log);
+            failed = -1;
+        } catch (ConfigException e) { // e.g. an unreadable auth.tokens_file
+            System.err.println(e.getMessage());
+            daemon = null;
+            failed = EXIT_CONFIG;
+        } catch (BindException e) {
+            log.error("startup_failed", null, "reason", "port in use or not bindable", "detail", e.getMessage(),
+                    "grpc_port", cfg.server().port(), "metrics_port", cfg.server().metricsPort());
+            daemon = null;
+            failed = EXIT_BIND;
+        } catch (Exception e) {
+            log.error("startup_failed", null, "error", e.toString());
+            daemon = null;
+            failed = EXIT_FAILURE;
+        }
+        if (failed >= 0) {
+            for (int i = 0; i < names.length; i++) { // give the process its handlers back (in-process runs)
+                sun.misc.Signal.handle(new sun.misc.Signal(names[i]), previous[i]);
+            }
+            return failed;
         }
         try {
             signalled.await();

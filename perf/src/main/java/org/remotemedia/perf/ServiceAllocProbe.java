@@ -47,6 +47,13 @@ public final class ServiceAllocProbe {
                 long after = serverBytes();
                 System.out.printf(Locale.ROOT, "| server threads, dsp_mode=%s (transport + service + engine) | %d | %d |%n",
                         mode, (after - before) / calls, calls);
+                var m = stub.getMetrics(org.remotemedia.proto.v1.GetMetricsRequest.getDefaultInstance());
+                for (var l : m.getLatenciesList()) {
+                    if (l.getCount() > 0 && (l.getName().contains("execute") || l.getName().contains("queue"))) {
+                        System.out.printf(Locale.ROOT, "|   %s: p50 %.0f us, p99 %.0f us (n=%d) | | |%n", l.getName(),
+                                l.getP50Ms() * 1000, l.getP99Ms() * 1000, l.getCount());
+                    }
+                }
             }
         }
         PipelineEngine engine = PipelineEngine.standard();

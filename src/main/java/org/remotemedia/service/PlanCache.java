@@ -1,0 +1,52 @@
+package org.remotemedia.service;
+
+import java.util.concurrent.ConcurrentHashMap;
+import org.remotemedia.pipeline.CompiledPlan;
+import org.remotemedia.pipeline.PipelineEngine;
+import org.remotemedia.pipeline.PipelineException;
+import org.remotemedia.proto.v1.PipelineManifest;
+
+/**
+ * Compiled plans of manifests seen before: clients tend to send the same manifest with every
+ * call, and a plan is immutable and shareable (CompiledPlan), so validation and compilation run
+ * once per distinct manifest. Keys are the parsed PipelineManifest message (equality by value;
+ * its strings are copies, never views of a network buffer) or the manifest_json text. Only valid
+ * manifests are cached; an invalid one is compiled (and rejected) every time, with the same
+ * diagnostics. Bounded: past {@link #MAX_ENTRIES} distinct manifests the cache starts over.
+ *
+ * <p>Thread-safe: event loops and DSP workers share one cache.
+ */
+public final class PlanCache {
+    public static final int MAX_ENTRIES = 256;
+
+    private final PipelineEngine engine;
+    private final ConcurrentHashMap<Object, CompiledPlan> plans = new ConcurrentHashMap<>();
+
+    public PlanCache(PipelineEngine engine) {
+        this.engine = engine;
+    }
+
+    /** As {@link ProtoConvert#compile}, from the cache when this manifest was compiled before. */
+    public CompiledPlan compile(PipelineManifest manifest, String manifestJson) throws PipelineException {
+        boolean proto = manifest != null;
+        boolean json = manifestJson != null && !manifestJson.isEmpty();
+        if (proto == json) { // both or neither: the shared checks give the error
+            return ProtoConvert.compile(engine, manifest, manifestJson);
+        }
+        Object key = proto ? manifest : manifestJson;
+        CompiledPlan plan = plans.get(key);
+        if (plan != null) {
+            return plan;
+        }
+        plan = ProtoConvert.compile(engine, manifest, manifestJson);
+        if (plans.size() >= MAX_ENTRIES) {
+            plans.clear();
+        }
+        plans.put(key, plan);
+        return plan;
+    }
+
+    public int size() {
+        return plans.size();
+    }
+}
