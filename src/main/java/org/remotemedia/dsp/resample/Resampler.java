@@ -144,7 +144,7 @@ public final class Resampler {
             throw new IllegalArgumentException("input of " + inputFrames + " frames x " + channels + " channels "
                     + format + " at byte " + inOffset + " needs " + inBytes + " bytes; the buffer holds " + in.capacity());
         }
-        checkRoom(out, outOffset, maxOutputFrames(inputFrames), "maxOutputFrames(" + inputFrames + ")");
+        checkRoom(out, outOffset, maxOutputFrames(inputFrames), inputFrames);
         if (bank == null) {
             return passThrough(in, inOffset, format, inputFrames, out, outOffset);
         }
@@ -180,7 +180,7 @@ public final class Resampler {
             return 0;
         }
         long target = outputFrames(inputTotal, inputRate, outputRate);
-        checkRoom(out, outOffset, target - outputTotal, "the remaining tail");
+        checkRoom(out, outOffset, target - outputTotal, -1);
         int written = 0;
         while (outputTotal < target) {
             if (filled == capacity) {
@@ -197,9 +197,11 @@ public final class Resampler {
         return written;
     }
 
-    private void checkRoom(MutableDirectBuffer out, int outOffset, long frames, String what) {
+    /** @param inputFrames the process() call's input, or -1 for flush() (message only: no garbage when it passes) */
+    private void checkRoom(MutableDirectBuffer out, int outOffset, long frames, int inputFrames) {
         long bytes = frames * channels * 4;
         if (outOffset < 0 || outOffset + bytes > out.capacity()) {
+            String what = inputFrames < 0 ? "the remaining tail" : "maxOutputFrames(" + inputFrames + ")";
             throw new IllegalArgumentException("output needs room for " + what + " = " + frames + " frames x "
                     + channels + " channels F32 = " + bytes + " bytes at byte " + outOffset
                     + "; the buffer holds " + out.capacity());
