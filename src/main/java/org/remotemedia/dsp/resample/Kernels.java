@@ -5,11 +5,13 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Inner products of the converter, all in float with split accumulators (16 lanes x 2..4
- * accumulators with AVX-512): each lane sums only a handful of taps, products are fused into
- * the adds (one rounding per tap, relative to a small partial sum), and the partial sums meet in
- * a short fixed tree. Measured cost against double accumulation: about 1-3 dB of THD+N and SNR
- * at -145 dB (docs/resampler.md), for 2-3x the speed (DotKernelBenchmark).
+ * Inner products of the converter, all in float with split accumulators. Across taps (every
+ * ratio): 16 lanes x 4 accumulators with AVX-512, so each lane sums only a handful of taps,
+ * products are fused into the adds (one rounding per tap, relative to a small partial sum), and
+ * the partial sums meet in a short fixed tree. Across time (integer upsampling): one lane per
+ * output, taps round-robin over 8 accumulators. Measured cost against the double-accumulating
+ * reference: 1-7 dB of THD+N at -145 dB (docs/resampler.md), for 2-3x the speed
+ * (DotKernelBenchmark).
  *
  * <p>Determinism: lane j of each accumulator always sums the same taps in the same order, and
  * the lanes are added in a fixed tree of rearranges and lanewise adds (exact IEEE operations in
@@ -27,7 +29,7 @@ final class Kernels {
     static final VectorSpecies<Float> FLOATS =
             FloatVector.SPECIES_PREFERRED.length() > FilterBank.PAD ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
     static final int LANES = FLOATS.length();
-    /** Scratch length (doubles) a caller passes to the two-output kernels. */
+    /** Scratch length (doubles) a caller passes to the multi-output kernels. */
     static final int SCRATCH = 4;
 
     // rotations by 8, 4, 2, 1 lanes (16-lane vectors; narrower shapes use what applies):
