@@ -409,11 +409,8 @@ public final class Resampler {
 
     /** Writes every output frame whose window lies in the history, up to {@code limit} in total. */
     private int produce(MutableDirectBuffer out, int outOffset, long limit) {
-        if (bank.interpolated) {
-            return produceInterpolated(out, outOffset, limit);
-        }
-        if (!vectorKernels) {
-            return produceScalar(out, outOffset, limit);
+        if (bank.interpolated || !vectorKernels) {
+            return producePerOutput(out, outOffset, limit);
         }
         if (timeBlock != null && acrossTime) {
             return produceAcrossTime(out, outOffset, limit);
@@ -583,8 +580,11 @@ public final class Resampler {
         return written;
     }
 
-    /** Odd ratios: coefficients interpolated between the two nearest stored phases. */
-    private int produceInterpolated(MutableDirectBuffer out, int outOffset, long limit) {
+    /**
+     * One output at a time, every channel: odd ratios (coefficients interpolated between the two
+     * nearest stored phases, vector or scalar) and the scalar double-accumulating reference.
+     */
+    private int producePerOutput(MutableDirectBuffer out, int outOffset, long limit) {
         FilterBank b = bank;
         float[] h = history;
         int n = taps;
@@ -597,39 +597,27 @@ public final class Resampler {
             if (start + n > filled) {
                 break;
             }
-            long scaled = (long) nextPhase * b.phases;
-            int row = (int) (scaled / up);
-            double mu = (double) (scaled - (long) row * up) / up;
-            int ro = row * n;
+            double mu = 0.0;
+            int ro;
+            if (b.interpolated) {
+                long scaled = (long) nextPhase * b.phases;
+                int row = (int) (scaled / up);
+                mu = (double) (scaled - (long) row * up) / up;
+                ro = row * n;
+            } else {
+                ro = nextPhase * n;
+            }
             for (int c = 0; c < ch; c++) {
-                double y = vectorKernels
-                        ? Kernels.dotInterpolated(h, c * cap + start, b.coef, b.delta, ro, n, mu)
-                        : Kernels.dotInterpolatedScalar(h, c * cap + start, b.coef, b.delta, ro, n, mu);
+                int x = c * cap + start;
+                double y;
+                if (!b.interpolated) {
+                    y = Kernels.dotScalar(h, x, b.coef, ro, n);
+                } else if (vectorKernels) {
+                    y = Kernels.dotInterpolated(h, x, b.coef, b.delta, ro, n, mu);
+                } else {
+                    y = Kernels.dotInterpolatedScalar(h, x, b.coef, b.delta, ro, n, mu);
+                }
                 out.putFloat(at, (float) y, LE);
-                at += 4;
-            }
-            advance();
-            written++;
-        }
-        return written;
-    }
-
-    /** The scalar double-accumulating reference (benchmarks and precision comparison). */
-    private int produceScalar(MutableDirectBuffer out, int outOffset, long limit) {
-        float[] h = history;
-        int n = taps;
-        int ch = channels;
-        int cap = capacity;
-        int written = 0;
-        int at = outOffset;
-        while (outputTotal < limit) {
-            int start = nextStart();
-            if (start + n > filled) {
-                break;
-            }
-            int ro = nextPhase * n;
-            for (int c = 0; c < ch; c++) {
-                out.putFloat(at, (float) Kernels.dotScalar(h, c * cap + start, bank.coef, ro, n), LE);
                 at += 4;
             }
             advance();
