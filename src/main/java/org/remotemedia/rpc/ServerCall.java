@@ -61,6 +61,14 @@ public interface ServerCall {
      */
     boolean setCompression(String encoding);
 
+    /**
+     * Per-message switch under {@link #setCompression}: false sends the following messages
+     * uncompressed (compressed-flag 0) although the call negotiated gzip; true (the default)
+     * compresses them again. For services that must mix, e.g. grpc interop's
+     * {@code server_compressed_streaming}.
+     */
+    void setMessageCompression(boolean enabled);
+
     /** Sends the response headers with custom metadata (optional: the first message or close sends them). */
     void sendHeaders(Metadata headers);
 

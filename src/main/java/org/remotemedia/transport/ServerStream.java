@@ -64,6 +64,7 @@ final class ServerStream implements ServerCall {
     private boolean unaryHeld;
     private boolean headersSent;
     private boolean outboundGzip;
+    private boolean messageCompression = true;
     private boolean done;
     private long bytesWhileNotReady;
     private volatile boolean cancelled;
@@ -552,7 +553,7 @@ final class ServerStream implements ServerCall {
         if (!headersSent) {
             doSendHeaders(null);
         }
-        ByteBuf out = outboundGzip ? compress(framed) : framed;
+        ByteBuf out = outboundGzip && messageCompression ? compress(framed) : framed;
         int n = out.readableBytes();
         if (!ready) {
             bytesWhileNotReady += n;
@@ -728,6 +729,15 @@ final class ServerStream implements ServerCall {
             });
         }
         return true;
+    }
+
+    @Override
+    public void setMessageCompression(boolean enabled) {
+        if (inEventLoop()) {
+            messageCompression = enabled;
+        } else {
+            conn.enqueue(() -> messageCompression = enabled);
+        }
     }
 
     @Override
