@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import org.remotemedia.config.ConfigException;
 import org.remotemedia.config.ConfigLoader;
 import org.remotemedia.config.ServerConfig;
@@ -51,7 +52,7 @@ final class ServeCommand implements Callable<Integer> {
         JsonLog log = JsonLog.stdout(cfg.logging().level());
         Daemon daemon;
         try {
-            daemon = Daemon.start(cfg, log, Services.registry(cfg));
+            daemon = Daemon.start(cfg, log, metrics -> Services.registry(cfg, metrics));
         } catch (BindException e) {
             log.error("startup_failed", null, "reason", "port in use or not bindable", "detail", e.getMessage(),
                     "grpc_port", cfg.server().port(), "metrics_port", cfg.server().metricsPort());
@@ -93,7 +94,9 @@ final class ServeCommand implements Callable<Integer> {
             this.log = log;
         }
 
-        static Daemon start(ServerConfig cfg, JsonLog log, MethodRegistry registry) throws Exception {
+        /** Start-up order: metrics server, method registry (may register metrics), gRPC transport. */
+        static Daemon start(ServerConfig cfg, JsonLog log, Function<Metrics, MethodRegistry> registryFactory)
+                throws Exception {
             Metrics metrics = new Metrics();
             MetricsServer ms;
             try {
@@ -103,6 +106,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             GrpcServer grpc;
             try {
+                MethodRegistry registry = registryFactory.apply(metrics);
                 grpc = GrpcServer.start(cfg, registry, metrics, log);
             } catch (Exception e) {
                 ms.close();

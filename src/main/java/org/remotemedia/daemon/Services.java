@@ -1,6 +1,7 @@
 package org.remotemedia.daemon;
 
 import org.remotemedia.config.ServerConfig;
+import org.remotemedia.observe.Metrics;
 import org.remotemedia.rpc.MethodRegistry;
 
 /**
@@ -12,7 +13,8 @@ final class Services {
     private Services() {
     }
 
-    static MethodRegistry registry(ServerConfig cfg) {
+    /** Called after the metrics server is up, so services can register their own metrics. */
+    static MethodRegistry registry(ServerConfig cfg, Metrics metrics) {
         MethodRegistry.Builder b = MethodRegistry.builder();
         return b.build();
     }

@@ -26,6 +26,9 @@ public interface ServerCall {
     /** The {@code :authority} of the request, or null. */
     String authority();
 
+    /** The client's address (for logs), e.g. {@code /127.0.0.1:53412}. */
+    String peer();
+
     /** An id unique in this process (or the client's {@code x-request-id}), for logs. */
     String requestId();
 

@@ -655,6 +655,11 @@ final class ServerStream implements ServerCall {
     }
 
     @Override
+    public String peer() {
+        return String.valueOf(conn.ctx().channel().remoteAddress());
+    }
+
+    @Override
     public String requestId() {
         String r = requestId;
         if (r == null) {
