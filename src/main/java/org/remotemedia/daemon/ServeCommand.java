@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.remotemedia.config.ConfigException;
 import org.remotemedia.config.ConfigLoader;
 import org.remotemedia.config.ServerConfig;
@@ -50,10 +52,13 @@ final class ServeCommand implements Callable<Integer> {
         }
         JsonLog log = JsonLog.stdout(cfg.logging().level());
         Daemon daemon;
-        Services services;
+        AtomicReference<Services> services = new AtomicReference<>();
         try {
-            services = Services.create(cfg);
-            daemon = Daemon.start(cfg, log, services.registry);
+            daemon = Daemon.start(cfg, log, metrics -> {
+                Services s = Services.create(cfg, metrics);
+                services.set(s);
+                return s.registry;
+            });
         } catch (BindException e) {
             log.error("startup_failed", null, "reason", "port in use or not bindable", "detail", e.getMessage(),
                     "grpc_port", cfg.server().port(), "metrics_port", cfg.server().metricsPort());
@@ -79,7 +84,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         log.info("signal_received", null, "signal", received[0], "action", "drain", "grace_ms",
                 cfg.server().drainGraceMs());
-        services.beginDrain(); // health: NOT_SERVING before the GOAWAYs
+        services.get().beginDrain(); // health: NOT_SERVING before the GOAWAYs
         daemon.close(cfg.server().drainGraceMs());
         return EXIT_OK;
     }
@@ -96,7 +101,9 @@ final class ServeCommand implements Callable<Integer> {
             this.log = log;
         }
 
-        static Daemon start(ServerConfig cfg, JsonLog log, MethodRegistry registry) throws Exception {
+        /** Start-up order: metrics server, method registry (may register metrics), gRPC transport. */
+        static Daemon start(ServerConfig cfg, JsonLog log, Function<Metrics, MethodRegistry> registryFactory)
+                throws Exception {
             Metrics metrics = new Metrics();
             MetricsServer ms;
             try {
@@ -106,6 +113,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             GrpcServer grpc;
             try {
+                MethodRegistry registry = registryFactory.apply(metrics);
                 grpc = GrpcServer.start(cfg, registry, metrics, log);
             } catch (Exception e) {
                 ms.close();

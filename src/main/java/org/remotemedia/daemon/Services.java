@@ -2,6 +2,7 @@ package org.remotemedia.daemon;
 
 import java.util.List;
 import org.remotemedia.config.ServerConfig;
+import org.remotemedia.observe.Metrics;
 import org.remotemedia.rpc.MethodRegistry;
 
 /**
@@ -20,7 +21,8 @@ final class Services {
         this.standard = standard;
     }
 
-    static Services create(ServerConfig cfg) {
+    /** Called after the metrics server is up, so services can register their own metrics. */
+    static Services create(ServerConfig cfg, Metrics metrics) {
         MethodRegistry.Builder b = MethodRegistry.builder();
         StandardServices standard = StandardServices.register(b, List.of());
         MethodRegistry registry = b.build();
@@ -29,8 +31,8 @@ final class Services {
     }
 
     /** The daemon's registry alone (tests). */
-    static MethodRegistry registry(ServerConfig cfg) {
-        return create(cfg).registry;
+    static MethodRegistry registry(ServerConfig cfg, Metrics metrics) {
+        return create(cfg, metrics).registry;
     }
 
     /** New calls will be refused from now on: health turns NOT_SERVING (the transport then sends GOAWAY). */

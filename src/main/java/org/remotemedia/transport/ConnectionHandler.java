@@ -85,6 +85,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private boolean draining;
     private boolean secondGoAwaySent;
     private ScheduledFuture<?> drainPingTimer;
+    private ScheduledFuture<?> idleTimer;
+    private long idleSinceNanos;
     private volatile boolean closed;
 
     ConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
@@ -106,6 +108,9 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             @Override
             public void onStreamClosed(Http2Stream stream) {
                 context.metrics.streamClosed();
+                if (connection().numActiveStreams() == 0) {
+                    idleSinceNanos = System.nanoTime();
+                }
                 ServerStream call = stream.getProperty(callKey);
                 if (call != null) {
                     call.onStreamClosed();
@@ -168,8 +173,10 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             connection().local().flowController().incrementWindowSize(connStream, delta);
         }
         lastReadNanos = System.nanoTime();
+        idleSinceNanos = lastReadNanos;
         context.metrics.connectionOpened();
         scheduleKeepalive();
+        scheduleIdleCheck();
         context.log.debug("connection_open", null, "connection", idPrefix, "remote",
                 String.valueOf(ctx.channel().remoteAddress()));
         flush(ctx);
@@ -201,6 +208,9 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         }
         if (drainPingTimer != null) {
             drainPingTimer.cancel(false);
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
         }
     }
 
@@ -725,6 +735,24 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         keepaliveTimer = ctx.executor().schedule(this::keepaliveTick,
                 Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeNanos - Math.min(idleNanos, timeNanos))) + 1,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** {@code transport.max_connection_idle_ms}: a connection without calls that long is drained (GOAWAY). */
+    private void scheduleIdleCheck() {
+        long maxIdleMs = context.config.maxConnectionIdleMs();
+        if (maxIdleMs <= 0) {
+            return;
+        }
+        long period = Math.max(10, maxIdleMs / 4);
+        idleTimer = ctx.executor().scheduleAtFixedRate(() -> {
+            if (closed || draining || connection().numActiveStreams() > 0) {
+                return;
+            }
+            if (System.nanoTime() - idleSinceNanos >= TimeUnit.MILLISECONDS.toNanos(maxIdleMs)) {
+                context.log.debug("connection_idle", null, "connection", idPrefix, "max_connection_idle_ms", maxIdleMs);
+                startDrain();
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
     }
 
     // ------------------------------------------------------------------ graceful drain

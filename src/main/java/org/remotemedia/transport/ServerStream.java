@@ -64,6 +64,7 @@ final class ServerStream implements ServerCall {
     private boolean unaryHeld;
     private boolean headersSent;
     private boolean outboundGzip;
+    private boolean messageCompression = true;
     private boolean done;
     private long bytesWhileNotReady;
     private volatile boolean cancelled;
@@ -139,14 +140,14 @@ final class ServerStream implements ServerCall {
     void onData(ByteBuf data, boolean endOfStream) {
         int len = data.readableBytes();
         if (len > 0) {
-            if (data.nioBufferCount() == 1) {
-                ByteBuffer base = data.internalNioBuffer(data.readerIndex(), len);
+            ByteBuffer base = SharedNioView.of(data);
+            if (base != null) {
                 deframer.add(base, base.position(), len, data.retain());
             } else {
                 // a composite buffer (never from netty's HTTP/2 reader in practice): one copy
                 ByteBuf copy = conn.ctx().alloc().directBuffer(len).writeBytes(data, data.readerIndex(), len);
-                ByteBuffer base = copy.internalNioBuffer(0, len);
-                deframer.add(base, base.position(), len, copy);
+                ByteBuffer view = copy.internalNioBuffer(0, len);
+                deframer.add(view, view.position(), len, copy);
             }
         }
         if (endOfStream) {
@@ -552,7 +553,7 @@ final class ServerStream implements ServerCall {
         if (!headersSent) {
             doSendHeaders(null);
         }
-        ByteBuf out = outboundGzip ? compress(framed) : framed;
+        ByteBuf out = outboundGzip && messageCompression ? compress(framed) : framed;
         int n = out.readableBytes();
         if (!ready) {
             bytesWhileNotReady += n;
@@ -654,6 +655,11 @@ final class ServerStream implements ServerCall {
     }
 
     @Override
+    public String peer() {
+        return String.valueOf(conn.ctx().channel().remoteAddress());
+    }
+
+    @Override
     public String requestId() {
         String r = requestId;
         if (r == null) {
@@ -728,6 +734,15 @@ final class ServerStream implements ServerCall {
             });
         }
         return true;
+    }
+
+    @Override
+    public void setMessageCompression(boolean enabled) {
+        if (inEventLoop()) {
+            messageCompression = enabled;
+        } else {
+            conn.enqueue(() -> messageCompression = enabled);
+        }
     }
 
     @Override

@@ -44,7 +44,7 @@ class DaemonServicesTest {
 
     @Test
     void servicesRegistryIsDescribedForReflection() {
-        Services s = Services.create(ServerConfig.defaults());
+        Services s = Services.create(ServerConfig.defaults(), new org.remotemedia.observe.Metrics());
         assertEquals(Set.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
                 "grpc.reflection.v1alpha.ServerReflection"), new TreeSet<>(s.registry.services()));
         assertEquals(new TreeSet<>(s.registry.services()), new TreeSet<>(s.standard.reflection().serviceNames()));

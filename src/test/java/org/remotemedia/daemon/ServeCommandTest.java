@@ -35,7 +35,7 @@ class ServeCommandTest {
                 "server.metrics_host", "127.0.0.1", "server.metrics_port", "0"));
         ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
         JsonLog log = new JsonLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), JsonLog.Level.INFO);
-        ServeCommand.Daemon d = ServeCommand.Daemon.start(cfg, log, Services.registry(cfg));
+        ServeCommand.Daemon d = ServeCommand.Daemon.start(cfg, log, m -> Services.registry(cfg, m));
         try {
             ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", d.grpc.port()).usePlaintext().build();
             try {

@@ -327,6 +327,54 @@ class LifecycleTest {
         }
     }
 
+    @Test
+    void grpcJavaPingingTooOftenGetsTooManyPingsAndRecovers() throws Exception {
+        EchoTestService svc = new EchoTestService();
+        // the client pings every 10 s (grpc-java's minimum); the server permits one per 60 s, no strikes
+        try (TestServer s = new TestServer(svc.register(MethodRegistry.builder()).build(),
+                "transport.permit_keepalive_time_ms", "60000", "transport.permit_keepalive_without_calls", "true",
+                "transport.max_ping_strikes", "0")) {
+            ManagedChannel ch = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", s.port()).usePlaintext()
+                    .keepAliveTime(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
+            try {
+                TestServiceGrpc.newBlockingStub(ch).emptyCall(EmptyProtos.Empty.getDefaultInstance());
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+                while (!s.log().contains("\"event\":\"too_many_pings\"") && System.nanoTime() < until) {
+                    Thread.sleep(100);
+                }
+                assertTrue(s.log().contains("\"event\":\"too_many_pings\""), s.log());
+                // grpc-java backs off its keepalive and reconnects; the server keeps serving it
+                TestServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .emptyCall(EmptyProtos.Empty.getDefaultInstance());
+            } finally {
+                Clients.close(ch);
+            }
+        }
+    }
+
+    @Test
+    void idleConnectionsAreDrainedAfterMaxConnectionIdle() throws Exception {
+        Gate gate = new Gate();
+        try (TestServer s = new TestServer(gate.register(MethodRegistry.builder()).build(),
+                "transport.max_connection_idle_ms", "300");
+                RawH2Client c = new RawH2Client(s.port())) {
+            // a call in progress keeps it open past the idle time
+            int id = c.headers(RawH2Client.grpcHeaders(GATE), false);
+            c.data(id, RawH2Client.frame(new byte[0], false), true);
+            ServerCall call = gate.next();
+            Thread.sleep(700);
+            assertTrue(c.isOpen());
+            assertEquals(null, c.awaitType("GOAWAY", 10));
+            Gate.answer(call);
+            assertEquals(Integer.valueOf(0), c.await(id, 5000).grpcStatus());
+            // then, idle: GOAWAY and close
+            RawH2Client.Event g = c.awaitType("GOAWAY", 5000);
+            assertNotNull(g);
+            assertEquals(Http2Error.NO_ERROR.code(), g.code());
+            assertTrue(c.awaitClosed(5000));
+        }
+    }
+
     // ------------------------------------------------------------------ a client that stops reading
 
     static final MessageEncoder<byte[]> RAW = new MessageEncoder<>() {

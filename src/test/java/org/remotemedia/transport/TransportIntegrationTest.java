@@ -287,9 +287,19 @@ class TransportIntegrationTest {
             for (int i = 0; i < 20; i++) {
                 call.sendMessage(Messages.StreamingInputCallRequest.newBuilder().setPayload(payload(10_000)).build());
             }
-            Thread.sleep(200); // the first is retained by the handler, the rest queue unrequested
+            // the first is retained by the handler, the rest queue unrequested
+            long firstBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (System.nanoTime() < firstBy) {
+                synchronized (HELD) {
+                    if (!HELD.isEmpty()) {
+                        break;
+                    }
+                }
+                Thread.sleep(5);
+            }
+            Thread.sleep(100);
             synchronized (HELD) {
-                assertEquals(1, HELD.size());
+                assertEquals(1, HELD.size(), "exactly the one requested message was delivered");
             }
             call.cancel("test cancels", null);
             assertEquals(io.grpc.Status.Code.CANCELLED, closed.get(5, TimeUnit.SECONDS).getCode());
@@ -502,6 +512,32 @@ class TransportIntegrationTest {
             Messages.StreamingInputCallResponse resp = Messages.StreamingInputCallResponse.parseFrom(
                     java.util.Arrays.copyOfRange(d, 5, d.length));
             assertEquals(1000, resp.getAggregatedPayloadSize());
+        }
+    }
+
+    @Test
+    void perMessageCompressionFlags() throws Exception {
+        try (RawH2Client c = new RawH2Client(server.port())) {
+            byte[] req = Messages.StreamingOutputCallRequest.newBuilder()
+                    .addResponseParameters(Messages.ResponseParameters.newBuilder().setSize(31_415)
+                            .setCompressed(Messages.BoolValue.newBuilder().setValue(true)))
+                    .addResponseParameters(Messages.ResponseParameters.newBuilder().setSize(92_653)
+                            .setCompressed(Messages.BoolValue.newBuilder().setValue(false)))
+                    .build().toByteArray();
+            int id = c.headers(RawH2Client.grpcHeaders(EchoTestService.SERVICE + "StreamingOutputCall")
+                    .set("grpc-accept-encoding", "gzip"), false);
+            c.data(id, RawH2Client.frame(req, false), true);
+            RawH2Client.Response r = c.await(id, 5000);
+            assertEquals(Integer.valueOf(0), r.grpcStatus());
+            assertEquals("gzip", r.header("grpc-encoding"));
+            byte[] d = r.data();
+            assertEquals(1, d[0], "first message compressed");
+            int len1 = java.nio.ByteBuffer.wrap(d, 1, 4).getInt();
+            assertTrue(len1 < 31_415, "and smaller: " + len1);
+            assertEquals(0, d[5 + len1], "second message sent uncompressed");
+            int expected = Messages.StreamingOutputCallResponse.newBuilder().setPayload(payload(92_653)).build()
+                    .getSerializedSize();
+            assertEquals(expected, java.nio.ByteBuffer.wrap(d, 6 + len1, 4).getInt(), "the plain message");
         }
     }
 
