@@ -412,7 +412,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         }
         String pathString = path.toString();
         RegisteredMethod registered = context.registry.lookup(pathString);
-        TransportMetrics.MethodMetrics mm = context.metrics.method(registered == null ? null : pathString);
+        TransportMetrics.MethodMetrics mm = context.metrics.method(registered);
         long start = System.nanoTime();
 
         CharSequence encoding = headers.get(GrpcHeaderNames.GRPC_ENCODING);
