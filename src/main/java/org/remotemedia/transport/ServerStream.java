@@ -88,7 +88,7 @@ final class ServerStream implements ServerCall {
         this.timeoutNanos = timeoutNanos;
         this.hasDeadline = timeoutNanos >= 0;
         this.deadlineNanoTime = hasDeadline ? saturatedAdd(startNanos, timeoutNanos) : Long.MAX_VALUE;
-        this.metrics = conn.context().metrics.method(method.path());
+        this.metrics = conn.context().metrics.method(method);
     }
 
     private static long saturatedAdd(long a, long b) {
