@@ -1,0 +1,27 @@
+package org.remotemedia.rpc;
+
+import java.util.Objects;
+
+/**
+ * One method in the registry: full path, kind, handler. Immutable.
+ *
+ * @param metricName path without the leading '/', used as a metric label
+ */
+public record RegisteredMethod(String path, MethodKind kind, CallHandler handler, String metricName) {
+    public RegisteredMethod {
+        Objects.requireNonNull(path);
+        Objects.requireNonNull(kind);
+        Objects.requireNonNull(handler);
+        boolean unaryRequest = !kind.clientStreams();
+        if (unaryRequest != (handler instanceof UnaryHandler)) {
+            throw new IllegalArgumentException(path + ": a " + kind + " method needs a "
+                    + (unaryRequest ? "UnaryHandler" : "StreamingHandler"));
+        }
+    }
+
+    /** The service part of the path: {@code pkg.Service}. */
+    public String serviceName() {
+        int slash = path.indexOf('/', 1);
+        return path.substring(1, slash);
+    }
+}

@@ -1,0 +1,864 @@
+package org.remotemedia.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Flags;
+import io.netty.handler.codec.http2.Http2FrameListener;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.AsciiString;
+import io.netty.util.internal.PlatformDependent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.remotemedia.grpc.Base64Bin;
+import org.remotemedia.grpc.GrpcTimeout;
+import org.remotemedia.grpc.GzipCodec;
+import org.remotemedia.grpc.Metadata;
+import org.remotemedia.grpc.PercentEncoding;
+import org.remotemedia.grpc.Status;
+import org.remotemedia.grpc.StatusCode;
+import org.remotemedia.observe.JsonLog;
+import org.remotemedia.rpc.RegisteredMethod;
+
+/**
+ * One HTTP/2 connection: netty's {@link Http2ConnectionHandler} (frames, HPACK, flow control,
+ * rapid-reset and control-frame-flood limits) with this class as its frame listener. Calls
+ * are {@link ServerStream}s stored as stream properties -- no child channel per stream.
+ *
+ * <p>Also owns: request-header checks (405 / 415 / 400 / Trailers-Only errors), the write
+ * queue for other threads (batched, one wake-up, one flush), flush consolidation for writes
+ * on the loop (one flush at the end of a read or task), keepalive PINGs and ping-abuse
+ * enforcement, and the two-phase GOAWAY drain.
+ *
+ * <p>Threads: owned by the channel's event loop; only {@link #enqueue} and
+ * {@link #startDrain} are called from other threads.
+ */
+final class ConnectionHandler extends Http2ConnectionHandler implements Http2FrameListener {
+    /** Work handed over from another thread; {@link #discard} frees what it holds if never run. */
+    interface Command extends Runnable {
+        default void discard() {
+        }
+    }
+
+    private static final long DRAIN_PING = 0x6472616e5f706e67L; // "dran_png"
+    private static final long KEEPALIVE_PING = 0x6b65657061_6c76L;
+    private static final long DRAIN_PING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final TransportContext context;
+    private final Http2Connection.PropertyKey callKey;
+    private final Queue<Command> writeQueue = PlatformDependent.newMpscQueue();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drainWriteQueue;
+    private final Runnable flushTask = this::flushTaskRun;
+    private final KeepAliveEnforcer enforcer;
+    private final long connectionId;
+    private final String idPrefix;
+
+    private ChannelHandlerContext ctx;
+    private ChannelPromise quiet;
+    private GzipCodec gzip;
+    private boolean inRead;
+    private boolean flushTaskScheduled;
+    private long lastReadNanos;
+    private ScheduledFuture<?> keepaliveTimer;
+    private ScheduledFuture<?> keepaliveAckTimer;
+    private boolean draining;
+    private boolean secondGoAwaySent;
+    private ScheduledFuture<?> drainPingTimer;
+    private ScheduledFuture<?> idleTimer;
+    private long idleSinceNanos;
+    private volatile boolean closed;
+
+    ConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
+            TransportContext context) {
+        super(decoder, encoder, settings);
+        this.context = context;
+        this.callKey = connection().newKey();
+        this.connectionId = context.nextConnectionId();
+        this.idPrefix = "c" + Long.toString(connectionId, 36) + "-";
+        this.enforcer = new KeepAliveEnforcer(context.config.permitKeepaliveTimeMs(),
+                context.config.permitKeepaliveWithoutCalls(), context.config.maxPingStrikes());
+        decoder.frameListener(this);
+        connection().addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamActive(Http2Stream stream) {
+                context.metrics.streamOpened();
+            }
+
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                context.metrics.streamClosed();
+                if (connection().numActiveStreams() == 0) {
+                    idleSinceNanos = System.nanoTime();
+                }
+                ServerStream call = stream.getProperty(callKey);
+                if (call != null) {
+                    call.onStreamClosed();
+                }
+                maybeFinishDrain();
+            }
+        });
+        encoder.flowController().listener(new Http2RemoteFlowController.Listener() {
+            @Override
+            public void writabilityChanged(Http2Stream stream) {
+                ServerStream call = stream.getProperty(callKey);
+                if (call != null) {
+                    call.writabilityChanged(encoder().flowController().isWritable(stream));
+                }
+            }
+        });
+    }
+
+    KeepAliveEnforcer keepAliveEnforcer() {
+        return enforcer;
+    }
+
+    TransportContext context() {
+        return context;
+    }
+
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    String idPrefix() {
+        return idPrefix;
+    }
+
+    ChannelPromise quietPromise() {
+        return quiet;
+    }
+
+    GzipCodec gzip() {
+        if (gzip == null) {
+            gzip = new GzipCodec(1);
+        }
+        return gzip;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        this.quiet = new VoidChannelPromise(ctx.channel(), false);
+        super.handlerAdded(ctx);
+        // a connection window much larger than a stream's, so one slow stream that holds its
+        // window does not stall the others (bounded: 16 stream windows, at most 2 GiB)
+        int streamWindow = context.config.initialWindowBytes();
+        long connWindow = Math.min(Integer.MAX_VALUE, 16L * streamWindow);
+        Http2Stream connStream = connection().connectionStream();
+        int delta = (int) (connWindow - connection().local().flowController().windowSize(connStream));
+        if (delta > 0) {
+            connection().local().flowController().incrementWindowSize(connStream, delta);
+        }
+        lastReadNanos = System.nanoTime();
+        idleSinceNanos = lastReadNanos;
+        context.metrics.connectionOpened();
+        scheduleKeepalive();
+        scheduleIdleCheck();
+        context.log.debug("connection_open", null, "connection", idPrefix, "remote",
+                String.valueOf(ctx.channel().remoteAddress()));
+        flush(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closed = true;
+        try {
+            super.channelInactive(ctx);
+        } finally {
+            cancelTimers();
+            discardQueue();
+            if (gzip != null) {
+                gzip.close();
+                gzip = null;
+            }
+            context.metrics.connectionClosed();
+            context.log.debug("connection_closed", null, "connection", idPrefix);
+        }
+    }
+
+    private void cancelTimers() {
+        if (keepaliveTimer != null) {
+            keepaliveTimer.cancel(false);
+        }
+        if (keepaliveAckTimer != null) {
+            keepaliveAckTimer.cancel(false);
+        }
+        if (drainPingTimer != null) {
+            drainPingTimer.cancel(false);
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        inRead = true;
+        lastReadNanos = System.nanoTime();
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        inRead = false;
+        super.channelReadComplete(ctx); // flushes once for everything written during the read
+    }
+
+    @Override
+    protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+            Http2Exception http2Ex) {
+        String reason = http2Ex != null ? http2Ex.error().name() : "INTERNAL_ERROR";
+        context.metrics.connectionError(reason);
+        context.log.info("connection_error", null, "connection", idPrefix, "error", reason, "detail",
+                String.valueOf(cause));
+        if (http2Ex == null) {
+            // not a protocol error of the peer: a bug of ours; keep the trace in the log
+            java.io.StringWriter sw = new java.io.StringWriter();
+            cause.printStackTrace(new java.io.PrintWriter(sw));
+            context.log.error("connection_internal_error", null, "connection", idPrefix, "stack", sw.toString());
+        }
+        super.onConnectionError(ctx, outbound, cause, http2Ex);
+    }
+
+    @Override
+    protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+            Http2Exception.StreamException http2Ex) {
+        context.log.info("stream_error", idPrefix + Integer.toString(http2Ex.streamId(), 36), "error",
+                http2Ex.error().name(), "detail", String.valueOf(cause.getMessage()));
+        super.onStreamError(ctx, outbound, cause, http2Ex);
+    }
+
+    // ------------------------------------------------------------------ writes and flushes
+
+    /** Something was written on the loop: make sure one flush follows in this turn. */
+    void wrote() {
+        flushSoon();
+    }
+
+    void flushSoon() {
+        if (!inRead && !flushTaskScheduled) {
+            flushTaskScheduled = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void flushTaskRun() {
+        flushTaskScheduled = false;
+        if (!closed) {
+            flush(ctx);
+        }
+    }
+
+    /** Hands work to the event loop: one wake-up per batch, one flush per batch. Any thread. */
+    void enqueue(Command command) {
+        if (closed) {
+            command.discard();
+            return;
+        }
+        writeQueue.offer(command);
+        if (drainScheduled.compareAndSet(false, true)) {
+            ctx.executor().execute(drainTask);
+        }
+        if (closed) {
+            discardQueue();
+        }
+    }
+
+    private void drainWriteQueue() {
+        drainScheduled.set(false);
+        boolean wasInRead = inRead;
+        inRead = true; // suppress per-write flush tasks: one flush below
+        try {
+            Command c;
+            while ((c = writeQueue.poll()) != null) {
+                if (closed) {
+                    c.discard();
+                    continue;
+                }
+                try {
+                    c.run();
+                } catch (Throwable t) {
+                    context.log.error("write_queue_task_failed", null, "connection", idPrefix, "error", t.toString());
+                }
+            }
+        } finally {
+            inRead = wasInRead;
+        }
+        if (!closed) {
+            flush(ctx);
+        }
+    }
+
+    private void discardQueue() {
+        Command c;
+        while ((c = writeQueue.poll()) != null) {
+            c.discard();
+        }
+    }
+
+    /**
+     * A promise for the frame that ends our side of a stream the client is still sending on:
+     * once that frame is out, RST_STREAM(NO_ERROR) tells the client to stop (PROTOCOL-HTTP2.md,
+     * "Early Server Closure"). Chained, so the reset never overtakes queued data or trailers.
+     */
+    ChannelPromise resetAfter(int streamId) {
+        ChannelPromise p = ctx.newPromise();
+        p.addListener(f -> {
+            Http2Stream s = connection().stream(streamId);
+            if (f.isSuccess() && s != null && s.state() != Http2Stream.State.CLOSED) {
+                encoder().writeRstStream(ctx, streamId, Http2Error.NO_ERROR.code(), quiet);
+                flushSoon();
+            }
+        });
+        return p;
+    }
+
+    void returnWindow(Http2Stream stream, int bytes) {
+        try {
+            if (connection().local().flowController().consumeBytes(stream, bytes)) {
+                flushSoon();
+            }
+        } catch (Http2Exception e) {
+            onError(ctx, false, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ frame listener
+
+    @Override
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+        Http2Stream stream = connection().stream(streamId);
+        ServerStream call = stream == null ? null : stream.getProperty(callKey);
+        if (call == null || call.isDone()) {
+            return data.readableBytes() + padding;
+        }
+        try {
+            call.onData(data, endOfStream);
+        } catch (RuntimeException | Error bug) {
+            transportBug(call, bug);
+        }
+        return padding;
+    }
+
+    /**
+     * A bug of ours while handling one stream: that call ends with INTERNAL and RST_STREAM, the
+     * trace is logged once, and the connection's other streams carry on (netty would otherwise
+     * treat the exception as a connection error).
+     */
+    private void transportBug(ServerStream call, Throwable bug) {
+        java.io.StringWriter sw = new java.io.StringWriter();
+        bug.printStackTrace(new java.io.PrintWriter(sw));
+        context.log.error("transport_bug", call.requestId(), "method", call.methodPath(), "error", bug.toString(),
+                "stack", sw.toString());
+        try {
+            call.cancelForShutdown(Status.of(StatusCode.INTERNAL, "internal transport error (request id "
+                    + call.requestId() + ")"), true);
+        } catch (RuntimeException again) {
+            encoder().writeRstStream(ctx, call.id(), Http2Error.INTERNAL_ERROR.code(), quiet);
+        }
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+            short weight, boolean exclusive, int padding, boolean endStream) throws Http2Exception {
+        onHeadersRead(ctx, streamId, headers, padding, endStream);
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+            boolean endStream) throws Http2Exception {
+        Http2Stream stream = connection().stream(streamId);
+        if (stream == null) {
+            return;
+        }
+        ServerStream existing = stream.getProperty(callKey);
+        if (existing != null) {
+            // trailers from the client: only legal as the end of its stream
+            if (!endStream) {
+                throw Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR,
+                        "a second HEADERS frame without END_STREAM on a gRPC request");
+            }
+            try {
+                existing.onEndOfStream();
+            } catch (RuntimeException | Error bug) {
+                transportBug(existing, bug);
+            }
+            return;
+        }
+        startCall(stream, headers, endStream);
+    }
+
+    private void startCall(Http2Stream stream, Http2Headers headers, boolean endStream) throws Http2Exception {
+        int streamId = stream.id();
+        CharSequence method = headers.method();
+        CharSequence path = headers.path();
+        if (method == null || path == null || headers.scheme() == null) {
+            throw Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR,
+                    "malformed request: :method, :scheme and :path are required");
+        }
+        if (!AsciiString.contentEquals(GrpcHeaderNames.POST, method)) {
+            httpError(stream, endStream, 405, "method " + method + " is not allowed: gRPC requests use POST");
+            return;
+        }
+        CharSequence contentType = headers.get(GrpcHeaderNames.CONTENT_TYPE);
+        int subtype = contentTypeKind(contentType);
+        if (subtype == CT_INVALID) {
+            httpError(stream, endStream, 415, "content-type '" + contentType
+                    + "' is not gRPC: expected application/grpc or application/grpc+proto");
+            return;
+        }
+        CharSequence te = headers.get(GrpcHeaderNames.TE);
+        if (te == null || !AsciiString.contentEqualsIgnoreCase(GrpcHeaderNames.TRAILERS, te)) {
+            httpError(stream, endStream, 400, "header 'te: trailers' is required for gRPC (got "
+                    + (te == null ? "none" : "'" + te + "'") + "); a proxy on the way may not support trailers");
+            return;
+        }
+        String pathString = path.toString();
+        RegisteredMethod registered = context.registry.lookup(pathString);
+        TransportMetrics.MethodMetrics mm = context.metrics.method(registered);
+        long start = System.nanoTime();
+
+        CharSequence encoding = headers.get(GrpcHeaderNames.GRPC_ENCODING);
+        String inboundEncoding = null;
+        if (encoding != null && !AsciiString.contentEquals(GrpcHeaderNames.IDENTITY, encoding)) {
+            if (!AsciiString.contentEquals(GrpcHeaderNames.GZIP, encoding)) {
+                Http2Headers extra = new DefaultHttp2Headers(false, 1);
+                extra.set(GrpcHeaderNames.GRPC_ACCEPT_ENCODING, GrpcHeaderNames.ACCEPTED_ENCODINGS);
+                reject(stream, endStream, mm, start, Status.of(StatusCode.UNIMPLEMENTED, "grpc-encoding '" + encoding
+                        + "' is not supported; this server accepts gzip, identity"), extra);
+                return;
+            }
+            inboundEncoding = "gzip";
+        }
+        CharSequence timeoutText = headers.get(GrpcHeaderNames.GRPC_TIMEOUT);
+        long timeoutNanos = -1;
+        if (timeoutText != null) {
+            timeoutNanos = GrpcTimeout.parseNanos(timeoutText);
+            if (timeoutNanos == GrpcTimeout.INVALID) {
+                reject(stream, endStream, mm, start, Status.of(StatusCode.INTERNAL, "invalid grpc-timeout '"
+                        + timeoutText + "': expected " + GrpcTimeout.FORM), null);
+                return;
+            }
+        }
+        Metadata md = new Metadata(Math.max(4, headers.size()));
+        String badKey = toMetadata(headers, md);
+        if (badKey != null) {
+            reject(stream, endStream, mm, start, Status.of(StatusCode.INTERNAL, "invalid base64 in binary header '"
+                    + badKey + "': -bin values must be base64 (RFC 4648, padded or not)"), null);
+            return;
+        }
+        if (registered == null) {
+            reject(stream, endStream, mm, start, unimplemented(pathString), null);
+            return;
+        }
+        if (subtype == CT_OTHER) {
+            reject(stream, endStream, mm, start, Status.of(StatusCode.UNIMPLEMENTED, "content-type '" + contentType
+                    + "': this server speaks protobuf only (application/grpc or application/grpc+proto)"), null);
+            return;
+        }
+        CharSequence accept = headers.get(GrpcHeaderNames.GRPC_ACCEPT_ENCODING);
+        boolean acceptsGzip = accept != null && containsToken(accept, "gzip");
+        CharSequence authority = headers.authority();
+        CharSequence xRequestId = headers.get(GrpcHeaderNames.X_REQUEST_ID);
+        String clientRequestId = xRequestId != null && xRequestId.length() <= 128
+                && Metadata.isValidAsciiValue(xRequestId) ? xRequestId.toString() : null;
+
+        ServerStream call = new ServerStream(this, stream, registered, md,
+                authority == null ? null : authority.toString(), clientRequestId, inboundEncoding, acceptsGzip,
+                timeoutNanos);
+        stream.setProperty(callKey, call);
+        try {
+            call.start();
+            if (endStream && !call.isDone()) {
+                call.onEndOfStream();
+            }
+        } catch (RuntimeException | Error bug) {
+            transportBug(call, bug);
+        }
+    }
+
+    private Status unimplemented(String path) {
+        int slash = path.indexOf('/', 1);
+        if (!path.startsWith("/") || slash < 0) {
+            return Status.of(StatusCode.UNIMPLEMENTED, "malformed method path '" + path
+                    + "': expected /package.Service/Method");
+        }
+        String service = path.substring(1, slash);
+        if (!context.registry.hasService(service)) {
+            return Status.of(StatusCode.UNIMPLEMENTED, "unknown service " + service + " (path " + path + ")");
+        }
+        return Status.of(StatusCode.UNIMPLEMENTED, "unknown method " + path.substring(slash + 1) + " of service "
+                + service);
+    }
+
+    private static final int CT_INVALID = 0;
+    private static final int CT_PROTO = 1;
+    private static final int CT_OTHER = 2;
+
+    /** application/grpc[+proto][;params] is ours; application/grpc+other is gRPC but not protobuf. */
+    private static int contentTypeKind(CharSequence ct) {
+        if (ct == null) {
+            return CT_INVALID;
+        }
+        int n = GrpcHeaderNames.APPLICATION_GRPC.length();
+        if (ct.length() < n || !AsciiString.regionMatches(ct, true, 0, GrpcHeaderNames.APPLICATION_GRPC, 0, n)) {
+            return CT_INVALID;
+        }
+        if (ct.length() == n || ct.charAt(n) == ';') {
+            return CT_PROTO;
+        }
+        if (ct.charAt(n) != '+') {
+            return CT_INVALID;
+        }
+        int end = n + 1;
+        while (end < ct.length() && ct.charAt(end) != ';') {
+            end++;
+        }
+        return end - (n + 1) == 5 && AsciiString.regionMatches(ct, true, n + 1, "proto", 0, 5) ? CT_PROTO : CT_OTHER;
+    }
+
+    private static boolean containsToken(CharSequence list, String token) {
+        int i = 0;
+        int n = list.length();
+        while (i < n) {
+            int j = i;
+            while (j < n && list.charAt(j) != ',') {
+                j++;
+            }
+            int a = i;
+            int b = j;
+            while (a < b && list.charAt(a) == ' ') {
+                a++;
+            }
+            while (b > a && list.charAt(b - 1) == ' ') {
+                b--;
+            }
+            if (b - a == token.length() && AsciiString.regionMatches(list, true, a, token, 0, b - a)) {
+                return true;
+            }
+            i = j + 1;
+        }
+        return false;
+    }
+
+    /** Copies custom metadata; returns the key of a -bin header with invalid base64, else null. */
+    private static String toMetadata(Http2Headers headers, Metadata md) {
+        for (Map.Entry<CharSequence, CharSequence> e : headers) {
+            CharSequence k = e.getKey();
+            if (k.length() == 0 || k.charAt(0) == ':' || isTransportHeader(k)) {
+                continue;
+            }
+            String key = k.toString();
+            CharSequence v = e.getValue();
+            if (Metadata.isBinaryKey(key)) {
+                // several values may arrive joined by ','
+                int from = 0;
+                for (int i = 0; i <= v.length(); i++) {
+                    if (i == v.length() || v.charAt(i) == ',') {
+                        int a = from;
+                        int b = i;
+                        while (a < b && v.charAt(a) == ' ') {
+                            a++;
+                        }
+                        while (b > a && v.charAt(b - 1) == ' ') {
+                            b--;
+                        }
+                        byte[] bytes = Base64Bin.decode(v, a, b);
+                        if (bytes == null) {
+                            return key;
+                        }
+                        md.addTrusted(key, bytes);
+                        from = i + 1;
+                    }
+                }
+            } else {
+                md.addTrusted(key, v.toString());
+            }
+        }
+        return null;
+    }
+
+    private static boolean isTransportHeader(CharSequence k) {
+        return AsciiString.contentEquals(GrpcHeaderNames.TE, k)
+                || AsciiString.contentEquals(GrpcHeaderNames.CONTENT_TYPE, k)
+                || AsciiString.contentEquals(GrpcHeaderNames.GRPC_TIMEOUT, k)
+                || AsciiString.contentEquals(GrpcHeaderNames.GRPC_ENCODING, k)
+                || AsciiString.contentEquals(GrpcHeaderNames.GRPC_ACCEPT_ENCODING, k);
+    }
+
+    /** Adds custom metadata to outgoing headers, skipping names the transport owns. */
+    static void addMetadata(Http2Headers h, Metadata md) {
+        if (md == null) {
+            return;
+        }
+        for (int i = 0; i < md.size(); i++) {
+            String key = md.key(i);
+            if (key.startsWith(":") || key.equals("grpc-status") || key.equals("grpc-message")
+                    || key.equals("content-type") || key.equals("te") || key.equals("grpc-encoding")
+                    || key.equals("grpc-accept-encoding")) {
+                continue;
+            }
+            h.add(new AsciiString(key), md.isBinary(i) ? md.stringValue(i) : md.stringValue(i));
+        }
+    }
+
+    /** A gRPC-level rejection before the handler: Trailers-Only with the status. */
+    private void reject(Http2Stream stream, boolean endStream, TransportMetrics.MethodMetrics mm, long startNanos,
+            Status status, Http2Headers extra) {
+        Http2Headers h = new DefaultHttp2Headers(false, 5);
+        h.status(GrpcHeaderNames.STATUS_200);
+        h.set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.APPLICATION_GRPC);
+        h.set(GrpcHeaderNames.GRPC_STATUS, GrpcHeaderNames.STATUS_VALUES[status.code().value()]);
+        h.set(GrpcHeaderNames.GRPC_MESSAGE, PercentEncoding.encode(status.description()));
+        if (extra != null) {
+            h.add(extra);
+        }
+        encoder().writeHeaders(ctx, stream.id(), h, 0, true, endStream ? quiet : resetAfter(stream.id()));
+        wrote();
+        mm.record(status.code(), System.nanoTime() - startNanos);
+        JsonLog.Level level = status.code() == StatusCode.UNIMPLEMENTED ? JsonLog.Level.INFO : JsonLog.Level.WARN;
+        context.log.log(level, "call_rejected", idPrefix + Integer.toString(stream.id(), 36), "code",
+                status.code().name(), "message", status.description());
+    }
+
+    /** An HTTP-level refusal (not a gRPC request): status, a text body, and grpc-status for gRPC clients. */
+    private void httpError(Http2Stream stream, boolean endStream, int httpStatus, String message) {
+        Http2Headers h = new DefaultHttp2Headers(false, 4);
+        h.status(AsciiString.of(Integer.toString(httpStatus)));
+        h.set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.TEXT_PLAIN);
+        h.set(GrpcHeaderNames.GRPC_STATUS, GrpcHeaderNames.STATUS_VALUES[StatusCode.INTERNAL.value()]);
+        h.set(GrpcHeaderNames.GRPC_MESSAGE, PercentEncoding.encode(message));
+        encoder().writeHeaders(ctx, stream.id(), h, 0, false, quiet);
+        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), message + "\n");
+        encoder().writeData(ctx, stream.id(), body, 0, true, endStream ? quiet : resetAfter(stream.id()));
+        wrote();
+        context.metrics.httpRejected(httpStatus);
+        context.log.warn("http_rejected", idPrefix + Integer.toString(stream.id(), 36), "status", httpStatus,
+                "message", message);
+    }
+
+    void logCallError(String event, ServerStream call, Status status, Throwable t) {
+        if (t == null) {
+            context.log.warn(event, call.requestId(), "method", call.methodPath(), "code", status.code().name(),
+                    "message", status.description());
+        } else {
+            // the stack trace stays in the log, never in the response
+            java.io.StringWriter sw = new java.io.StringWriter();
+            t.printStackTrace(new java.io.PrintWriter(sw));
+            context.log.error(event, call.requestId(), "method", call.methodPath(), "where", status.description(),
+                    "error", t.toString(), "stack", sw.toString());
+        }
+    }
+
+    @Override
+    public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+        Http2Stream stream = connection().stream(streamId);
+        ServerStream call = stream == null ? null : stream.getProperty(callKey);
+        if (call != null) {
+            call.onRstStream(errorCode);
+        }
+    }
+
+    @Override
+    public void onPingRead(ChannelHandlerContext ctx, long data) {
+        if (!enforcer.pingReceived(System.nanoTime(), connection().numActiveStreams() > 0)) {
+            context.metrics.connectionError("too_many_pings");
+            context.log.warn("too_many_pings", null, "connection", idPrefix, "strikes", enforcer.strikes(),
+                    "permit_keepalive_time_ms", context.config.permitKeepaliveTimeMs());
+            ByteBuf debug = Unpooled.copiedBuffer("too_many_pings", StandardCharsets.US_ASCII);
+            goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.ENHANCE_YOUR_CALM.code(), debug,
+                    ctx.newPromise());
+            flush(ctx);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+        if (data == DRAIN_PING && draining && !secondGoAwaySent) {
+            sendSecondGoAway();
+        } else if (data == KEEPALIVE_PING && keepaliveAckTimer != null) {
+            keepaliveAckTimer.cancel(false);
+            keepaliveAckTimer = null;
+        }
+    }
+
+    @Override
+    public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
+    }
+
+    @Override
+    public void onSettingsAckRead(ChannelHandlerContext ctx) {
+    }
+
+    @Override
+    public void onPriorityRead(ChannelHandlerContext ctx, int streamId, int streamDependency, short weight,
+            boolean exclusive) {
+    }
+
+    @Override
+    public void onPushPromiseRead(ChannelHandlerContext ctx, int streamId, int promisedStreamId, Http2Headers headers,
+            int padding) throws Http2Exception {
+        throw Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR, "a client must not send PUSH_PROMISE");
+    }
+
+    @Override
+    public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
+        context.log.debug("goaway_received", null, "connection", idPrefix, "error",
+                Http2Error.valueOf(errorCode) == null ? Long.toString(errorCode) : Http2Error.valueOf(errorCode).name());
+    }
+
+    @Override
+    public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement) {
+    }
+
+    @Override
+    public void onUnknownFrame(ChannelHandlerContext ctx, byte frameType, int streamId, Http2Flags flags,
+            ByteBuf payload) {
+    }
+
+    // ------------------------------------------------------------------ keepalive
+
+    private void scheduleKeepalive() {
+        long t = context.config.keepaliveTimeMs();
+        keepaliveTimer = ctx.executor().schedule(this::keepaliveTick, t, TimeUnit.MILLISECONDS);
+    }
+
+    private void keepaliveTick() {
+        if (closed) {
+            return;
+        }
+        long idleNanos = System.nanoTime() - lastReadNanos;
+        long timeNanos = TimeUnit.MILLISECONDS.toNanos(context.config.keepaliveTimeMs());
+        if (idleNanos >= timeNanos && keepaliveAckTimer == null) {
+            encoder().writePing(ctx, false, KEEPALIVE_PING, ctx.newPromise());
+            flush(ctx);
+            keepaliveAckTimer = ctx.executor().schedule(() -> {
+                context.metrics.connectionError("keepalive_timeout");
+                context.log.info("keepalive_timeout", null, "connection", idPrefix);
+                ctx.close();
+            }, context.config.keepaliveTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+        keepaliveTimer = ctx.executor().schedule(this::keepaliveTick,
+                Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeNanos - Math.min(idleNanos, timeNanos))) + 1,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** {@code transport.max_connection_idle_ms}: a connection without calls that long is drained (GOAWAY). */
+    private void scheduleIdleCheck() {
+        long maxIdleMs = context.config.maxConnectionIdleMs();
+        if (maxIdleMs <= 0) {
+            return;
+        }
+        long period = Math.max(10, maxIdleMs / 4);
+        idleTimer = ctx.executor().scheduleAtFixedRate(() -> {
+            if (closed || draining || connection().numActiveStreams() > 0) {
+                return;
+            }
+            if (System.nanoTime() - idleSinceNanos >= TimeUnit.MILLISECONDS.toNanos(maxIdleMs)) {
+                context.log.debug("connection_idle", null, "connection", idPrefix, "max_connection_idle_ms", maxIdleMs);
+                startDrain();
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    // ------------------------------------------------------------------ graceful drain
+
+    /**
+     * Phase one of the drain (any thread): GOAWAY with last-stream-id 2^31-1 and a PING; the
+     * PING's ack (or a 10 s fallback) triggers phase two, GOAWAY with the real last stream id.
+     * The connection closes when its last call ends.
+     */
+    void startDrain() {
+        ctx.executor().execute(() -> {
+            if (draining || closed) {
+                return;
+            }
+            draining = true;
+            goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, ctx.newPromise());
+            encoder().writePing(ctx, false, DRAIN_PING, ctx.newPromise());
+            flush(ctx);
+            drainPingTimer = ctx.executor().schedule(this::sendSecondGoAway, DRAIN_PING_TIMEOUT_NANOS,
+                    TimeUnit.NANOSECONDS);
+        });
+    }
+
+    private void sendSecondGoAway() {
+        if (secondGoAwaySent || closed) {
+            return;
+        }
+        secondGoAwaySent = true;
+        if (drainPingTimer != null) {
+            drainPingTimer.cancel(false);
+        }
+        goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+                ctx.newPromise());
+        flush(ctx);
+        maybeFinishDrain();
+    }
+
+    private void maybeFinishDrain() {
+        if (secondGoAwaySent && !closed && connection().numActiveStreams() == 0) {
+            ctx.close();
+        }
+    }
+
+    /** End of the grace period (any thread): cancels the calls still running and closes. */
+    void forceClose() {
+        ctx.executor().execute(() -> {
+            if (closed) {
+                return;
+            }
+            List<ServerStream> calls = new ArrayList<>();
+            try {
+                connection().forEachActiveStream(s -> {
+                    ServerStream c = s.getProperty(callKey);
+                    if (c != null) {
+                        calls.add(c);
+                    }
+                    return true;
+                });
+            } catch (Http2Exception e) {
+                // not thrown by our visitor
+            }
+            Status s = Status.of(StatusCode.UNAVAILABLE, "the server is shutting down and the drain grace period ended");
+            for (ServerStream c : calls) {
+                c.cancelForShutdown(s, true);
+            }
+            if (!secondGoAwaySent) {
+                secondGoAwaySent = true;
+                goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
+                        Unpooled.EMPTY_BUFFER, ctx.newPromise());
+            }
+            flush(ctx);
+            ctx.close();
+        });
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+}

@@ -1,0 +1,113 @@
+package org.remotemedia.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.testing.integration.EmptyProtos;
+import io.grpc.testing.integration.TestServiceGrpc;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.remotemedia.config.ServerConfig;
+import org.remotemedia.observe.JsonLog;
+
+/** The serve wiring: metrics + gRPC up with the default registry, exit codes, SIGTERM drain in a real process. */
+class ServeCommandTest {
+    @Test
+    void startsMetricsAndGrpcAndAnswersUnimplemented() throws Exception {
+        ServerConfig cfg = ServerConfig.from(Map.of("server.host", "127.0.0.1", "server.port", "0",
+                "server.metrics_host", "127.0.0.1", "server.metrics_port", "0"));
+        ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+        JsonLog log = new JsonLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), JsonLog.Level.INFO);
+        ServeCommand.Daemon d = ServeCommand.Daemon.start(cfg, log, m -> Services.registry(cfg, m));
+        try {
+            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", d.grpc.port()).usePlaintext().build();
+            try {
+                StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                        () -> TestServiceGrpc.newBlockingStub(ch).emptyCall(EmptyProtos.Empty.getDefaultInstance()));
+                assertEquals(io.grpc.Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+            } finally {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + d.metricsServer.port() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, metrics.statusCode());
+            assertTrue(metrics.body().contains("remotemedia_grpc_server_calls_total{code=\"UNIMPLEMENTED\",method=\"unregistered\"} 1.0"),
+                    metrics.body());
+            assertTrue(logBytes.toString().contains("\"event\":\"started\""));
+        } finally {
+            d.close(0);
+        }
+    }
+
+    @Test
+    void invalidConfigExits2() {
+        assertEquals(ServeCommand.EXIT_CONFIG, Main.run("serve", "--set", "server.port=not-a-port"));
+    }
+
+    @Test
+    void portInUseExits3() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertEquals(ServeCommand.EXIT_BIND, Main.run("serve", "--set", "server.host=127.0.0.1",
+                    "--set", "server.port=" + taken.getLocalPort(), "--set", "server.metrics_port=0"));
+        }
+    }
+
+    @Test
+    void sigtermDrainsAndExitsZero() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBin);
+        for (String flag : System.getProperty("rm.jvm.flags", "").split(" ")) {
+            if (!flag.isBlank()) {
+                cmd.add(flag);
+            }
+        }
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", System.getProperty("java.class.path"), "org.remotemedia.daemon.Main", "serve",
+                "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
+                "--set", "server.metrics_port=0", "--set", "server.drain_grace_ms=2000"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = out.readLine()) != null) {
+                seen.append(line).append('\n');
+                if (line.contains("\"event\":\"started\"")) {
+                    break;
+                }
+            }
+            assertTrue(seen.toString().contains("\"event\":\"started\""), seen.toString());
+            Runtime.getRuntime().exec(new String[] {"kill", "-TERM", Long.toString(p.pid())}).waitFor();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the daemon stops after SIGTERM");
+            while ((line = out.readLine()) != null) {
+                seen.append(line).append('\n');
+            }
+            assertEquals(0, p.exitValue(), seen.toString());
+            String all = seen.toString();
+            assertTrue(all.contains("\"event\":\"signal_received\",\"signal\":\"TERM\""), all);
+            assertTrue(all.contains("\"event\":\"drain_finished\""), all);
+            assertTrue(all.contains("\"event\":\"stopped\""), all);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}

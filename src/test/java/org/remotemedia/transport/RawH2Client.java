@@ -1,0 +1,300 @@
+package org.remotemedia.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Settings;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A bare HTTP/2 client from netty's codec (test scope), for what standard gRPC clients never
+ * send: wrong methods and headers, broken framing, pings and resets at will. Frames received
+ * are queued as {@link Event}s.
+ */
+final class RawH2Client implements AutoCloseable {
+    /** One received frame. */
+    record Event(String type, int streamId, Http2Headers headers, byte[] data, boolean endStream, long code,
+            int lastStreamId, String debug) {
+    }
+
+    /** What one stream received until it ended. */
+    record Response(List<Http2Headers> headers, byte[] data, long rstCode, boolean ended) {
+        String header(String name) {
+            for (int i = headers.size() - 1; i >= 0; i--) {
+                CharSequence v = headers.get(i).get(name);
+                if (v != null) {
+                    return v.toString();
+                }
+            }
+            return null;
+        }
+
+        String httpStatus() {
+            return headers.isEmpty() || headers.get(0).status() == null ? null : headers.get(0).status().toString();
+        }
+
+        Integer grpcStatus() {
+            String s = header("grpc-status");
+            return s == null ? null : Integer.valueOf(s);
+        }
+    }
+
+    final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final NioEventLoopGroup group = new NioEventLoopGroup(1);
+    private final Channel channel;
+    private final Http2ConnectionHandler handler;
+    private volatile boolean autoConsume = true;
+    private int nextStreamId = 1;
+
+    RawH2Client(int port) throws Exception {
+        this(port, Http2Settings.defaultSettings());
+    }
+
+    RawH2Client(int port, Http2Settings settings) throws Exception {
+        CompletableFuture<Http2ConnectionHandler> h = new CompletableFuture<>();
+        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        Http2ConnectionHandler handler = new Http2ConnectionHandlerBuilder()
+                                .server(false)
+                                .encoderIgnoreMaxHeaderListSize(true)
+                                .initialSettings(settings)
+                                .frameListener(new Listener())
+                                .build();
+                        ch.pipeline().addLast(handler);
+                        h.complete(handler);
+                    }
+                });
+        channel = b.connect("127.0.0.1", port).sync().channel();
+        handler = h.get(5, TimeUnit.SECONDS);
+    }
+
+    /** Stop giving flow-control window back: the client "stops reading". */
+    void stopReading() {
+        autoConsume = false;
+    }
+
+    private final class Listener extends Http2FrameAdapter {
+        @Override
+        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+            events.add(new Event("DATA", streamId, null, ByteBufUtil.getBytes(data), endOfStream, 0, 0, null));
+            return autoConsume ? data.readableBytes() + padding : 0;
+        }
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+                boolean endStream) {
+            events.add(new Event("HEADERS", streamId, headers, null, endStream, 0, 0, null));
+        }
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+                short weight, boolean exclusive, int padding, boolean endStream) {
+            onHeadersRead(ctx, streamId, headers, padding, endStream);
+        }
+
+        @Override
+        public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+            events.add(new Event("RST_STREAM", streamId, null, null, true, errorCode, 0, null));
+        }
+
+        @Override
+        public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
+            events.add(new Event("GOAWAY", 0, null, null, false, errorCode, lastStreamId,
+                    debugData.toString(StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public void onPingRead(ChannelHandlerContext ctx, long data) {
+            events.add(new Event("PING", 0, null, null, false, data, 0, null));
+        }
+
+        @Override
+        public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+            events.add(new Event("PING_ACK", 0, null, null, false, data, 0, null));
+        }
+    }
+
+    private <T> T onLoop(Callable<T> task) throws Exception {
+        return channel.eventLoop().submit(task).get(5, TimeUnit.SECONDS);
+    }
+
+    private ChannelHandlerContext ctx() {
+        return channel.pipeline().context(handler);
+    }
+
+    static Http2Headers grpcHeaders(String path) {
+        return new DefaultHttp2Headers().method("POST").scheme("http").path(path).authority("localhost")
+                .set("content-type", "application/grpc").set("te", "trailers");
+    }
+
+    /** A gRPC length-prefixed message. */
+    static byte[] frame(byte[] body, boolean compressed) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(compressed ? 1 : 0);
+        out.write(body.length >>> 24);
+        out.write(body.length >>> 16);
+        out.write(body.length >>> 8);
+        out.write(body.length);
+        out.writeBytes(body);
+        return out.toByteArray();
+    }
+
+    int newStreamId() {
+        int id = nextStreamId;
+        nextStreamId += 2;
+        return id;
+    }
+
+    int headers(Http2Headers headers, boolean endStream) throws Exception {
+        int id = newStreamId();
+        headers(id, headers, endStream);
+        return id;
+    }
+
+    void headers(int id, Http2Headers headers, boolean endStream) throws Exception {
+        onLoop(() -> {
+            handler.encoder().writeHeaders(ctx(), id, headers, 0, endStream, ctx().newPromise());
+            ctx().flush();
+            return null;
+        });
+    }
+
+    void data(int id, byte[] bytes, boolean endStream) throws Exception {
+        onLoop(() -> {
+            handler.encoder().writeData(ctx(), id, Unpooled.wrappedBuffer(bytes), 0, endStream, ctx().newPromise());
+            handler.flush(ctx());
+            return null;
+        });
+    }
+
+    /** Lets this client open more streams than the server's SETTINGS allow (to see the server refuse). */
+    void allowStreams(int n) throws Exception {
+        onLoop(() -> {
+            handler.connection().local().maxActiveStreams(n);
+            return null;
+        });
+    }
+
+    void rst(int id, long code) throws Exception {
+        onLoop(() -> {
+            handler.encoder().writeRstStream(ctx(), id, code, ctx().newPromise());
+            ctx().flush();
+            return null;
+        });
+    }
+
+    void ping(long data) throws Exception {
+        onLoop(() -> {
+            handler.encoder().writePing(ctx(), false, data, ctx().newPromise());
+            ctx().flush();
+            return null;
+        });
+    }
+
+    /** Bytes straight to the socket, past the codec (malformed frames). */
+    void raw(byte[] bytes) throws Exception {
+        channel.writeAndFlush(Unpooled.wrappedBuffer(bytes)).sync();
+    }
+
+    /** One unary-style request: headers, one message, end of stream; returns the response. */
+    Response call(String path, byte[] body) throws Exception {
+        int id = headers(grpcHeaders(path), false);
+        data(id, frame(body, false), true);
+        return await(id, 5000);
+    }
+
+    /** Collects a stream's frames until END_STREAM or RST_STREAM (others stay queued). */
+    Response await(int id, long timeoutMs) throws InterruptedException {
+        List<Http2Headers> headers = new ArrayList<>();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        List<Event> others = new ArrayList<>();
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                Event e = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
+                if (e == null) {
+                    return new Response(headers, data.toByteArray(), -1, false);
+                }
+                if (e.streamId() != id) {
+                    others.add(e);
+                    continue;
+                }
+                switch (e.type()) {
+                    case "HEADERS" -> headers.add(e.headers());
+                    case "DATA" -> data.writeBytes(e.data());
+                    case "RST_STREAM" -> {
+                        return new Response(headers, data.toByteArray(), e.code(), true);
+                    }
+                    default -> { }
+                }
+                if (e.endStream()) {
+                    // a RST_STREAM(NO_ERROR) may follow an early close; fold it in if already here
+                    return new Response(headers, data.toByteArray(), -1, true);
+                }
+            }
+        } finally {
+            events.addAll(others);
+        }
+    }
+
+    /** Waits for a frame of {@code type} (others stay queued). */
+    Event awaitType(String type, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        List<Event> others = new ArrayList<>();
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                Event e = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
+                if (e == null) {
+                    return null;
+                }
+                if (e.type().equals(type)) {
+                    return e;
+                }
+                others.add(e);
+            }
+        } finally {
+            events.addAll(others);
+        }
+    }
+
+    boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /** Waits until the server closes the connection. */
+    boolean awaitClosed(long timeoutMs) throws InterruptedException {
+        return channel.closeFuture().await(timeoutMs);
+    }
+
+    @Override
+    public void close() throws Exception {
+        channel.close().await(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(3, TimeUnit.SECONDS);
+    }
+}
