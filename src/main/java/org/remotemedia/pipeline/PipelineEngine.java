@@ -108,6 +108,7 @@ public final class PipelineEngine {
 
         MemoryAccount account = new MemoryAccount(eff.maxMemoryBytes());
         GraphRun run = new GraphRun(plan, pool, account, eff, data);
+        List<AudioOutput> outs = new ArrayList<>();
         boolean ok = false;
         try {
             long[] frames = new long[plan.size()];
@@ -150,7 +151,6 @@ public final class PipelineEngine {
             }
             run.step(true);
 
-            List<AudioOutput> outs = new ArrayList<>();
             AudioOutput[] slots = new AudioOutput[plan.size()];
             for (CompiledPlan.PlanNode s : plan.sinks()) {
                 slots[s.index()] = new AudioOutput(s.id());
@@ -177,6 +177,9 @@ public final class PipelineEngine {
         } finally {
             run.releaseAll();
             if (!ok) {
+                for (AudioOutput o : outs) { // taken from the run before the failure: not handed out either
+                    o.release();
+                }
                 // nothing handed out: releaseAll returned every buffer
                 assert account.inUseBytes() == 0 : "leak: " + account.inUseBytes();
             }
@@ -249,7 +252,7 @@ public final class PipelineEngine {
      */
     public long warmUp(long millis) {
         long end = System.nanoTime() + millis * 1_000_000L;
-        long calls = 0;
+        long calls = org.remotemedia.dsp.resample.Resampler.warmUp() > 0 ? 1 : 0; // its kernel's own paths
         List<org.remotemedia.dsp.Node> nodes = new ArrayList<>();
         List<org.remotemedia.buffer.AudioBlock[]> inputs = new ArrayList<>();
         List<org.remotemedia.buffer.PooledBuffer> held = new ArrayList<>();

@@ -140,8 +140,7 @@ public final class AudioResample extends NodeType {
 
         @Override
         public long stateBytes() {
-            // history (taps + block) per channel as float, plus the filter bank
-            return 4L * (r.filterTaps() + 2048) * r.channels() + 4L * r.filterTaps() * Math.max(1, r.filterPhases());
+            return r.memoryBytes(); // history and filter bank
         }
     }
 }

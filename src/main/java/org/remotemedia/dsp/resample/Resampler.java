@@ -19,7 +19,7 @@ public final class Resampler {
     static final int MIN_RATE = 1_000;
     static final int MAX_RATE = 768_000;
     static final int MAX_CHANNELS = 64;
-    /** Input frames decoded into the history per pass of the kernel loop. */
+    /** Input frames decoded into the history per pass of the kernel loop (at least; see capacity). */
     static final int BLOCK_FRAMES = 2048;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -38,6 +38,10 @@ public final class Resampler {
     private final int capacity;
     private final float[] history;
     private final double[] scratch = new double[Kernels.SCRATCH];
+    private final int[] groupStarts = new int[4];
+    private final int[] groupRows = new int[4];
+    /** Outputs (mono) or channels per kernel pass: 4 or 2; package-private for the benchmark. */
+    int group = 4;
     /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
     boolean vectorKernels = true;
 
@@ -72,7 +76,9 @@ public final class Resampler {
             bank = FilterBank.of(up, down, quality);
             taps = bank.taps;
             half = bank.half;
-            capacity = taps + BLOCK_FRAMES;
+            // long kernels (deep downsampling) decode more per pass, so sliding the window down
+            // costs at most one copied frame per input frame
+            capacity = taps + Math.max(BLOCK_FRAMES, taps);
             history = new float[capacity * channels];
         }
         reset();
@@ -123,6 +129,15 @@ public final class Resampler {
         if (flushed) {
             throw new IllegalStateException("process() after flush(): call reset() to start a new stream");
         }
+        if (inputFrames < 0) {
+            throw new IllegalArgumentException("inputFrames is " + inputFrames + "; must be >= 0");
+        }
+        long inBytes = (long) inputFrames * channels * format.bytesPerSample();
+        if (inOffset < 0 || inOffset + inBytes > in.capacity()) {
+            throw new IllegalArgumentException("input of " + inputFrames + " frames x " + channels + " channels "
+                    + format + " at byte " + inOffset + " needs " + inBytes + " bytes; the buffer holds " + in.capacity());
+        }
+        checkRoom(out, outOffset, maxOutputFrames(inputFrames), "maxOutputFrames(" + inputFrames + ")");
         if (bank == null) {
             return passThrough(in, inOffset, format, inputFrames, out, outOffset);
         }
@@ -153,11 +168,12 @@ public final class Resampler {
         if (flushed) {
             return 0;
         }
-        flushed = true;
         if (bank == null) {
+            flushed = true;
             return 0;
         }
         long target = outputFrames(inputTotal, inputRate, outputRate);
+        checkRoom(out, outOffset, target - outputTotal, "the remaining tail");
         int written = 0;
         while (outputTotal < target) {
             if (filled == capacity) {
@@ -170,7 +186,17 @@ public final class Resampler {
             filled += zeros;
             written += produce(out, outOffset + written * 4 * channels, target);
         }
+        flushed = true;
         return written;
+    }
+
+    private void checkRoom(MutableDirectBuffer out, int outOffset, long frames, String what) {
+        long bytes = frames * channels * 4;
+        if (outOffset < 0 || outOffset + bytes > out.capacity()) {
+            throw new IllegalArgumentException("output needs room for " + what + " = " + frames + " frames x "
+                    + channels + " channels F32 = " + bytes + " bytes at byte " + outOffset
+                    + "; the buffer holds " + out.capacity());
+        }
     }
 
     /** Upper bound of frames flush() writes. */
@@ -201,6 +227,37 @@ public final class Resampler {
         }
     }
 
+    /**
+     * Runs every kernel until the JIT has compiled it (about 2 s of audio in total; 0.2-2 s of
+     * CPU depending on load). Until then the Vector API runs interpreted and the first second of
+     * audio through a cold JVM can take over a second. For the daemon to call once at start-up
+     * (on any thread; it touches no shared state except the filter-bank cache). Returns frames
+     * produced (so the work cannot be optimized away).
+     */
+    public static long warmUp() {
+        long produced = 0;
+        int[][] cases = {{44100, 16000, 1}, {16000, 48000, 2}, {44100, 44101, 1}};
+        SampleFormat[] formats = {SampleFormat.F32, SampleFormat.I16, SampleFormat.I32};
+        for (int[] c : cases) {
+            for (SampleFormat f : formats) {
+                Resampler r = create(c[0], c[1], c[2], ResampleQuality.HIGH);
+                int frames = c[0] / 10;
+                org.agrona.concurrent.UnsafeBuffer in = new org.agrona.concurrent.UnsafeBuffer(new byte[frames * c[2] * f.bytesPerSample()]);
+                for (int i = 0; i < frames * c[2]; i++) {
+                    f.write(in, 0, i, 0.5 * Math.sin(i * 0.01));
+                }
+                org.agrona.concurrent.UnsafeBuffer out = new org.agrona.concurrent.UnsafeBuffer(
+                        new byte[Math.max(r.maxOutputFrames(frames), r.maxFlushFrames()) * c[2] * 4]);
+                int rounds = f == SampleFormat.F32 ? 12 : 3;
+                for (int i = 0; i < rounds; i++) {
+                    produced += r.process(in, 0, f, frames, out, 0);
+                }
+                produced += r.flush(out, 0);
+            }
+        }
+        return produced;
+    }
+
     public int inputRate() {
         return inputRate;
     }
@@ -225,6 +282,17 @@ public final class Resampler {
     /** Total output frames written since create()/reset(). */
     public long outputFramesTotal() {
         return outputTotal;
+    }
+
+    /**
+     * Bytes this converter holds: its history, plus its filter bank (shared with every other
+     * converter of the same ratio and preset while the bank cache has room).
+     */
+    public long memoryBytes() {
+        if (bank == null) {
+            return 0;
+        }
+        return 4L * history.length + 4L * bank.coef.length + (bank.delta == null ? 0 : 4L * bank.delta.length);
     }
 
     /** Phases stored in the coefficient table (the reduced up factor in exact mode). */
@@ -322,8 +390,79 @@ public final class Resampler {
 
     /** Writes every output frame whose window lies in the history, up to {@code limit} in total. */
     private int produce(MutableDirectBuffer out, int outOffset, long limit) {
-        FilterBank b = bank;
-        float[] coef = b.coef;
+        if (bank.interpolated) {
+            return produceInterpolated(out, outOffset, limit);
+        }
+        if (!vectorKernels) {
+            return produceScalar(out, outOffset, limit);
+        }
+        return channels == 1 ? produceMono(out, outOffset, limit) : produceChannels(out, outOffset, limit);
+    }
+
+    /** Start (history index) of the next output's window. */
+    private int nextStart() {
+        return (int) (nextIndex - half + 1 - historyStart);
+    }
+
+    private void advance() {
+        nextIndex += downWhole;
+        nextPhase += downRest;
+        if (nextPhase >= up) {
+            nextPhase -= up;
+            nextIndex++;
+        }
+        outputTotal++;
+    }
+
+    /** Mono, exact phases: up to {@link #group} consecutive outputs per kernel pass. */
+    private int produceMono(MutableDirectBuffer out, int outOffset, long limit) {
+        float[] coef = bank.coef;
+        float[] h = history;
+        int n = taps;
+        int[] s = groupStarts;
+        int[] r = groupRows;
+        int written = 0;
+        int at = outOffset;
+        while (true) {
+            int count = 0;
+            while (count < group && outputTotal < limit) {
+                int start = nextStart();
+                if (start + n > filled) {
+                    break;
+                }
+                s[count] = start;
+                r[count] = nextPhase * n;
+                count++;
+                advance();
+            }
+            if (count == 0) {
+                return written;
+            }
+            int k = 0;
+            if (count == 4) {
+                Kernels.dot4(h, coef, n, s[0], r[0], s[1], r[1], s[2], r[2], s[3], r[3], scratch);
+                for (; k < 4; k++) {
+                    out.putFloat(at, (float) scratch[k], LE);
+                    at += 4;
+                }
+            }
+            for (; k + 1 < count; k += 2) {
+                Kernels.dot2(h, s[k], coef, r[k], s[k + 1], r[k + 1], n, scratch);
+                out.putFloat(at, (float) scratch[0], LE);
+                out.putFloat(at + 4, (float) scratch[1], LE);
+                at += 8;
+            }
+            if (k < count) {
+                out.putFloat(at, Kernels.dot(h, s[k], coef, r[k], n), LE);
+                at += 4;
+            }
+            written += count;
+        }
+    }
+
+    /** Several channels, exact phases: channels in fours, pairs, then singly, sharing the row. */
+    private int produceChannels(MutableDirectBuffer out, int outOffset, long limit) {
+        float[] coef = bank.coef;
         float[] h = history;
         int n = taps;
         int ch = channels;
@@ -331,70 +470,88 @@ public final class Resampler {
         int written = 0;
         int at = outOffset;
         while (outputTotal < limit) {
-            int start = (int) (nextIndex - half + 1 - historyStart);
+            int start = nextStart();
             if (start + n > filled) {
                 break;
             }
-            if (b.interpolated) {
-                long scaled = (long) nextPhase * b.phases;
-                int row = (int) (scaled / up);
-                double mu = (double) (scaled - (long) row * up) / up;
-                int ro = row * n;
-                for (int c = 0; c < ch; c++) {
-                    double y = vectorKernels
-                            ? Kernels.dotInterpolated(h, c * cap + start, coef, b.delta, ro, n, mu)
-                            : Kernels.dotInterpolatedScalar(h, c * cap + start, coef, b.delta, ro, n, mu);
-                    out.putFloat(at, (float) y, LE);
-                    at += 4;
-                }
-            } else if (vectorKernels) {
-                int ro = nextPhase * n;
-                int c = 0;
-                if (ch == 1) {
-                    // two consecutive outputs per pass when the second one is ready too
-                    long index2 = nextIndex + downWhole;
-                    int phase2 = nextPhase + downRest;
-                    if (phase2 >= up) {
-                        phase2 -= up;
-                        index2++;
-                    }
-                    int start2 = (int) (index2 - half + 1 - historyStart);
-                    if (outputTotal + 1 < limit && start2 + n <= filled) {
-                        Kernels.dot2(h, start, coef, ro, start2, phase2 * n, n, scratch);
-                        out.putFloat(at, (float) scratch[0], LE);
-                        out.putFloat(at + 4, (float) scratch[1], LE);
-                        at += 8;
-                        nextIndex = index2;
-                        nextPhase = phase2;
-                        outputTotal++;
-                        written++;
-                        c = 1;
+            int ro = nextPhase * n;
+            int c = 0;
+            if (group == 4) {
+                for (; c + 3 < ch; c += 4) {
+                    int x = c * cap + start;
+                    Kernels.dot4(h, coef, n, x, ro, x + cap, ro, x + 2 * cap, ro, x + 3 * cap, ro, scratch);
+                    for (int j = 0; j < 4; j++) {
+                        out.putFloat(at, (float) scratch[j], LE);
+                        at += 4;
                     }
                 }
-                for (; c + 1 < ch; c += 2) {
-                    Kernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
-                    out.putFloat(at, (float) scratch[0], LE);
-                    out.putFloat(at + 4, (float) scratch[1], LE);
-                    at += 8;
-                }
-                for (; c < ch; c++) {
-                    out.putFloat(at, Kernels.dot(h, c * cap + start, coef, ro, n), LE);
-                    at += 4;
-                }
-            } else {
-                int ro = nextPhase * n;
-                for (int c = 0; c < ch; c++) {
-                    out.putFloat(at, (float) Kernels.dotScalar(h, c * cap + start, coef, ro, n), LE);
-                    at += 4;
-                }
             }
-            nextIndex += downWhole;
-            nextPhase += downRest;
-            if (nextPhase >= up) {
-                nextPhase -= up;
-                nextIndex++;
+            for (; c + 1 < ch; c += 2) {
+                Kernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
+                out.putFloat(at, (float) scratch[0], LE);
+                out.putFloat(at + 4, (float) scratch[1], LE);
+                at += 8;
             }
-            outputTotal++;
+            if (c < ch) {
+                out.putFloat(at, Kernels.dot(h, c * cap + start, coef, ro, n), LE);
+                at += 4;
+            }
+            advance();
+            written++;
+        }
+        return written;
+    }
+
+    /** Odd ratios: coefficients interpolated between the two nearest stored phases. */
+    private int produceInterpolated(MutableDirectBuffer out, int outOffset, long limit) {
+        FilterBank b = bank;
+        float[] h = history;
+        int n = taps;
+        int ch = channels;
+        int cap = capacity;
+        int written = 0;
+        int at = outOffset;
+        while (outputTotal < limit) {
+            int start = nextStart();
+            if (start + n > filled) {
+                break;
+            }
+            long scaled = (long) nextPhase * b.phases;
+            int row = (int) (scaled / up);
+            double mu = (double) (scaled - (long) row * up) / up;
+            int ro = row * n;
+            for (int c = 0; c < ch; c++) {
+                double y = vectorKernels
+                        ? Kernels.dotInterpolated(h, c * cap + start, b.coef, b.delta, ro, n, mu)
+                        : Kernels.dotInterpolatedScalar(h, c * cap + start, b.coef, b.delta, ro, n, mu);
+                out.putFloat(at, (float) y, LE);
+                at += 4;
+            }
+            advance();
+            written++;
+        }
+        return written;
+    }
+
+    /** The scalar double-accumulating reference (benchmarks and precision comparison). */
+    private int produceScalar(MutableDirectBuffer out, int outOffset, long limit) {
+        float[] h = history;
+        int n = taps;
+        int ch = channels;
+        int cap = capacity;
+        int written = 0;
+        int at = outOffset;
+        while (outputTotal < limit) {
+            int start = nextStart();
+            if (start + n > filled) {
+                break;
+            }
+            int ro = nextPhase * n;
+            for (int c = 0; c < ch; c++) {
+                out.putFloat(at, (float) Kernels.dotScalar(h, c * cap + start, bank.coef, ro, n), LE);
+                at += 4;
+            }
+            advance();
             written++;
         }
         return written;

@@ -61,6 +61,9 @@ final class Quality {
         int[] s = steady(fi, fo, q);
         double worst = -400;
         if (fi > fo) {
+            if (edge * nu >= fi / 2.0) {
+                return Double.NaN; // no input tone lies that high
+            }
             int n = 24;
             double top = fi / 2.0 * 0.999;
             for (int i = 0; i <= n; i++) {
@@ -84,6 +87,9 @@ final class Quality {
 
     /** THD+N (dB) of a 1 kHz tone at -6 dBFS: output minus its fitted 1 kHz sine, over the sine. */
     static double thdPlusNoiseDb(int fi, int fo, ResampleQuality q) {
+        if (1000 >= 0.9 * nu(fi, fo)) {
+            return Double.NaN; // 1 kHz is not in the passband
+        }
         double[] y = convert(fi, fo, q, Signals.Tones.one(AMP, 1000));
         int[] s = steady(fi, fo, q);
         return 10 * Math.log10(Signals.fit(y, s[0], s[1], 1000, fo)[1]);
