@@ -28,6 +28,8 @@ public final class PlanCompiler {
     static final Pattern ID = Pattern.compile("^[A-Za-z0-9_-]+$");
     static final int MAX_ID_LENGTH = 256;
     static final int MAX_NODES = 1024;
+    /** Output ports a connection may name ("<id>.0" .. "<id>.63"): one per channel at the contract's 64 channels. */
+    static final int MAX_OUTPUT_PORTS = 64;
 
     private final NodeRegistry registry;
 
@@ -245,6 +247,12 @@ public final class PlanCompiler {
             return null;
         }
         port[0] = Integer.parseInt(k);
+        if (port[0] >= MAX_OUTPUT_PORTS) {
+            problems.add(at + "/from", "connection.from \"" + ref + "\": output port " + port[0] + " is out of range: a"
+                    + " node has at most " + MAX_OUTPUT_PORTS + " output ports (\"" + id + ".0\" .. \"" + id + "."
+                    + (MAX_OUTPUT_PORTS - 1) + "\")");
+            return null;
+        }
         NodeType t = types[i];
         if (t != null && !t.ports().multiAudioOutput()) {
             problems.add(at + "/from", "connection.from \"" + ref + "\" names output port " + port[0] + " of \"" + id

@@ -357,7 +357,8 @@ class MultiOutputPortsTest {
                         + "{\"from\":\"nope.0\",\"to\":\"m\"},"   // 2: unknown node
                         + "{\"from\":\"split.1\",\"to\":\"m.1\"},"  // 3: inputs have no port names
                         + "{\"from\":\"split\",\"to\":\"k\"},{\"from\":\"split.0\",\"to\":\"k\"}," // 5: same port twice
-                        + "{\"from\":\"g.0\",\"to\":\"m\"}")));     // 6: even port 0 is refused on a single output
+                        + "{\"from\":\"g.0\",\"to\":\"m\"},"     // 6: even port 0 is refused on a single output
+                        + "{\"from\":\"split.999999999\",\"to\":\"h\"}"))); // 7: past any node's ports (no huge table)
         List<String[]> ps = problems(e);
         has(ps, "/connections/0/from", "\"g.1\"", "single audio output", "connect \"g\"");
         has(ps, "/connections/1/from", "\"split.x\"", "must be a number", "\"split.0\"");
@@ -365,6 +366,7 @@ class MultiOutputPortsTest {
         has(ps, "/connections/3/to", "\"m.1\"", "connection order");
         has(ps, "/connections/5", "duplicate connection", "/connections/4", "port 0");
         has(ps, "/connections/6/from", "\"g.0\"", "single audio output");
+        has(ps, "/connections/7/from", "output port 999999999 is out of range", "at most 64", "\"split.63\"");
     }
 
     @Test
