@@ -33,7 +33,9 @@ final class GraphRun {
     static final int SLICE_FRAMES = 16384;
 
     private final CompiledPlan plan;
-    private final List<CompiledPlan.PlanNode> nodes;
+    /** The plan's nodes in topological order, and its sinks, as arrays: a for-each over them allocates nothing. */
+    private final CompiledPlan.PlanNode[] nodes;
+    private final CompiledPlan.PlanNode[] sinks;
     private final BufferPool pool;
     private final MemoryAccount account;
     private final EngineLimits limits;
@@ -79,11 +81,12 @@ final class GraphRun {
     GraphRun(CompiledPlan plan, BufferPool pool, MemoryAccount account, EngineLimits limits,
              Map<String, String> dataInputs) {
         this.plan = plan;
-        this.nodes = plan.nodes();
+        this.nodes = plan.nodes().toArray(new CompiledPlan.PlanNode[0]);
+        this.sinks = plan.sinks().toArray(new CompiledPlan.PlanNode[0]);
         this.pool = pool;
         this.account = account;
         this.limits = limits;
-        this.n = nodes.size();
+        this.n = this.nodes.length;
         this.dataInputs = dataInputs;
         inst = new Node[n];
         outSpec = new AudioSpec[n];
@@ -151,7 +154,7 @@ final class GraphRun {
     /** As {@link #bindSource(int, AudioSpec)}, collecting problems instead of throwing them. */
     void bindSource(int i, AudioSpec spec, Problems problems) throws PipelineException {
         sourceSpec[i] = spec;
-        create(nodes.get(i), spec == null ? List.of() : List.of(spec), problems);
+        create(nodes[i], spec == null ? List.of() : List.of(spec), problems);
     }
 
     /**
@@ -231,7 +234,7 @@ final class GraphRun {
             return;
         }
         if (delta > 0 && !account.fits(delta)) {
-            String id = nodes.get(i).id();
+            String id = nodes[i].id();
             throw PipelineError.resourceLimit("max_memory_bytes", account.limitBytes(), account.inUseBytes() + delta,
                     "bytes", "node \"" + id + "\" holds " + now + " bytes of state (audio it must keep) while "
                             + account.inUseBytes() + " were in use: raise ResourceLimits.max_memory_bytes (server maximum "
@@ -250,14 +253,14 @@ final class GraphRun {
 
     /** Binds a non-source node whose producers are all bound; false if they are not (yet). */
     private boolean tryBind(int i, Problems problems) throws PipelineException {
-        CompiledPlan.PlanNode p = nodes.get(i);
+        CompiledPlan.PlanNode p = nodes[i];
         List<AudioSpec> ins = new ArrayList<>(p.inputs().length);
         for (int j = 0; j < p.inputs().length; j++) {
             int q = p.inputs()[j];
             if (!bound[q]) {
                 return false;
             }
-            CompiledPlan.PlanNode src = nodes.get(q);
+            CompiledPlan.PlanNode src = nodes[q];
             if (outSpec[q] == null) {
                 problems.add(p.path(), "input " + j + " comes from \"" + src.id() + "\" ("
                         + src.type().name() + "), which has no audio output here (a source given only a data input):"
@@ -359,7 +362,7 @@ final class GraphRun {
             for (int j = 0; j < in.length; j++) {
                 int q = in[j];
                 int port = inPorts[j];
-                if (nodes.get(q).lastReader(port) == i && stepBuf[q] != null && stepBuf[q][port] != null) {
+                if (nodes[q].lastReader(port) == i && stepBuf[q] != null && stepBuf[q][port] != null) {
                     release(stepBuf[q][port], q);
                     stepBuf[q][port] = null;
                 }
@@ -411,8 +414,10 @@ final class GraphRun {
         int cap = (frames > 0 ? node.maxOutputFrames(frames) : 0) + (last ? node.maxFlushFrames() : 0);
         MutableDirectBuffer[] outs = outBufs[i];
         int[] offs = outOffsets[i];
-        java.util.Arrays.fill(outs, null); // never a buffer of an earlier call
-        java.util.Arrays.fill(offs, 0);
+        for (int port = 0; port < outs.length; port++) { // never a buffer of an earlier call
+            outs[port] = null;
+            offs[port] = 0;
+        }
         if (k > 0 && cap > 0) {
             room(p, 0, cap);
         }
@@ -453,7 +458,9 @@ final class GraphRun {
             nanos[i] += System.nanoTime() - t0;
         }
         ran[i] = true;
-        chargeState(i);
+        if (node.stateBytes() != stateCharged[i]) { // grows only in nodes that hold audio
+            chargeState(i);
+        }
         if (queues[i] != null && frames > 0) {
             for (FrameQueue fq : queues[i]) {
                 fq.consume(frames);
@@ -512,7 +519,7 @@ final class GraphRun {
         if (need > BufferPool.MAX_CAPACITY) {
             throw PipelineError.resourceLimit("output size", BufferPool.MAX_CAPACITY, need, "bytes",
                     "the output of one node in one call may be at most 1 GiB: send shorter audio or stream it",
-                    nodes.get(i).id()).toException();
+                    nodes[i].id()).toException();
         }
         long want = cur == null ? Math.max(need, estimate[i] * fb) : Math.max(need, 2L * cur.capacity());
         PooledBuffer next = acquire(Math.min(want, BufferPool.MAX_CAPACITY), i);
@@ -528,7 +535,7 @@ final class GraphRun {
      * {@link CompiledPlan.PlanNode#outputKey}; sinks that wrote nothing are skipped.
      */
     void takeOutputs(List<AudioOutput> out) {
-        for (CompiledPlan.PlanNode p : plan.sinks()) {
+        for (CompiledPlan.PlanNode p : sinks) {
             int i = p.index();
             for (int port = 0; bound[i] && port < ports[i]; port++) {
                 PooledBuffer b = acc[i][port];
@@ -551,7 +558,7 @@ final class GraphRun {
     /** Bytes the sinks' audio will need for the frames {@link #estimate} expects (the memory check before a run). */
     long sinkBytesEstimate() {
         long bytes = 0;
-        for (CompiledPlan.PlanNode p : plan.sinks()) {
+        for (CompiledPlan.PlanNode p : sinks) {
             int i = p.index();
             for (int port = 0; bound[i] && port < ports[i]; port++) {
                 bytes += estimate[i] * outSpecs[i][port].frameBytes();
@@ -563,7 +570,7 @@ final class GraphRun {
     // ---- data ----
 
     void appendData(int i, StringBuilder sb, boolean summary) {
-        if (!bound[i] || !nodes.get(i).type().ports().dataOutput()) {
+        if (!bound[i] || !nodes[i].type().ports().dataOutput()) {
             return;
         }
         if (summary) {
@@ -579,10 +586,10 @@ final class GraphRun {
         int cap = BufferPool.capacityFor(bytes);
         if (!account.fits(cap)) {
             throw PipelineError.resourceLimit("max_memory_bytes", account.limitBytes(), account.inUseBytes() + cap,
-                    "bytes", "node \"" + nodes.get(owner).id() + "\" needed " + cap + " more bytes while "
+                    "bytes", "node \"" + nodes[owner].id() + "\" needed " + cap + " more bytes while "
                             + account.inUseBytes() + " were in use: raise ResourceLimits.max_memory_bytes (server "
                             + "maximum " + limits.maxMemoryBytes() + "), send shorter audio, or stream it",
-                    nodes.get(owner).id()).toException();
+                    nodes[owner].id()).toException();
         }
         PooledBuffer b = pool.acquire(bytes, account);
         held[owner] += b.capacity();
@@ -631,20 +638,20 @@ final class GraphRun {
         long now = System.nanoTime();
         if (control.deadlineNanos() != Long.MAX_VALUE && now - control.deadlineNanos() >= 0) {
             throw new PipelineError(ErrorType.DEADLINE_EXCEEDED, "deadline exceeded before node \""
-                    + nodes.get(i).id() + "\" could run", nodes.get(i).id(), "{}", null).toException();
+                    + nodes[i].id() + "\" could run", nodes[i].id(), "{}", null).toException();
         }
         if (now - timeLimitAt >= 0) {
             long limit = limits.maxTimeoutMs();
             throw PipelineError.resourceLimit("max_timeout_ms", limit, limit + (now - timeLimitAt) / 1_000_000L, "ms",
-                    "the pipeline ran longer than allowed (stopped before node \"" + nodes.get(i).id()
+                    "the pipeline ran longer than allowed (stopped before node \"" + nodes[i].id()
                             + "\"): raise ResourceLimits.max_timeout_ms, send shorter audio, or stream it",
-                    nodes.get(i).id()).toException();
+                    nodes[i].id()).toException();
         }
     }
 
     private PipelineException nodeFailure(int i, RuntimeException e, String what) {
         failedNode = i;
-        CompiledPlan.PlanNode p = nodes.get(i);
+        CompiledPlan.PlanNode p = nodes[i];
         StringBuilder ctx = new StringBuilder("{\"node_id\":");
         Json.string(ctx, p.id());
         ctx.append(",\"node_type\":");
@@ -724,7 +731,7 @@ final class GraphRun {
     double latencySeconds() {
         double[] at = sinkPathLatencies();
         double worst = 0;
-        for (CompiledPlan.PlanNode p : plan.sinks()) {
+        for (CompiledPlan.PlanNode p : sinks) {
             if (at[p.index()] != Double.POSITIVE_INFINITY) {
                 worst = Math.max(worst, at[p.index()]);
             }
@@ -735,7 +742,7 @@ final class GraphRun {
     /** Whether some sink's audio comes only when the stream ends (a whole-stream node on its path). */
     boolean latencyUnbounded() {
         double[] at = sinkPathLatencies();
-        for (CompiledPlan.PlanNode p : plan.sinks()) {
+        for (CompiledPlan.PlanNode p : sinks) {
             if (at[p.index()] == Double.POSITIVE_INFINITY) {
                 return true;
             }

@@ -37,6 +37,8 @@ public final class StreamingSession implements AutoCloseable {
     private final ChunkResult result = new ChunkResult();
     private final long[] frames;
     private final StringBuilder sb = new StringBuilder();
+    /** Nodes whose type declares a data output, in topological order. */
+    private final CompiledPlan.PlanNode[] dataNodes;
     private State state = State.OPEN;
 
     private long chunks;
@@ -54,6 +56,8 @@ public final class StreamingSession implements AutoCloseable {
         this.account = new MemoryAccount(limits.maxMemoryBytes());
         this.run = new GraphRun(plan, pool, account, limits, dataInputs);
         this.frames = new long[plan.size()];
+        this.dataNodes = plan.nodes().stream().filter(p -> p.type().ports().dataOutput())
+                .toArray(CompiledPlan.PlanNode[]::new);
         boolean ok = false;
         try {
             Problems problems = new Problems();
@@ -186,10 +190,7 @@ public final class StreamingSession implements AutoCloseable {
 
     private void collect(boolean last) {
         run.takeOutputs(result.audio);
-        for (CompiledPlan.PlanNode p : plan.nodes()) {
-            if (!p.type().ports().dataOutput()) {
-                continue;
-            }
+        for (CompiledPlan.PlanNode p : dataNodes) { // an array: no iterator per push
             sb.setLength(0);
             run.appendData(p.index(), sb, false);
             if (!sb.isEmpty()) {
