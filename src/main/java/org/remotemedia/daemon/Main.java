@@ -25,4 +25,9 @@ public final class Main {
     public static int run(String... args) {
         return new CommandLine(new Main()).execute(args);
     }
+
+    /** As {@link #run(String...)}, printing to the given writers (tests read what a user would see). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        return new CommandLine(new Main()).setOut(out).setErr(err).execute(args);
+    }
 }

@@ -1,0 +1,61 @@
+package org.remotemedia.dsp;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.remotemedia.dsp.nodes.AudioFormatConverter;
+import org.remotemedia.dsp.nodes.AudioResample;
+import org.remotemedia.dsp.nodes.Biquad;
+import org.remotemedia.dsp.nodes.ChannelMerge;
+import org.remotemedia.dsp.nodes.ChannelMix;
+import org.remotemedia.dsp.nodes.ChannelSplit;
+import org.remotemedia.dsp.nodes.DCBlock;
+import org.remotemedia.dsp.nodes.Fade;
+import org.remotemedia.dsp.nodes.LevelMeter;
+import org.remotemedia.dsp.nodes.Normalize;
+import org.remotemedia.dsp.nodes.Pad;
+import org.remotemedia.dsp.nodes.Trim;
+import org.remotemedia.dsp.nodes.Gain;
+import org.remotemedia.dsp.nodes.Mixer;
+import org.remotemedia.dsp.nodes.PassThrough;
+import org.remotemedia.dsp.nodes.Vad;
+
+/**
+ * Every node type this server ships, canonical types first, then the seed's aliases. To add
+ * a node: one line here (docs/node-spi.md); the generic tests then cover it.
+ */
+public final class BuiltinNodes {
+    private BuiltinNodes() {
+    }
+
+    public static List<NodeType> all() {
+        List<NodeType> t = new ArrayList<>();
+        NodeType passThrough = new PassThrough();
+        NodeType converter = new AudioFormatConverter();
+        t.add(passThrough);
+        t.add(new Gain());
+        t.add(converter);
+        t.add(new Mixer());
+        NodeType resample = new AudioResample();
+        NodeType vad = new Vad();
+        t.add(resample);
+        t.add(vad);
+        // node library (issue 3, docs/nodes.md)
+        t.add(new Normalize());
+        t.add(new LevelMeter());
+        t.add(new DCBlock());
+        t.add(new Biquad());
+        t.add(new ChannelMix());
+        t.add(new ChannelSplit());
+        t.add(new ChannelMerge());
+        t.add(new Trim());
+        t.add(new Pad());
+        t.add(new Fade());
+        // seed aliases (CONTRACT.md, Extensions)
+        t.add(NodeType.alias("PassThroughNode", passThrough));
+        t.add(NodeType.alias("Echo", passThrough));
+        t.add(NodeType.alias("RustFormatConverterNode", converter));
+        t.add(AudioResample.rustAlias(resample));
+        t.add(NodeType.alias("RustVADNode", vad));
+        return t;
+    }
+}

@@ -1,0 +1,48 @@
+package org.remotemedia.dsp.nodes;
+
+import org.agrona.MutableDirectBuffer;
+import org.remotemedia.buffer.AudioBlock;
+import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.Node;
+import org.remotemedia.dsp.filter.BiquadCascade;
+
+/**
+ * A running IIR filter node (Biquad, DCBlock): a {@link BiquadCascade} over the input's
+ * channels, F32 out, zero latency, as many frames out as in. Owned by the thread running its
+ * execution or session.
+ */
+final class FilterInstance extends Node {
+    private final AudioSpec out;
+    private final BiquadCascade cascade;
+
+    FilterInstance(AudioSpec out, double[][] sections) {
+        this.out = out;
+        this.cascade = new BiquadCascade(sections, out.channels());
+    }
+
+    @Override
+    public AudioSpec outputSpec() {
+        return out;
+    }
+
+    @Override
+    public int maxOutputFrames(int inputFrames) {
+        return inputFrames;
+    }
+
+    @Override
+    public int process(AudioBlock[] inputs, MutableDirectBuffer dst, int outOffset) {
+        AudioBlock in = inputs[0];
+        return cascade.process(in.buffer(), in.offset(), in.format(), in.frames(), dst, outOffset);
+    }
+
+    @Override
+    public void reset() {
+        cascade.reset();
+    }
+
+    @Override
+    public long stateBytes() {
+        return cascade.stateBytes();
+    }
+}

@@ -1,0 +1,49 @@
+package org.remotemedia.pipeline;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one execution produced: each sink's audio (pooled: release after serializing, or
+ * call {@link #close()}), data outputs (JSON) by node id, metrics. Owned by the caller.
+ */
+public final class ExecutionResult implements AutoCloseable {
+    private final Map<String, AudioOutput> audio;
+    private final Map<String, String> data;
+    private final ExecutionMetrics metrics;
+
+    ExecutionResult(Map<String, AudioOutput> audio, Map<String, String> data, ExecutionMetrics metrics) {
+        this.audio = audio;
+        this.data = data;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Audio by sink node id (sinks with an audio output that wrote something); a sink whose type
+     * has several outputs (ChannelSplit) gives one entry per port, keyed {@code "<id>.<k>"}.
+     */
+    public Map<String, AudioOutput> audioOutputs() {
+        return audio;
+    }
+
+    /** Data by node id: every node that produced data (a VAD's segments, an echoed data input). */
+    public Map<String, String> dataOutputs() {
+        return data;
+    }
+
+    public ExecutionMetrics metrics() {
+        return metrics;
+    }
+
+    public List<NodeMetrics> nodeMetrics() {
+        return metrics.nodes();
+    }
+
+    /** Releases every audio output not yet released. */
+    @Override
+    public void close() {
+        for (AudioOutput a : audio.values()) {
+            a.release();
+        }
+    }
+}

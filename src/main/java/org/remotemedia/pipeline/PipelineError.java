@@ -1,0 +1,93 @@
+package org.remotemedia.pipeline;
+
+import java.util.List;
+import org.remotemedia.dsp.Json;
+import org.remotemedia.dsp.Problems;
+
+/**
+ * A failure as the contract's ErrorResponse carries it: type, message (what, where, allowed
+ * values, what to do), failing node id (empty for manifest-level errors), and a JSON context.
+ * Immutable.
+ *
+ * @param cause the underlying exception for INTERNAL / NODE_EXECUTION (stack traces only with debug errors on)
+ */
+public record PipelineError(ErrorType type, String message, String failingNodeId, String contextJson,
+                            Throwable cause) {
+
+    /** One VALIDATION error listing every problem: message names the first and the count, context all of them. */
+    public static PipelineError validation(List<Problems.Problem> problems) {
+        StringBuilder msg = new StringBuilder();
+        if (problems.size() == 1) {
+            msg.append("invalid request: ");
+        } else {
+            msg.append("invalid request (").append(problems.size()).append(" problems): ");
+        }
+        for (int i = 0; i < problems.size(); i++) {
+            if (i > 0) {
+                msg.append("; ");
+            }
+            Problems.Problem p = problems.get(i);
+            msg.append(p.path().isEmpty() ? "/" : p.path()).append(": ").append(p.message());
+        }
+        StringBuilder ctx = new StringBuilder("{\"problems\":[");
+        for (int i = 0; i < problems.size(); i++) {
+            if (i > 0) {
+                ctx.append(',');
+            }
+            Problems.Problem p = problems.get(i);
+            ctx.append("{\"path\":");
+            Json.string(ctx, p.path());
+            ctx.append(",\"message\":");
+            Json.string(ctx, p.message());
+            ctx.append('}');
+        }
+        ctx.append("]}");
+        return new PipelineError(ErrorType.VALIDATION, msg.toString(), "", ctx.toString(), null);
+    }
+
+    public static PipelineError validation(String path, String message) {
+        Problems p = new Problems();
+        p.add(path, message);
+        return validation(p.list());
+    }
+
+    /** A RESOURCE_LIMIT error: which limit, its value, what was observed, and what to do. */
+    public static PipelineError resourceLimit(String limit, long limitValue, long observed, String unit, String hint,
+                                              String nodeId) {
+        String msg = limit + " exceeded: limit " + limitValue + " " + unit + ", needed " + observed + " " + unit
+                + "; " + hint;
+        StringBuilder ctx = new StringBuilder("{\"limit\":");
+        Json.string(ctx, limit);
+        ctx.append(",\"limit_value\":").append(limitValue).append(",\"observed\":").append(observed)
+                .append(",\"unit\":");
+        Json.string(ctx, unit);
+        ctx.append(",\"hint\":");
+        Json.string(ctx, hint);
+        ctx.append('}');
+        return new PipelineError(ErrorType.RESOURCE_LIMIT, msg, nodeId == null ? "" : nodeId, ctx.toString(), null);
+    }
+
+    public PipelineException toException() {
+        return new PipelineException(this);
+    }
+
+    /** The contract's ErrorType name (ERROR_TYPE_VALIDATION, ...); CANCELLED / DEADLINE_EXCEEDED have none. */
+    public String contractName() {
+        return switch (type) {
+            case VALIDATION, NODE_EXECUTION, RESOURCE_LIMIT, INTERNAL -> "ERROR_TYPE_" + type.name();
+            case CANCELLED, DEADLINE_EXCEEDED -> type.name();
+        };
+    }
+
+    /** ErrorResponse as JSON: error_type, message, failing_node_id, context (an object). */
+    public StringBuilder appendJson(StringBuilder sb) {
+        sb.append("{\"error_type\":");
+        Json.string(sb, contractName());
+        sb.append(",\"message\":");
+        Json.string(sb, message);
+        sb.append(",\"failing_node_id\":");
+        Json.string(sb, failingNodeId == null ? "" : failingNodeId);
+        sb.append(",\"context\":").append(contextJson == null || contextJson.isEmpty() ? "{}" : contextJson);
+        return sb.append('}');
+    }
+}
