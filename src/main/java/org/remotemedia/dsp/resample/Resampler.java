@@ -42,6 +42,12 @@ public final class Resampler {
     private final int[] groupRows = new int[4];
     /** Outputs (mono) or channels per kernel pass: 4 or 2; package-private for the benchmark. */
     int group = 4;
+    /** Integer upsampling (input rate divides the output rate): one block of LANES input
+     *  positions x up phases, vectorized across time; null otherwise. */
+    private final float[] timeBlock;
+    /** Whether integer upsampling runs vectorized across time (default) rather than across taps;
+     *  package-private for the benchmark. */
+    boolean acrossTime = true;
     /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
     boolean vectorKernels = true;
 
@@ -81,6 +87,7 @@ public final class Resampler {
             capacity = taps + Math.max(BLOCK_FRAMES, taps);
             history = new float[capacity * channels];
         }
+        timeBlock = bank != null && down == 1 && !bank.interpolated ? new float[up * Kernels.LANES] : null;
         reset();
     }
 
@@ -396,6 +403,9 @@ public final class Resampler {
         if (!vectorKernels) {
             return produceScalar(out, outOffset, limit);
         }
+        if (timeBlock != null && acrossTime) {
+            return produceAcrossTime(out, outOffset, limit);
+        }
         return channels == 1 ? produceMono(out, outOffset, limit) : produceChannels(out, outOffset, limit);
     }
 
@@ -494,6 +504,65 @@ public final class Resampler {
             }
             if (c < ch) {
                 out.putFloat(at, Kernels.dot(h, c * cap + start, coef, ro, n), LE);
+                at += 4;
+            }
+            advance();
+            written++;
+        }
+        return written;
+    }
+
+    /**
+     * Integer upsampling: outputs j * up + p (p = 0 .. up - 1) all read the window starting at
+     * input j, so for each phase p the outputs of LANES consecutive j are one vector of
+     * products: no per-output reduction. Partial blocks (the stream's end, or fewer than LANES
+     * positions ready) use {@link Kernels#dotTime}, which computes each lane identically, so the
+     * output does not depend on the chunking.
+     */
+    private int produceAcrossTime(MutableDirectBuffer out, int outOffset, long limit) {
+        float[] coef = bank.coef;
+        float[] h = history;
+        float[] block = timeBlock;
+        int n = taps;
+        int ch = channels;
+        int cap = capacity;
+        int lanes = Kernels.LANES;
+        int frameBytes = 4 * ch;
+        int written = 0;
+        int at = outOffset;
+        while (outputTotal < limit) {
+            int start = nextStart();
+            if (nextPhase == 0) {
+                int readyPositions = filled - n - start + 1;
+                long positions = Math.min(readyPositions, (limit - outputTotal) / up);
+                if (positions >= lanes) {
+                    for (int c = 0; c < ch; c++) {
+                        int xo = c * cap + start;
+                        for (int p = 0; p < up; p++) {
+                            Kernels.blockTime(h, xo, coef, p * n, n, block, p * lanes);
+                        }
+                        int o = at + 4 * c;
+                        for (int t = 0; t < lanes; t++) {
+                            for (int p = 0; p < up; p++) {
+                                out.putFloat(o, block[p * lanes + t], LE);
+                                o += frameBytes;
+                            }
+                        }
+                    }
+                    int frames = lanes * up;
+                    at += frames * frameBytes;
+                    written += frames;
+                    nextIndex += lanes;
+                    outputTotal += frames;
+                    continue;
+                }
+            }
+            if (start + n > filled) {
+                break;
+            }
+            int ro = nextPhase * n;
+            for (int c = 0; c < ch; c++) {
+                out.putFloat(at, Kernels.dotTime(h, c * cap + start, coef, ro, n), LE);
                 at += 4;
             }
             advance();
