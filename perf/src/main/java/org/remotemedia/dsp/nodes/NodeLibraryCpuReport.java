@@ -124,7 +124,7 @@ public final class NodeLibraryCpuReport {
         long sink = 0;
         // warm-up: enough calls for C2 to compile every kernel (the machine may be slow to)
         for (Subject s : subjects) {
-            long end = System.nanoTime() + 3_000_000_000L;
+            long end = System.nanoTime() + 5_000_000_000L;
             while (System.nanoTime() < end) {
                 for (int k = 0; k < 50; k++) {
                     sink += s.call();
