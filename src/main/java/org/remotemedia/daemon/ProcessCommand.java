@@ -54,7 +54,8 @@ final class ProcessCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "NODE=FILE.wav", description = "Audio input of a source node (repeatable).")
     Map<String, Path> inputs = new LinkedHashMap<>();
 
-    @Option(names = "--output", paramLabel = "NODE=FILE.wav", description = "Where to write a sink's audio (repeatable).")
+    @Option(names = "--output", paramLabel = "NODE=FILE.wav", description = "Where to write a sink's audio (repeatable);"
+            + " NODE.k for port k of a sink with several outputs (ChannelSplit).")
     Map<String, Path> outputs = new LinkedHashMap<>();
 
     @Option(names = "--data", paramLabel = "NODE=JSON|@FILE", description = "Data input of a source node (repeatable).")
@@ -120,17 +121,38 @@ final class ProcessCommand implements Callable<Integer> {
         } catch (PipelineException e) {
             return fail(err, e.error());
         }
-        for (String id : outputs.keySet()) {
+        for (String key : outputs.keySet()) {
+            int dot = key.indexOf('.');
+            String id = dot < 0 ? key : key.substring(0, dot);
             CompiledPlan.PlanNode p = plan.node(id);
-            if (p == null || !p.isSink() || !p.type().ports().audioOutput()) {
+            boolean sink = p != null && p.isSink() && p.type().ports().audioOutput();
+            if (!sink || (p.multiOutput() ? dot < 0 || !key.substring(dot + 1).matches("[0-9]{1,9}") : dot >= 0)) {
                 List<String> sinks = new ArrayList<>();
-                plan.sinks().stream().filter(s -> s.type().ports().audioOutput()).forEach(s -> sinks.add(s.id()));
-                return fail(err, PipelineError.validation("/outputs/" + id, (p == null ? "unknown node \"" + id + "\""
-                        : "\"" + id + "\" is not a sink with audio") + "; sinks with audio: " + String.join(", ", sinks)));
+                plan.sinks().stream().filter(s -> s.type().ports().audioOutput())
+                        .forEach(s -> sinks.add(s.multiOutput() ? s.id() + ".<port>" : s.id()));
+                String what = p == null ? "unknown node \"" + id + "\""
+                        : !sink ? "\"" + id + "\" is not a sink with audio"
+                        : p.multiOutput() ? "\"" + id + "\" (" + p.type().name() + ") has one output per port: name one as "
+                                + id + ".0, " + id + ".1, ..."
+                        : "\"" + id + "\" (" + p.type().name() + ") has a single output: name it " + id;
+                return fail(err, PipelineError.validation("/outputs/" + key, what + "; sinks with audio: "
+                        + String.join(", ", sinks)));
             }
         }
         ResourceLimits limits = new ResourceLimits(maxMemoryBytes, maxTimeoutMs, maxAudioSamples);
         try (ExecutionResult r = engine.execute(plan, audio, dataInputs, limits, ExecutionControl.none())) {
+            for (String key : outputs.keySet()) {
+                int dot = key.indexOf('.');
+                if (dot > 0 && !r.audioOutputs().containsKey(key)) { // a port the sink does not have
+                    String id = key.substring(0, dot);
+                    List<String> have = new ArrayList<>();
+                    r.audioOutputs().keySet().stream().filter(k -> k.startsWith(id + ".")).forEach(have::add);
+                    if (!have.isEmpty()) {
+                        return fail(err, PipelineError.validation("/outputs/" + key, "\"" + id + "\" produced the outputs "
+                                + String.join(", ", have) + "; there is no " + key));
+                    }
+                }
+            }
             StringBuilder sb = new StringBuilder("{\"status\":\"SUCCESS\",\"audio_outputs\":{");
             boolean first = true;
             for (AudioOutput o : r.audioOutputs().values()) {
@@ -187,7 +209,8 @@ final class ProcessCommand implements Callable<Integer> {
             Json.string(sb, m.nodeType()).append(",\"status\":\"").append(m.status()).append("\",\"execution_time_ms\":");
             Json.number(sb, m.executionTimeMs()).append(",\"memory_bytes\":").append(m.memoryBytes())
                     .append(",\"samples_processed\":").append(m.samplesProcessed()).append(",\"latency_ms\":");
-            Json.number(sb, m.latencyMs()).append(",\"custom_metrics\":").append(m.customMetricsJson()).append('}');
+            Json.number(sb, m.latencyMs()).append(",\"latency_unbounded\":").append(m.latencyUnbounded())
+                    .append(",\"custom_metrics\":").append(m.customMetricsJson()).append('}');
         }
         sb.append("}}");
     }

@@ -71,7 +71,10 @@ public abstract class Node {
         return flush(outs[0], outOffsets[0]);
     }
 
-    /** The most frames {@link #flush} may write. */
+    /**
+     * The most frames {@link #flush} may write now. May depend on what the node holds (whole-stream
+     * Normalize: everything so far); the runner asks right before calling flush.
+     */
     public int maxFlushFrames() {
         return 0;
     }
@@ -105,7 +108,11 @@ public abstract class Node {
     /** Back to the freshly created state. */
     public abstract void reset();
 
-    /** Bytes of state this node holds beyond pooled buffers (filter histories, FIFOs). */
+    /**
+     * Bytes of state this node holds beyond pooled buffers (filter histories, FIFOs, held audio).
+     * May grow while it runs; the runner re-reads it after every call and charges the difference
+     * to the execution's memory limit.
+     */
     public long stateBytes() {
         return 0;
     }

@@ -46,7 +46,7 @@ public final class InboundMessage {
 
     /** A reusable transient message, for a deframer or the transport. */
     public InboundMessage(BufferRefs refs) {
-        this(refs, false, 4);
+        this(refs, false, 2);
     }
 
     private InboundMessage(BufferRefs refs, boolean retained, int capacity) {

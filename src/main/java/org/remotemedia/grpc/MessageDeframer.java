@@ -33,10 +33,11 @@ public final class MessageDeframer {
     private final InboundMessage message;
 
     // ring of queued segments: [pos, end) of base, owned (one reference) until consumed
-    private ByteBuffer[] segBase = new ByteBuffer[8];
-    private int[] segPos = new int[8];
-    private int[] segEnd = new int[8];
-    private Object[] segOwner = new Object[8];
+    // 4 to start (a unary request usually sits in 1 or 2 frames); grows by doubling
+    private ByteBuffer[] segBase = new ByteBuffer[4];
+    private int[] segPos = new int[4];
+    private int[] segEnd = new int[4];
+    private Object[] segOwner = new Object[4];
     private int head;
     private int count;
 

@@ -7,19 +7,19 @@ import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
 
 /**
- * A sink's audio: interleaved little-endian samples from byte 0 of a pooled off-heap buffer,
+ * A sink's audio (one output port of it): interleaved little-endian samples from byte 0 of a pooled off-heap buffer,
  * {@link #lengthBytes()} long, to be serialized straight into a response and then
  * {@link #release()}d back to the pool exactly once (from any thread). Not thread-safe
  * otherwise: owned by whoever received it.
  */
 public final class AudioOutput {
-    private final String nodeId;
+    private final String key;
     private PooledBuffer pooled;
     private AudioSpec spec;
     private int frames;
 
-    AudioOutput(String nodeId) {
-        this.nodeId = nodeId;
+    AudioOutput(String key) {
+        this.key = key;
     }
 
     void set(PooledBuffer pooled, AudioSpec spec, int frames) {
@@ -28,8 +28,18 @@ public final class AudioOutput {
         this.frames = frames;
     }
 
+    /**
+     * The key of this output in {@code audio_outputs}: the sink's node id, or {@code "<id>.<k>"}
+     * for output port k of a sink whose type has several outputs (ChannelSplit). Node ids cannot
+     * contain '.', so keys never collide.
+     */
+    public String key() {
+        return key;
+    }
+
+    /** The same as {@link #key()}: what callers key {@code audio_outputs} by. */
     public String nodeId() {
-        return nodeId;
+        return key;
     }
 
     /** The samples, from byte 0; valid until {@link #release()}. */
@@ -94,7 +104,7 @@ public final class AudioOutput {
 
     private void check() {
         if (pooled == null) {
-            throw new IllegalStateException("audio output of " + nodeId + " was released");
+            throw new IllegalStateException("audio output " + key + " was released");
         }
     }
 }

@@ -19,7 +19,11 @@ public final class ChunkResult {
     long totalSamplesProcessed;
     long sequence;
 
-    /** Audio produced by sinks during this push (sinks that produced none are absent). */
+    /**
+     * Audio produced by sinks during this push (sinks that produced none are absent), each
+     * with its {@link AudioOutput#key()}: the sink id, or {@code "<id>.<k>"} per port of a
+     * multi-output sink.
+     */
     public List<AudioOutput> audio() {
         return Collections.unmodifiableList(audio);
     }

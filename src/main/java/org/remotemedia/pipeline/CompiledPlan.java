@@ -14,9 +14,16 @@ import org.remotemedia.dsp.Params;
  */
 public final class CompiledPlan {
 
-    /** One node of the plan. {@code index} is its position in topological order. */
+    /**
+     * One node of the plan. {@code index} is its position in topological order. Input j comes
+     * from node {@code inputs[j]}'s output port {@code inputPorts[j]} (0 unless the connection
+     * named {@code "<id>.<k>"}), through manifest connection {@code inputConnections[j]}.
+     * {@code portLastReaders[k]} is the last node (topological index) to read port k, or -1 when
+     * no connection takes it; {@code lastReader} is the last reader of any port.
+     */
     public record PlanNode(int index, int manifestIndex, String id, NodeType type, Params params, int[] inputs,
-                           int[] consumers, int lastReader) {
+                           int[] inputPorts, int[] inputConnections, int[] consumers, int lastReader,
+                           int[] portLastReaders) {
 
         public boolean isSource() {
             return inputs.length == 0;
@@ -29,6 +36,24 @@ public final class CompiledPlan {
         /** JSON pointer of this node in the manifest. */
         public String path() {
             return "/nodes/" + manifestIndex;
+        }
+
+        /** The last reader of output port {@code port}, or -1 when no connection takes it. */
+        public int lastReader(int port) {
+            return port < portLastReaders.length ? portLastReaders[port] : -1;
+        }
+
+        /** Whether this type names its outputs by port ({@code "<id>.<k>"}): ChannelSplit. */
+        public boolean multiOutput() {
+            return type.ports().multiAudioOutput();
+        }
+
+        /**
+         * The key of output port {@code port} among a run's outputs: the node id, or
+         * {@code "<id>.<port>"} for every port of a multi-output type (even when it has one).
+         */
+        public String outputKey(int port) {
+            return multiOutput() ? id + "." + port : id;
         }
     }
 

@@ -18,7 +18,10 @@ public final class ExecutionResult implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** Audio by sink node id (sinks with an audio output). */
+    /**
+     * Audio by sink node id (sinks with an audio output that wrote something); a sink whose type
+     * has several outputs (ChannelSplit) gives one entry per port, keyed {@code "<id>.<k>"}.
+     */
     public Map<String, AudioOutput> audioOutputs() {
         return audio;
     }

@@ -122,12 +122,7 @@ public final class PipelineEngine {
                 throw PipelineError.validation(problems.list()).toException();
             }
             run.estimate(frames, true);
-            long outBytes = 0;
-            for (CompiledPlan.PlanNode s : plan.sinks()) {
-                if (run.outputSpec(s.index()) != null) {
-                    outBytes += run.estimateFrames(s.index()) * run.outputSpec(s.index()).frameBytes();
-                }
-            }
+            long outBytes = run.sinkBytesEstimate();
             if (outBytes > eff.maxMemoryBytes()) {
                 throw PipelineError.resourceLimit("max_memory_bytes", eff.maxMemoryBytes(), outBytes, "bytes",
                         "the outputs alone would need about " + outBytes + " bytes: send shorter audio (or stream it),"
@@ -151,14 +146,10 @@ public final class PipelineEngine {
             }
             run.step(true);
 
-            AudioOutput[] slots = new AudioOutput[plan.size()];
-            for (CompiledPlan.PlanNode s : plan.sinks()) {
-                slots[s.index()] = new AudioOutput(s.id());
-            }
-            run.takeOutputs(outs, slots);
+            run.takeOutputs(outs);
             Map<String, AudioOutput> audioOut = new LinkedHashMap<>();
             for (AudioOutput o : outs) {
-                audioOut.put(o.nodeId(), o);
+                audioOut.put(o.key(), o);
             }
             Map<String, String> dataOut = new LinkedHashMap<>();
             StringBuilder sb = new StringBuilder();
@@ -287,9 +278,24 @@ public final class PipelineEngine {
             }
             org.remotemedia.buffer.PooledBuffer out = pool.acquire(outBytes, null);
             held.add(out);
+            // nodes with several ports run their multi-port path (every port written over the same scratch buffer)
+            org.agrona.MutableDirectBuffer[][] portOuts = new org.agrona.MutableDirectBuffer[nodes.size()][];
+            int[][] portOffsets = new int[nodes.size()][];
+            for (int k = 0; k < nodes.size(); k++) {
+                int ports = nodes.get(k).outputPorts();
+                if (nodes.get(k).outputSpec() != null && ports > 1) {
+                    portOuts[k] = new org.agrona.MutableDirectBuffer[ports];
+                    java.util.Arrays.fill(portOuts[k], out.buffer());
+                    portOffsets[k] = new int[ports];
+                }
+            }
             do { // at least one round, however long creating the nodes took
                 for (int k = 0; k < nodes.size(); k++) {
-                    nodes.get(k).process(inputs.get(k), out.buffer(), 0);
+                    if (portOuts[k] != null) {
+                        nodes.get(k).process(inputs.get(k), portOuts[k], portOffsets[k]);
+                    } else {
+                        nodes.get(k).process(inputs.get(k), out.buffer(), 0);
+                    }
                     calls++;
                 }
             } while (System.nanoTime() - end < 0);

@@ -28,6 +28,8 @@ public final class PlanCompiler {
     static final Pattern ID = Pattern.compile("^[A-Za-z0-9_-]+$");
     static final int MAX_ID_LENGTH = 256;
     static final int MAX_NODES = 1024;
+    /** Output ports a connection may name ("<id>.0" .. "<id>.63"): one per channel at the contract's 64 channels. */
+    static final int MAX_OUTPUT_PORTS = 64;
 
     private final NodeRegistry registry;
 
@@ -122,37 +124,48 @@ public final class PlanCompiler {
             }
         }
 
-        // connections
+        // connections ("from" may name an output port: "<id>.<k>")
         List<List<Integer>> inputs = new ArrayList<>();
+        List<List<Integer>> inputPorts = new ArrayList<>();
+        List<List<Integer>> inputConnections = new ArrayList<>();
         List<List<Integer>> outputs = new ArrayList<>();
+        List<List<Integer>> outputPorts = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             inputs.add(new ArrayList<>());
+            inputPorts.add(new ArrayList<>());
+            inputConnections.add(new ArrayList<>());
             outputs.add(new ArrayList<>());
+            outputPorts.add(new ArrayList<>());
         }
         Map<String, Integer> seen = new HashMap<>();
+        int[] fromPort = new int[1];
         for (int j = 0; j < m.connections().size(); j++) {
             Manifest.Connection c = m.connections().get(j);
             String at = "/connections/" + j;
-            Integer from = end(c.from(), "from", at, idIndex, problems);
+            Integer from = from(c.from(), at, idIndex, types, nodes, fromPort, problems);
             Integer to = end(c.to(), "to", at, idIndex, problems);
             if (from == null || to == null) {
                 continue;
             }
+            int port = fromPort[0];
             if (from.equals(to)) {
                 problems.add(at, "connection from \"" + c.from() + "\" to itself: a node cannot feed itself");
                 continue;
             }
-            Integer dup = seen.putIfAbsent(c.from() + "\u0000" + c.to(), j);
+            Integer dup = seen.putIfAbsent(from + ":" + port + ":" + to, j);
             if (dup != null) {
                 problems.add(at, "duplicate connection \"" + c.from() + "\" -> \"" + c.to() + "\" (also /connections/"
-                        + dup + ")");
+                        + dup + (port == 0 ? ", port 0 and the plain node id are the same output" : "") + ")");
                 continue;
             }
             if (types[from] != null && !types[from].ports().audioOutput()) {
                 problems.add(at, "\"" + c.from() + "\" (" + types[from].name() + ") produces no audio to connect");
             }
             inputs.get(to).add(from);
+            inputPorts.get(to).add(port);
+            inputConnections.get(to).add(j);
             outputs.get(from).add(to);
+            outputPorts.get(from).add(port);
         }
         reportCycles(nodes, outputs, problems);
 
@@ -185,7 +198,7 @@ public final class PlanCompiler {
         if (!problems.isEmpty()) {
             throw PipelineError.validation(problems.list()).toException();
         }
-        return build(m, types, params, inputs, outputs);
+        return build(m, types, params, inputs, inputPorts, inputConnections, outputs, outputPorts);
     }
 
     private static Integer end(String id, String which, String at, Map<String, Integer> idIndex, Problems problems) {
@@ -193,10 +206,59 @@ public final class PlanCompiler {
             problems.add(at + "/" + which, "connection." + which + " is missing: name a node id");
             return null;
         }
+        if ("to".equals(which) && id.indexOf('.') > 0 && idIndex.containsKey(id.substring(0, id.indexOf('.')))) {
+            problems.add(at + "/to", "connection.to \"" + id + "\" names a port, but inputs have no names: name the"
+                    + " node (\"" + id.substring(0, id.indexOf('.')) + "\"); its inputs are taken in connection order");
+            return null;
+        }
         Integer i = idIndex.get(id);
         if (i == null) {
             problems.add(at + "/" + which, "connection." + which + " names unknown node \"" + id + "\"; nodes: "
                     + String.join(", ", new java.util.TreeSet<>(idIndex.keySet())));
+        }
+        return i;
+    }
+
+    /**
+     * A connection's "from": {@code "<id>"} (port 0) or {@code "<id>.<k>"} (port k of a type with
+     * several audio outputs; ids cannot contain '.'). Sets {@code port[0]}; null when reported.
+     * Whether port k exists depends on the input stream (ChannelSplit: one per channel), so
+     * {@link GraphRun} checks its range when it creates the node.
+     */
+    private static Integer from(String ref, String at, Map<String, Integer> idIndex, NodeType[] types,
+                                List<Manifest.Node> nodes, int[] port, Problems problems) {
+        port[0] = 0;
+        int dot = ref == null ? -1 : ref.indexOf('.');
+        if (dot < 0) {
+            return end(ref, "from", at, idIndex, problems);
+        }
+        String id = ref.substring(0, dot);
+        String k = ref.substring(dot + 1);
+        Integer i = idIndex.get(id);
+        if (i == null) {
+            problems.add(at + "/from", "connection.from names unknown node \"" + id + "\" (in \"" + ref + "\": \"<id>.<k>\""
+                    + " takes output port k of a node with several outputs); nodes: "
+                    + String.join(", ", new java.util.TreeSet<>(idIndex.keySet())));
+            return null;
+        }
+        if (k.isEmpty() || k.length() > 9 || !k.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            problems.add(at + "/from", "connection.from \"" + ref + "\": the output port after '.' must be a number"
+                    + " (\"" + id + ".0\", \"" + id + ".1\", ...)");
+            return null;
+        }
+        port[0] = Integer.parseInt(k);
+        if (port[0] >= MAX_OUTPUT_PORTS) {
+            problems.add(at + "/from", "connection.from \"" + ref + "\": output port " + port[0] + " is out of range: a"
+                    + " node has at most " + MAX_OUTPUT_PORTS + " output ports (\"" + id + ".0\" .. \"" + id + "."
+                    + (MAX_OUTPUT_PORTS - 1) + "\")");
+            return null;
+        }
+        NodeType t = types[i];
+        if (t != null && !t.ports().multiAudioOutput()) {
+            problems.add(at + "/from", "connection.from \"" + ref + "\" names output port " + port[0] + " of \"" + id
+                    + "\" (" + nodes.get(i).nodeType() + "), which has a single audio output: connect \"" + id
+                    + "\" (ports \"<id>.<k>\" exist only on types with several outputs, such as ChannelSplit)");
+            return null;
         }
         return i;
     }
@@ -282,7 +344,8 @@ public final class PlanCompiler {
     }
 
     private static CompiledPlan build(Manifest m, NodeType[] types, Params[] params, List<List<Integer>> inputs,
-                                      List<List<Integer>> outputs) {
+                                      List<List<Integer>> inputPorts, List<List<Integer>> inputConnections,
+                                      List<List<Integer>> outputs, List<List<Integer>> outputPorts) {
         int n = types.length;
         int[] indeg = new int[n];
         for (int i = 0; i < n; i++) {
@@ -312,9 +375,18 @@ public final class PlanCompiler {
         for (int t = 0; t < n; t++) {
             int v = order[t];
             int[] in = inputs.get(v).stream().mapToInt(x -> pos[x]).toArray();
+            int[] inPorts = inputPorts.get(v).stream().mapToInt(Integer::intValue).toArray();
+            int[] inConns = inputConnections.get(v).stream().mapToInt(Integer::intValue).toArray();
             int[] cons = outputs.get(v).stream().mapToInt(x -> pos[x]).toArray();
             int lastReader = Arrays.stream(cons).max().orElse(-1);
-            planNodes.add(new CompiledPlan.PlanNode(t, v, m.nodes().get(v).id(), types[v], params[v], in, cons, lastReader));
+            List<Integer> ports = outputPorts.get(v);
+            int[] portLast = new int[ports.stream().mapToInt(Integer::intValue).max().orElse(-1) + 1];
+            Arrays.fill(portLast, -1);
+            for (int c = 0; c < cons.length; c++) {
+                portLast[ports.get(c)] = Math.max(portLast[ports.get(c)], cons[c]);
+            }
+            planNodes.add(new CompiledPlan.PlanNode(t, v, m.nodes().get(v).id(), types[v], params[v], in, inPorts,
+                    inConns, cons, lastReader, portLast));
         }
         return new CompiledPlan(m.metadata().name(), planNodes);
     }

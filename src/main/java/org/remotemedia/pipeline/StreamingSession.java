@@ -15,7 +15,9 @@ import org.remotemedia.dsp.Problems;
  * concatenated output equals a one-shot execution of the concatenated input (with the tail
  * that {@link #finish} flushes). Chunks are pushed per source node; a source's first chunk
  * fixes its rate, channels and format, and creates the nodes it feeds. Output appears with
- * the graph's latency ({@link #latencySeconds()}).
+ * the graph's latency ({@link #latencySeconds()}; audio behind a whole-stream node only at
+ * {@link #finish}: {@link #latencyUnbounded()}). A sink with several output ports
+ * (ChannelSplit) gives one {@link AudioOutput} per port, keyed {@code "<id>.<k>"}.
  *
  * <p>Not thread-safe: owned by one thread at a time (the stream's event loop or a DSP
  * worker; hand-offs through a queue give the needed happens-before). The returned
@@ -33,9 +35,10 @@ public final class StreamingSession implements AutoCloseable {
     private final MemoryAccount account;
     private final GraphRun run;
     private final ChunkResult result = new ChunkResult();
-    private final AudioOutput[] slots;
     private final long[] frames;
     private final StringBuilder sb = new StringBuilder();
+    /** Nodes whose type declares a data output, in topological order. */
+    private final CompiledPlan.PlanNode[] dataNodes;
     private State state = State.OPEN;
 
     private long chunks;
@@ -52,11 +55,9 @@ public final class StreamingSession implements AutoCloseable {
         this.dataInputs = dataInputs;
         this.account = new MemoryAccount(limits.maxMemoryBytes());
         this.run = new GraphRun(plan, pool, account, limits, dataInputs);
-        this.slots = new AudioOutput[plan.size()];
-        for (CompiledPlan.PlanNode s : plan.sinks()) {
-            slots[s.index()] = new AudioOutput(s.id());
-        }
         this.frames = new long[plan.size()];
+        this.dataNodes = plan.nodes().stream().filter(p -> p.type().ports().dataOutput())
+                .toArray(CompiledPlan.PlanNode[]::new);
         boolean ok = false;
         try {
             Problems problems = new Problems();
@@ -188,11 +189,8 @@ public final class StreamingSession implements AutoCloseable {
     }
 
     private void collect(boolean last) {
-        run.takeOutputs(result.audio, slots);
-        for (CompiledPlan.PlanNode p : plan.nodes()) {
-            if (!p.type().ports().dataOutput()) {
-                continue;
-            }
+        run.takeOutputs(result.audio);
+        for (CompiledPlan.PlanNode p : dataNodes) { // an array: no iterator per push
             sb.setLength(0);
             run.appendData(p.index(), sb, false);
             if (!sb.isEmpty()) {
@@ -233,9 +231,45 @@ public final class StreamingSession implements AutoCloseable {
         return String.join(", ", plan.sources().stream().map(CompiledPlan.PlanNode::id).toList());
     }
 
-    /** Streaming latency of the graph so far (nodes not yet created count 0). */
+    /**
+     * Streaming latency of the graph in seconds, always finite (never NaN or infinite): the
+     * largest sum of node latencies along a path to a sink whose audio streams. Nodes not yet
+     * created (fed by a source that has sent no chunk) count 0, so the figure is final once
+     * {@link #latencyFinal()}. A sink behind a whole-stream node (whole-stream Normalize) gets all
+     * its audio from {@link #finish}: it is left out here and {@link #latencyUnbounded()} is set.
+     */
     public double latencySeconds() {
         return run.latencySeconds();
+    }
+
+    /** Whether some sink's audio comes only at the end of the stream (a whole-stream node feeds it). */
+    public boolean latencyUnbounded() {
+        return run.latencyUnbounded();
+    }
+
+    /** Whether every node has been created (every source has sent a chunk), so the latency figures are final. */
+    public boolean latencyFinal() {
+        return run.allBound();
+    }
+
+    /**
+     * The figure for {@code StreamReady.max_buffer_latency_ms} (uint64): {@link #latencySeconds()}
+     * in whole milliseconds, rounded up; 0 when {@link #latencyUnbounded()} (no bound exists), so
+     * a consumer that must tell "unbounded" from "no delay" reads the flag.
+     */
+    public long maxBufferLatencyMs() {
+        return latencyUnbounded() ? 0 : (long) Math.ceil(latencySeconds() * 1000.0 - 1e-9);
+    }
+
+    /**
+     * Appends {@code {"latency_ms": <finite>, "unbounded": <bool>, "final": <bool>}}: the three
+     * figures above as JSON (latency_ms as a number, never null).
+     */
+    public StringBuilder appendLatencyJson(StringBuilder sb) {
+        sb.append("{\"latency_ms\":");
+        org.remotemedia.dsp.Json.number(sb, latencySeconds() * 1000.0);
+        return sb.append(",\"unbounded\":").append(latencyUnbounded()).append(",\"final\":").append(latencyFinal())
+                .append('}');
     }
 
     public long chunksProcessed() {

@@ -26,6 +26,9 @@ public interface ServerCall {
     /** The {@code :authority} of the request, or null. */
     String authority();
 
+    /** The client's address (for logs), e.g. {@code /127.0.0.1:53412}. */
+    String peer();
+
     /** An id unique in this process (or the client's {@code x-request-id}), for logs. */
     String requestId();
 
@@ -60,6 +63,14 @@ public interface ServerCall {
      * client accepts it; returns false (and keeps identity) otherwise. Call before the headers go out.
      */
     boolean setCompression(String encoding);
+
+    /**
+     * Per-message switch under {@link #setCompression}: false sends the following messages
+     * uncompressed (compressed-flag 0) although the call negotiated gzip; true (the default)
+     * compresses them again. For services that must mix, e.g. grpc interop's
+     * {@code server_compressed_streaming}.
+     */
+    void setMessageCompression(boolean enabled);
 
     /** Sends the response headers with custom metadata (optional: the first message or close sends them). */
     void sendHeaders(Metadata headers);

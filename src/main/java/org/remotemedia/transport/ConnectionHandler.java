@@ -355,8 +355,30 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         if (call == null || call.isDone()) {
             return data.readableBytes() + padding;
         }
-        call.onData(data, endOfStream);
+        try {
+            call.onData(data, endOfStream);
+        } catch (RuntimeException | Error bug) {
+            transportBug(call, bug);
+        }
         return padding;
+    }
+
+    /**
+     * A bug of ours while handling one stream: that call ends with INTERNAL and RST_STREAM, the
+     * trace is logged once, and the connection's other streams carry on (netty would otherwise
+     * treat the exception as a connection error).
+     */
+    private void transportBug(ServerStream call, Throwable bug) {
+        java.io.StringWriter sw = new java.io.StringWriter();
+        bug.printStackTrace(new java.io.PrintWriter(sw));
+        context.log.error("transport_bug", call.requestId(), "method", call.methodPath(), "error", bug.toString(),
+                "stack", sw.toString());
+        try {
+            call.cancelForShutdown(Status.of(StatusCode.INTERNAL, "internal transport error (request id "
+                    + call.requestId() + ")"), true);
+        } catch (RuntimeException again) {
+            encoder().writeRstStream(ctx, call.id(), Http2Error.INTERNAL_ERROR.code(), quiet);
+        }
     }
 
     @Override
@@ -379,7 +401,11 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                 throw Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR,
                         "a second HEADERS frame without END_STREAM on a gRPC request");
             }
-            existing.onEndOfStream();
+            try {
+                existing.onEndOfStream();
+            } catch (RuntimeException | Error bug) {
+                transportBug(existing, bug);
+            }
             return;
         }
         startCall(stream, headers, endStream);
@@ -412,7 +438,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         }
         String pathString = path.toString();
         RegisteredMethod registered = context.registry.lookup(pathString);
-        TransportMetrics.MethodMetrics mm = context.metrics.method(registered == null ? null : pathString);
+        TransportMetrics.MethodMetrics mm = context.metrics.method(registered);
         long start = System.nanoTime();
 
         CharSequence encoding = headers.get(GrpcHeaderNames.GRPC_ENCODING);
@@ -464,9 +490,13 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                 authority == null ? null : authority.toString(), clientRequestId, inboundEncoding, acceptsGzip,
                 timeoutNanos);
         stream.setProperty(callKey, call);
-        call.start();
-        if (endStream && !call.isDone()) {
-            call.onEndOfStream();
+        try {
+            call.start();
+            if (endStream && !call.isDone()) {
+                call.onEndOfStream();
+            }
+        } catch (RuntimeException | Error bug) {
+            transportBug(call, bug);
         }
     }
 

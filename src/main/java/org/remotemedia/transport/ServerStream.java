@@ -64,6 +64,7 @@ final class ServerStream implements ServerCall {
     private boolean unaryHeld;
     private boolean headersSent;
     private boolean outboundGzip;
+    private boolean messageCompression = true;
     private boolean done;
     private long bytesWhileNotReady;
     private volatile boolean cancelled;
@@ -87,7 +88,7 @@ final class ServerStream implements ServerCall {
         this.timeoutNanos = timeoutNanos;
         this.hasDeadline = timeoutNanos >= 0;
         this.deadlineNanoTime = hasDeadline ? saturatedAdd(startNanos, timeoutNanos) : Long.MAX_VALUE;
-        this.metrics = conn.context().metrics.method(method.path());
+        this.metrics = conn.context().metrics.method(method);
     }
 
     private static long saturatedAdd(long a, long b) {
@@ -552,7 +553,7 @@ final class ServerStream implements ServerCall {
         if (!headersSent) {
             doSendHeaders(null);
         }
-        ByteBuf out = outboundGzip ? compress(framed) : framed;
+        ByteBuf out = outboundGzip && messageCompression ? compress(framed) : framed;
         int n = out.readableBytes();
         if (!ready) {
             bytesWhileNotReady += n;
@@ -654,6 +655,11 @@ final class ServerStream implements ServerCall {
     }
 
     @Override
+    public String peer() {
+        return String.valueOf(conn.ctx().channel().remoteAddress());
+    }
+
+    @Override
     public String requestId() {
         String r = requestId;
         if (r == null) {
@@ -728,6 +734,15 @@ final class ServerStream implements ServerCall {
             });
         }
         return true;
+    }
+
+    @Override
+    public void setMessageCompression(boolean enabled) {
+        if (inEventLoop()) {
+            messageCompression = enabled;
+        } else {
+            conn.enqueue(() -> messageCompression = enabled);
+        }
     }
 
     @Override

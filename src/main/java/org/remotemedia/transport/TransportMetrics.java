@@ -3,7 +3,7 @@ package org.remotemedia.transport;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import org.remotemedia.grpc.StatusCode;
 import org.remotemedia.observe.LatencyRecorder;
@@ -28,7 +28,7 @@ final class TransportMetrics {
     private final Gauge streams;
     private final Counter httpRejections;
     private final Counter connectionErrors;
-    private final Map<String, MethodMetrics> byPath = new HashMap<>();
+    private final Map<RegisteredMethod, MethodMetrics> byMethod = new IdentityHashMap<>();
     private final MethodMetrics unregistered;
 
     /** Per-method data points, indexed by status code. */
@@ -58,7 +58,7 @@ final class TransportMetrics {
         connectionErrors = metrics.counter("grpc_server_connection_errors",
                 "connections ended by a protocol error or policy (GOAWAY with an error), by reason", "reason");
         for (RegisteredMethod m : registry.methods().values()) {
-            byPath.put(m.path(), new MethodMetrics(calls, m.metricName(),
+            byMethod.put(m, new MethodMetrics(calls, m.metricName(),
                     metrics.latency("grpc_server_latency_" + sanitize(m.metricName()),
                             "server latency of " + m.path() + " (request headers to status sent)")));
         }
@@ -66,8 +66,9 @@ final class TransportMetrics {
                 metrics.latency("grpc_server_latency_unregistered", "server latency of calls to unregistered paths"));
     }
 
-    MethodMetrics method(String path) {
-        MethodMetrics m = path == null ? null : byPath.get(path);
+    /** The data points of a registered method (identity lookup: no hashing of the path), or the unregistered ones. */
+    MethodMetrics method(RegisteredMethod method) {
+        MethodMetrics m = method == null ? null : byMethod.get(method);
         return m == null ? unregistered : m;
     }
 

@@ -44,15 +44,16 @@ class DaemonServicesTest {
 
     @Test
     void servicesRegistryIsDescribedForReflection() {
-        Services s = Services.create(ServerConfig.defaults());
-        assertEquals(Set.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
-                "grpc.reflection.v1alpha.ServerReflection", "remotemedia.v1.PipelineExecutionService",
-                "remotemedia.v1.StreamingPipelineService"),
-                new TreeSet<>(s.registry.services()));
-        assertEquals(new TreeSet<>(s.registry.services()), new TreeSet<>(s.standard.reflection().serviceNames()));
-        for (String service : s.registry.services()) {
-            assertEquals(org.remotemedia.proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
-                    s.standard.health().status(service), service);
+        try (Services s = Services.create(ServerConfig.defaults())) {
+            assertEquals(Set.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                    "grpc.reflection.v1alpha.ServerReflection", "remotemedia.v1.PipelineExecutionService",
+                    "remotemedia.v1.StreamingPipelineService"),
+                    new TreeSet<>(s.registry.services()));
+            assertEquals(new TreeSet<>(s.registry.services()), new TreeSet<>(s.standard.reflection().serviceNames()));
+            for (String service : s.registry.services()) {
+                assertEquals(org.remotemedia.proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
+                        s.standard.health().status(service), service);
+            }
         }
     }
 

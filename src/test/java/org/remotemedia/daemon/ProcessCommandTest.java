@@ -147,4 +147,52 @@ class ProcessCommandTest {
         assertTrue(limit.err().contains("ERROR_TYPE_RESOURCE_LIMIT: max_audio_samples exceeded: limit 1000 samples,"
                 + " needed 192000 samples"), limit.err());
     }
+
+    @Test
+    void writesEachPortOfAMultiOutputSinkAndReportsUnboundedLatencyAsAFlag() throws Exception {
+        Path manifest = dir.resolve("split.json");
+        Files.writeString(manifest, """
+                {"version": "v1", "metadata": {"name": "split"},
+                 "nodes": [
+                   {"id": "in", "node_type": "Normalize", "params": {"target_db": -6}},
+                   {"id": "split", "node_type": "ChannelSplit"}
+                 ],
+                 "connections": [{"from": "in", "to": "split"}]}
+                """);
+        Path in = speechWav();
+        Path right = dir.resolve("right.wav");
+        Outcome o = run("process", "--manifest", manifest.toString(), "--input", "in=" + in, "--output",
+                "split.1=" + right);
+        assertEquals(0, o.code(), o.err() + o.out());
+        JsonNode r = JSON.readTree(o.out());
+        JsonNode outs = r.get("audio_outputs");
+        assertEquals(2, outs.size(), o.out());
+        assertTrue(outs.get("split.0").get("file").isNull());
+        assertEquals(right.toString(), outs.get("split.1").get("file").asText());
+        assertEquals(1, outs.get("split.1").get("channels").asInt());
+        JsonNode norm = r.get("metrics").get("node_metrics").get("in");
+        assertTrue(norm.get("latency_ms").isNumber(), o.out());
+        assertEquals(0.0, norm.get("latency_ms").asDouble());
+        assertTrue(norm.get("latency_unbounded").asBoolean());
+        assertEquals(false, r.get("metrics").get("node_metrics").get("split").get("latency_unbounded").asBoolean());
+        WavAudio w = WavReader.read(right);
+        assertEquals(1, w.channels());
+        assertEquals(96000, w.frames());
+        double peak = 0;
+        for (int i = 0; i < w.frames(); i++) {
+            peak = Math.max(peak, Math.abs(w.samples().getFloat(4 * i, ByteOrder.LITTLE_ENDIAN)));
+        }
+        assertEquals(0.5012, peak, 1e-4); // -6 dBFS
+
+        Outcome plain = run("process", "--manifest", manifest.toString(), "--input", "in=" + in, "--output",
+                "split=" + right);
+        assertEquals(2, plain.code());
+        assertTrue(plain.err().contains("/outputs/split: \\\"split\\\" (ChannelSplit) has one output per port: name one"
+                + " as split.0, split.1, ...; sinks with audio: split.<port>"), plain.err());
+        Outcome beyond = run("process", "--manifest", manifest.toString(), "--input", "in=" + in, "--output",
+                "split.2=" + right);
+        assertEquals(2, beyond.code());
+        assertTrue(beyond.err().contains("\\\"split\\\" produced the outputs split.0, split.1; there is no split.2"),
+                beyond.err());
+    }
 }

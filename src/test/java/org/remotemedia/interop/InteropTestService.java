@@ -237,12 +237,17 @@ final class InteropTestService {
         private boolean timerArmed;
         private long dueNanos;
         private boolean finished;
+        private boolean compressedCall;
 
         Dispatcher(ServerCall call) {
             this.call = call;
         }
 
-        /** Headers and the call's compression, decided by the first batch of chunks. */
+        /**
+         * Headers and the call's encoding: gzip if a chunk of the first batch asks for
+         * compression (the client must accept gzip); then each chunk is compressed or not as
+         * its {@code compressed} field says.
+         */
         void start(List<ResponseParameters> first) {
             if (started) {
                 return;
@@ -252,7 +257,10 @@ final class InteropTestService {
             for (ResponseParameters p : first) {
                 compress |= p.getCompressed().getValue();
             }
-            call.setCompression(compress ? "gzip" : "identity");
+            compressedCall = compress && call.setCompression("gzip");
+            if (!compressedCall) {
+                call.setCompression("identity");
+            }
             sendHeaders(call);
         }
 
@@ -284,6 +292,9 @@ final class InteropTestService {
                 }
                 chunks.poll();
                 dueNanos = 0;
+                if (compressedCall) {
+                    call.setMessageCompression(p.getCompressed().getValue()); // per message, as asked
+                }
                 call.sendMessage(StreamingOutputCallResponse.newBuilder().setPayload(payload(p.getSize())).build(),
                         Protos.ENCODER);
             }

@@ -131,7 +131,10 @@ class NodeLibraryPipelineTest {
                 cr.release();
             }
             assertEquals(0, frames, "nothing before the end");
-            assertEquals(Double.POSITIVE_INFINITY, s.latencySeconds());
+            // no bound: the session's figures stay finite and carry the flag (docs/engine.md, "Streaming latency")
+            assertEquals(0.0, s.latencySeconds());
+            assertTrue(s.latencyUnbounded());
+            assertEquals(0, s.maxBufferLatencyMs());
             ChunkResult last = s.finish(null);
             double peak = 0;
             for (AudioOutput o : last.audio()) {

@@ -85,7 +85,12 @@ final class EchoTestService {
                 lastCancel.set(reason);
             }
         });
+        boolean anyCompressed = req.getResponseParametersList().stream().anyMatch(p -> p.getCompressed().getValue());
+        if (anyCompressed) {
+            call.setCompression("gzip");
+        }
         for (Messages.ResponseParameters p : req.getResponseParametersList()) {
+            call.setMessageCompression(p.getCompressed().getValue());
             call.sendMessage(Messages.StreamingOutputCallResponse.newBuilder()
                     .setPayload(Messages.Payload.newBuilder().setBody(ByteString.copyFrom(new byte[p.getSize()])))
                     .build(), ProtoCodec.ENCODER);

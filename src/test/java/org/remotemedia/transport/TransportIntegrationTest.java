@@ -516,6 +516,32 @@ class TransportIntegrationTest {
     }
 
     @Test
+    void perMessageCompressionFlags() throws Exception {
+        try (RawH2Client c = new RawH2Client(server.port())) {
+            byte[] req = Messages.StreamingOutputCallRequest.newBuilder()
+                    .addResponseParameters(Messages.ResponseParameters.newBuilder().setSize(31_415)
+                            .setCompressed(Messages.BoolValue.newBuilder().setValue(true)))
+                    .addResponseParameters(Messages.ResponseParameters.newBuilder().setSize(92_653)
+                            .setCompressed(Messages.BoolValue.newBuilder().setValue(false)))
+                    .build().toByteArray();
+            int id = c.headers(RawH2Client.grpcHeaders(EchoTestService.SERVICE + "StreamingOutputCall")
+                    .set("grpc-accept-encoding", "gzip"), false);
+            c.data(id, RawH2Client.frame(req, false), true);
+            RawH2Client.Response r = c.await(id, 5000);
+            assertEquals(Integer.valueOf(0), r.grpcStatus());
+            assertEquals("gzip", r.header("grpc-encoding"));
+            byte[] d = r.data();
+            assertEquals(1, d[0], "first message compressed");
+            int len1 = java.nio.ByteBuffer.wrap(d, 1, 4).getInt();
+            assertTrue(len1 < 31_415, "and smaller: " + len1);
+            assertEquals(0, d[5 + len1], "second message sent uncompressed");
+            int expected = Messages.StreamingOutputCallResponse.newBuilder().setPayload(payload(92_653)).build()
+                    .getSerializedSize();
+            assertEquals(expected, java.nio.ByteBuffer.wrap(d, 6 + len1, 4).getInt(), "the plain message");
+        }
+    }
+
+    @Test
     void xRequestIdIsHonoured() throws Exception {
         try (RawH2Client c = new RawH2Client(server.port())) {
             int id = c.headers(RawH2Client.grpcHeaders("/test.Boom/Throw").set("x-request-id", "req-abc-123"), false);

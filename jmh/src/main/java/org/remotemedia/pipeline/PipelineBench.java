@@ -26,7 +26,8 @@ import org.remotemedia.buffer.SampleFormat;
  * (960 samples) into a streaming session and releases its outputs (with -prof gc: heap bytes
  * per push). Pipelines: "gain-i16" = Gain -> AudioFormatConverter(i16, tpdf);
  * "resample-gain-i16" = AudioResample(16 kHz) -> Gain -> AudioFormatConverter(i16);
- * "resample-vad-i16" = AudioResample(16 kHz) -> VAD(gate) -> AudioFormatConverter(i16).
+ * "resample-vad-i16" = AudioResample(16 kHz) -> VAD(gate) -> AudioFormatConverter(i16);
+ * "split-gain-merge" = ChannelSplit -> one Gain per channel (ports "in.0", "in.1") -> ChannelMerge.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -38,7 +39,7 @@ import org.remotemedia.buffer.SampleFormat;
 public class PipelineBench {
     static final int RATE = 48000;
 
-    @Param({"gain-i16", "resample-gain-i16", "resample-vad-i16"})
+    @Param({"gain-i16", "resample-gain-i16", "resample-vad-i16", "split-gain-merge"})
     public String pipeline;
 
     private PipelineEngine engine;
@@ -57,10 +58,18 @@ public class PipelineBench {
             case "resample-vad-i16" -> "{\"id\":\"in\",\"node_type\":\"AudioResample\",\"params\":{\"target_sample_rate\":16000}},"
                     + "{\"id\":\"g\",\"node_type\":\"VAD\",\"params\":{\"gate\":true}},"
                     + "{\"id\":\"out\",\"node_type\":\"AudioFormatConverter\",\"params\":{\"target_format\":\"i16\"}}";
+            case "split-gain-merge" -> "{\"id\":\"in\",\"node_type\":\"ChannelSplit\"},"
+                    + "{\"id\":\"l\",\"node_type\":\"Gain\",\"params\":{\"gain_db\":-3}},"
+                    + "{\"id\":\"r\",\"node_type\":\"Gain\",\"params\":{\"gain_db\":2}},"
+                    + "{\"id\":\"out\",\"node_type\":\"ChannelMerge\"}";
             default -> throw new IllegalArgumentException(name);
         };
-        String conns = name.equals("gain-i16") ? "{\"from\":\"in\",\"to\":\"out\"}"
-                : "{\"from\":\"in\",\"to\":\"g\"},{\"from\":\"g\",\"to\":\"out\"}";
+        String conns = switch (name) {
+            case "gain-i16" -> "{\"from\":\"in\",\"to\":\"out\"}";
+            case "split-gain-merge" -> "{\"from\":\"in.0\",\"to\":\"l\"},{\"from\":\"in.1\",\"to\":\"r\"},"
+                    + "{\"from\":\"l\",\"to\":\"out\"},{\"from\":\"r\",\"to\":\"out\"}";
+            default -> "{\"from\":\"in\",\"to\":\"g\"},{\"from\":\"g\",\"to\":\"out\"}";
+        };
         return "{\"version\":\"v1\",\"metadata\":{\"name\":\"" + name + "\"},\"nodes\":[" + nodes + "],\"connections\":["
                 + conns + "]}";
     }

@@ -39,7 +39,11 @@ import java.util.regex.Pattern;
  * <p>Prints a markdown report (medians, ratios ours / grpc-java, per-round spreads) on stdout.
  * Bounded: every run has a fixed duration; servers are killed at the end or on error.
  *
- * <p>Arguments: {@code --rounds N --prewarm S --warmup S --duration S --server-cpus LIST --java PATH
+ * <p>Event loops: grpc-java's AsyncServer runs 2 x (the CPUs it sees) netty event loops; ours is
+ * given the same number ({@code --our-event-loops} overrides), so both get the same share of a
+ * contended CPU.
+ *
+ * <p>Arguments: {@code --rounds N --prewarm S --warmup S --our-event-loops N --duration S --server-cpus LIST --java PATH
  * --jvm-flags "..." --classpath CP}. Threads: single-threaded driver.
  */
 public final class TransportBench {
@@ -74,12 +78,15 @@ public final class TransportBench {
         String java = opt.getOrDefault("--java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String jvmFlags = opt.getOrDefault("--jvm-flags", "");
         String cp = opt.getOrDefault("--classpath", System.getProperty("java.class.path"));
+        // grpc-java's AsyncServer runs 2 x (CPUs it sees) event loops; ours gets the same count
+        int cpuCount = serverCpus.isEmpty() ? Runtime.getRuntime().availableProcessors() : countCpus(serverCpus);
+        int ourLoops = Integer.parseInt(opt.getOrDefault("--our-event-loops", Integer.toString(2 * cpuCount)));
 
         long clkTck = clockTicks();
         Map<String, Server> servers = new LinkedHashMap<>();
         try {
-            servers.put("ours", Server.start("ours", java, jvmFlags, cp, serverCpus));
-            servers.put("grpc-java", Server.start("grpc-java", java, jvmFlags, cp, serverCpus));
+            servers.put("ours", Server.start("ours", java, jvmFlags, cp, serverCpus, ourLoops));
+            servers.put("grpc-java", Server.start("grpc-java", java, jvmFlags, cp, serverCpus, 0));
             // both servers through every scenario once before round 1 (JIT, pools), discarded
             for (Scenario sc : SCENARIOS) {
                 for (String name : SERVERS) {
@@ -253,6 +260,16 @@ public final class TransportBench {
         return Long.parseLong(s);
     }
 
+    /** CPUs in a taskset list such as "1" or "0-1,3". */
+    private static int countCpus(String list) {
+        int n = 0;
+        for (String part : list.split(",")) {
+            int dash = part.indexOf('-');
+            n += dash < 0 ? 1 : Integer.parseInt(part.substring(dash + 1)) - Integer.parseInt(part.substring(0, dash)) + 1;
+        }
+        return n;
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -274,7 +291,8 @@ public final class TransportBench {
             this.banner = banner;
         }
 
-        static Server start(String name, String java, String jvmFlags, String cp, String cpus) throws Exception {
+        static Server start(String name, String java, String jvmFlags, String cp, String cpus, int loops)
+                throws Exception {
             int port = freePort();
             List<String> cmd = new ArrayList<>();
             if (!cpus.isEmpty()) {
@@ -290,7 +308,7 @@ public final class TransportBench {
             String ready;
             if (name.equals("ours")) {
                 cmd.addAll(List.of("org.remotemedia.interop.InteropServer", "--port", Integer.toString(port),
-                        "--log-level", "error"));
+                        "--log-level", "error", "--set", "transport.event_loop_threads=" + loops));
                 ready = "interop-server listening on ";
             } else {
                 cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncServer", "--address=127.0.0.1:" + port,
@@ -327,7 +345,7 @@ public final class TransportBench {
             }, name + "-output");
             drain.setDaemon(true);
             drain.start();
-            return new Server(name, p, port, banner);
+            return new Server(name, p, port, banner + (loops > 0 ? ", " + loops + " event loops" : ""));
         }
 
         /** {utime, stime} of the whole process (all threads), in clock ticks. */

@@ -196,7 +196,28 @@ public final class BiquadCascade {
         return written;
     }
 
+    /** For A/B benchmarks only: -Drm.iir.generic=true runs every channel count through the generic loop. */
+    static final boolean GENERIC_ONLY = Boolean.getBoolean("rm.iir.generic");
+
     private void runVector(int k, int blocks, boolean partial) {
+        if (VL == 8 && !GENERIC_ONLY) {
+            if (channels == 1) {
+                runMono8(k, blocks, partial);
+                return;
+            }
+            if (channels == 2) {
+                runStereo8(k, blocks, partial);
+                return;
+            }
+            if (fpb == 2) {
+                runTwoFrames(k, blocks, partial);
+                return;
+            }
+            if (fpb == 1) {
+                runOneFrame(k, blocks, partial);
+                return;
+            }
+        }
         double[] x = buf[k];
         double[] y = buf[k + 1];
         double[] cf = coef;
@@ -228,6 +249,158 @@ public final class BiquadCascade {
         }
         yp.intoArray(yPrev, k * VL);
         yp2.intoArray(yPrev2, k * VL);
+    }
+
+    /**
+     * {@link #runVector} for one channel and 8 lanes (the common case), with the 10 diagonal
+     * and 2 state coefficient vectors held in registers: the JIT cannot hoist their loads out
+     * of the generic loop because coefficient and signal arrays are both double[] and might
+     * alias. Same operations in the same order, so the same bits.
+     */
+    private void runMono8(int k, int blocks, boolean partial) {
+        double[] x = buf[k];
+        double[] y = buf[k + 1];
+        double[] cf = coef;
+        int cb = k * 12 * 8;
+        DoubleVector c0 = DoubleVector.fromArray(D, cf, cb);
+        DoubleVector c1 = DoubleVector.fromArray(D, cf, cb + 8);
+        DoubleVector c2 = DoubleVector.fromArray(D, cf, cb + 16);
+        DoubleVector c3 = DoubleVector.fromArray(D, cf, cb + 24);
+        DoubleVector c4 = DoubleVector.fromArray(D, cf, cb + 32);
+        DoubleVector c5 = DoubleVector.fromArray(D, cf, cb + 40);
+        DoubleVector c6 = DoubleVector.fromArray(D, cf, cb + 48);
+        DoubleVector c7 = DoubleVector.fromArray(D, cf, cb + 56);
+        DoubleVector c8 = DoubleVector.fromArray(D, cf, cb + 64);
+        DoubleVector c9 = DoubleVector.fromArray(D, cf, cb + 72);
+        DoubleVector ay1 = DoubleVector.fromArray(D, cf, cb + 80);
+        DoubleVector ay2 = DoubleVector.fromArray(D, cf, cb + 88);
+        DoubleVector yp = DoubleVector.fromArray(D, yPrev, k * 8);
+        int at = hist;
+        int end = at + (blocks + (partial ? 1 : 0)) * 8;
+        int fullEnd = at + blocks * 8;
+        for (; at < end; at += 8) {
+            DoubleVector acc = DoubleVector.fromArray(D, x, at).mul(c0);
+            acc = DoubleVector.fromArray(D, x, at - 1).fma(c1, acc);
+            acc = DoubleVector.fromArray(D, x, at - 2).fma(c2, acc);
+            acc = DoubleVector.fromArray(D, x, at - 3).fma(c3, acc);
+            acc = DoubleVector.fromArray(D, x, at - 4).fma(c4, acc);
+            acc = DoubleVector.fromArray(D, x, at - 5).fma(c5, acc);
+            acc = DoubleVector.fromArray(D, x, at - 6).fma(c6, acc);
+            acc = DoubleVector.fromArray(D, x, at - 7).fma(c7, acc);
+            acc = DoubleVector.fromArray(D, x, at - 8).fma(c8, acc);
+            acc = DoubleVector.fromArray(D, x, at - 9).fma(c9, acc);
+            DoubleVector older = yp.rearrange(s2);
+            acc = yp.rearrange(s1).fma(ay1, acc);
+            acc = older.fma(ay2, acc);
+            acc.intoArray(y, at);
+            if (at < fullEnd) {
+                yp = acc;
+            }
+        }
+        yp.intoArray(yPrev, k * 8);
+    }
+
+    /** {@link #runMono8} for two channels: blocks of 4 frames, 6 diagonals. */
+    private void runStereo8(int k, int blocks, boolean partial) {
+        double[] x = buf[k];
+        double[] y = buf[k + 1];
+        double[] cf = coef;
+        int cb = k * 8 * 8;
+        DoubleVector c0 = DoubleVector.fromArray(D, cf, cb);
+        DoubleVector c1 = DoubleVector.fromArray(D, cf, cb + 8);
+        DoubleVector c2 = DoubleVector.fromArray(D, cf, cb + 16);
+        DoubleVector c3 = DoubleVector.fromArray(D, cf, cb + 24);
+        DoubleVector c4 = DoubleVector.fromArray(D, cf, cb + 32);
+        DoubleVector c5 = DoubleVector.fromArray(D, cf, cb + 40);
+        DoubleVector ay1 = DoubleVector.fromArray(D, cf, cb + 48);
+        DoubleVector ay2 = DoubleVector.fromArray(D, cf, cb + 56);
+        DoubleVector yp = DoubleVector.fromArray(D, yPrev, k * 8);
+        int at = hist * 2;
+        int end = at + (blocks + (partial ? 1 : 0)) * 8;
+        int fullEnd = at + blocks * 8;
+        for (; at < end; at += 8) {
+            DoubleVector acc = DoubleVector.fromArray(D, x, at).mul(c0);
+            acc = DoubleVector.fromArray(D, x, at - 2).fma(c1, acc);
+            acc = DoubleVector.fromArray(D, x, at - 4).fma(c2, acc);
+            acc = DoubleVector.fromArray(D, x, at - 6).fma(c3, acc);
+            acc = DoubleVector.fromArray(D, x, at - 8).fma(c4, acc);
+            acc = DoubleVector.fromArray(D, x, at - 10).fma(c5, acc);
+            DoubleVector older = yp.rearrange(s2);
+            acc = yp.rearrange(s1).fma(ay1, acc);
+            acc = older.fma(ay2, acc);
+            acc.intoArray(y, at);
+            if (at < fullEnd) {
+                yp = acc;
+            }
+        }
+        yp.intoArray(yPrev, k * 8);
+    }
+
+    /** {@link #runMono8} for 3 or 4 channels: blocks of 2 frames, 4 diagonals. */
+    private void runTwoFrames(int k, int blocks, boolean partial) {
+        double[] x = buf[k];
+        double[] y = buf[k + 1];
+        double[] cf = coef;
+        int c = channels;
+        int cb = k * 6 * 8;
+        DoubleVector c0 = DoubleVector.fromArray(D, cf, cb);
+        DoubleVector c1 = DoubleVector.fromArray(D, cf, cb + 8);
+        DoubleVector c2 = DoubleVector.fromArray(D, cf, cb + 16);
+        DoubleVector c3 = DoubleVector.fromArray(D, cf, cb + 24);
+        DoubleVector ay1 = DoubleVector.fromArray(D, cf, cb + 32);
+        DoubleVector ay2 = DoubleVector.fromArray(D, cf, cb + 40);
+        DoubleVector yp = DoubleVector.fromArray(D, yPrev, k * 8);
+        int step = 2 * c;
+        int at = hist * c;
+        int end = at + (blocks + (partial ? 1 : 0)) * step;
+        int fullEnd = at + blocks * step;
+        for (; at < end; at += step) {
+            DoubleVector acc = DoubleVector.fromArray(D, x, at).mul(c0);
+            acc = DoubleVector.fromArray(D, x, at - c).fma(c1, acc);
+            acc = DoubleVector.fromArray(D, x, at - 2 * c).fma(c2, acc);
+            acc = DoubleVector.fromArray(D, x, at - 3 * c).fma(c3, acc);
+            DoubleVector older = yp.rearrange(s2);
+            acc = yp.rearrange(s1).fma(ay1, acc);
+            acc = older.fma(ay2, acc);
+            acc.intoArray(y, at);
+            if (at < fullEnd) {
+                yp = acc;
+            }
+        }
+        yp.intoArray(yPrev, k * 8);
+    }
+
+    /** {@link #runMono8} for 5 to 8 channels: blocks of 1 frame, 3 diagonals, y[-2] from the block before. */
+    private void runOneFrame(int k, int blocks, boolean partial) {
+        double[] x = buf[k];
+        double[] y = buf[k + 1];
+        double[] cf = coef;
+        int c = channels;
+        int cb = k * 5 * 8;
+        DoubleVector c0 = DoubleVector.fromArray(D, cf, cb);
+        DoubleVector c1 = DoubleVector.fromArray(D, cf, cb + 8);
+        DoubleVector c2 = DoubleVector.fromArray(D, cf, cb + 16);
+        DoubleVector ay1 = DoubleVector.fromArray(D, cf, cb + 24);
+        DoubleVector ay2 = DoubleVector.fromArray(D, cf, cb + 32);
+        DoubleVector yp = DoubleVector.fromArray(D, yPrev, k * 8);
+        DoubleVector yp2 = DoubleVector.fromArray(D, yPrev2, k * 8);
+        int at = hist * c;
+        int end = at + (blocks + (partial ? 1 : 0)) * c;
+        int fullEnd = at + blocks * c;
+        for (; at < end; at += c) {
+            DoubleVector acc = DoubleVector.fromArray(D, x, at).mul(c0);
+            acc = DoubleVector.fromArray(D, x, at - c).fma(c1, acc);
+            acc = DoubleVector.fromArray(D, x, at - 2 * c).fma(c2, acc);
+            acc = yp.rearrange(s1).fma(ay1, acc);
+            acc = yp2.fma(ay2, acc);
+            acc.intoArray(y, at);
+            if (at < fullEnd) {
+                yp2 = yp;
+                yp = acc;
+            }
+        }
+        yp.intoArray(yPrev, k * 8);
+        yp2.intoArray(yPrev2, k * 8);
     }
 
     private void runScalar(int k, int frames) {

@@ -2,6 +2,9 @@ package org.remotemedia.dsp.nodes;
 
 import java.util.List;
 import java.util.Map;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
@@ -33,6 +36,7 @@ public final class ChannelMix extends NodeType {
             "swap_stereo", new double[][] {{0, 1}, {1, 0}});
     static final List<String> PRESET_NAMES = List.of("stereo_to_mono", "mono_to_stereo", "5.1_to_stereo", "swap_stereo");
     static final int BLOCK = 512;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     public ChannelMix() {
         super(NAME, "Mixes channels through a matrix (rows = outputs, columns = inputs) or a preset (stereo_to_mono,"
@@ -105,6 +109,7 @@ public final class ChannelMix extends NodeType {
     }
 
     /** One mixed stream. Owned by the thread running its execution or session. */
+    @SuppressWarnings("unchecked")
     static final class Instance extends Node {
         private final AudioSpec out;
         private final int cin;
@@ -115,6 +120,9 @@ public final class ChannelMix extends NodeType {
         private final float[] val;
         private final float[] x;
         private final float[] y;
+        // mono upmix to a lane-dividing channel count: gains per lane and one permute per output vector
+        private final float[] upGains;
+        private final VectorShuffle<Float>[] upShuffles;
 
         Instance(AudioSpec in, int cout, float[] gains) {
             this.out = new AudioSpec(in.sampleRate(), cout, SampleFormat.F32);
@@ -142,6 +150,25 @@ public final class ChannelMix extends NodeType {
             rowStart[cout] = k;
             x = new float[BLOCK * cin];
             y = new float[BLOCK * cout];
+            int l = F.length();
+            if (cin == 1 && cout > 1 && l % cout == 0) {
+                upGains = new float[l];
+                upShuffles = new VectorShuffle[cout];
+                int r = l / cout;
+                for (int j = 0; j < l; j++) {
+                    upGains[j] = gains[j % cout];
+                }
+                for (int q = 0; q < cout; q++) {
+                    int[] idx = new int[l];
+                    for (int j = 0; j < l; j++) {
+                        idx[j] = q * r + j / cout;
+                    }
+                    upShuffles[q] = VectorShuffle.fromArray(F, idx, 0);
+                }
+            } else {
+                upGains = null;
+                upShuffles = null;
+            }
         }
 
         @Override
@@ -174,6 +201,10 @@ public final class ChannelMix extends NodeType {
         }
 
         private void mix(int frames) {
+            if (upShuffles != null) {
+                upmixMono(frames);
+                return;
+            }
             float[] xs = x;
             float[] ys = y;
             int[] rs = rowStart;
@@ -215,6 +246,33 @@ public final class ChannelMix extends NodeType {
                         int at = fr * co + o;
                         ys[at] = Math.fma(gk, xs[fr * ci + ik], ys[at]);
                     }
+                }
+            }
+        }
+
+        /**
+         * One input channel to {@code cout} (dividing the lane count): per 16 input frames,
+         * output vector q takes frames q*R .. q*R+R-1 (R = lanes / cout), each repeated cout
+         * times by a permute, times the gains of its lanes' outputs. Every sample gets g * x,
+         * as in the scalar loops.
+         */
+        private void upmixMono(int frames) {
+            float[] xs = x;
+            float[] ys = y;
+            int co = cout;
+            int l = F.length();
+            int upper = frames - frames % l;
+            FloatVector g = FloatVector.fromArray(F, upGains, 0);
+            for (int f = 0; f < upper; f += l) {
+                FloatVector v = FloatVector.fromArray(F, xs, f);
+                int at = f * co;
+                for (int q = 0; q < co; q++) {
+                    v.rearrange(upShuffles[q]).mul(g).intoArray(ys, at + q * l);
+                }
+            }
+            for (int f = upper; f < frames; f++) {
+                for (int o = 0; o < co; o++) {
+                    ys[f * co + o] = upGains[o] * xs[f];
                 }
             }
         }

@@ -296,6 +296,18 @@ public final class LevelMeter extends NodeType {
             sb.append(']');
         }
 
+        /** [scale log10(a[base + c] / div) for each channel], in dB to 0.001. */
+        private void dbList(StringBuilder sb, double[] a, int base, double div, double scale) {
+            sb.append('[');
+            for (int c = 0; c < ch; c++) {
+                if (c > 0) {
+                    sb.append(',');
+                }
+                level(sb, db(a[base + c] / div, scale));
+            }
+            sb.append(']');
+        }
+
         private void windows(StringBuilder sb, int from) {
             sb.append("\"windows\":[");
             long start = 0;
@@ -311,21 +323,11 @@ public final class LevelMeter extends NodeType {
                 start += winFrames[w];
                 sb.append(",\"end_ms\":");
                 Json.number(sb, ms(start));
-                sb.append(",\"peak_dbfs\":[");
-                for (int c = 0; c < ch; c++) {
-                    if (c > 0) {
-                        sb.append(',');
-                    }
-                    level(sb, db(winPeak[w * ch + c], 20));
-                }
-                sb.append("],\"rms_dbfs\":[");
-                for (int c = 0; c < ch; c++) {
-                    if (c > 0) {
-                        sb.append(',');
-                    }
-                    level(sb, db(winSum[w * ch + c] / winFrames[w], 10));
-                }
-                sb.append("]}");
+                sb.append(",\"peak_dbfs\":");
+                dbList(sb, winPeak, w * ch, 1, 20);
+                sb.append(",\"rms_dbfs\":");
+                dbList(sb, winSum, w * ch, winFrames[w], 10);
+                sb.append('}');
             }
             sb.append(']');
         }

@@ -38,6 +38,8 @@ import org.remotemedia.dsp.Problems;
 public final class Normalize extends NodeType {
     public static final String NAME = "Normalize";
     static final int PAGE_SAMPLES = 1 << 16;
+    /** Most audio held, whatever the params: 256 MiB of F32 (the engine's memory limit does not see it grow). */
+    static final long MAX_HOLD_SAMPLES = 1L << 26;
 
     public Normalize() {
         super(NAME, "Scales the stream so its peak or RMS level reaches target_db dBFS (one gain for all channels); writes f32.",
@@ -77,7 +79,14 @@ public final class Normalize extends NodeType {
         boolean rms = p.string("mode").equals("rms");
         double target = p.has("target_db") ? p.number("target_db") : rms ? -20 : -1;
         long analysis = Math.round(p.integer("analysis_ms") * in.sampleRate() / 1000.0);
-        long limit = analysis > 0 ? analysis : (long) Math.ceil(p.number("max_buffer_seconds") * in.sampleRate());
+        long cap = MAX_HOLD_SAMPLES / in.channels();
+        if (analysis > cap) {
+            problems.add("/params/analysis_ms", "analysis_ms = " + p.integer("analysis_ms") + " would hold " + analysis
+                    + " frames x " + in.channels() + " channels, more than the " + (MAX_HOLD_SAMPLES * 4 >> 20)
+                    + " MiB Normalize may hold: at most " + (cap * 1000 / in.sampleRate()) + " ms for this input");
+            return null;
+        }
+        long limit = analysis > 0 ? analysis : Math.min(cap, (long) Math.ceil(p.number("max_buffer_seconds") * in.sampleRate()));
         return new Instance(in.withFormat(SampleFormat.F32), rms, target, p.number("max_gain_db"),
                 analysis > 0 ? analysis : -1, limit, p.number("max_buffer_seconds"));
     }
@@ -204,9 +213,10 @@ public final class Normalize extends NodeType {
             long have = heldSamples / ch;
             int take = (int) Math.min(n, limitFrames - have);
             if (take < n && analysisFrames < 0) {
-                throw new NodeException("Normalize holds the whole stream until it ends and the stream passed"
-                        + " max_buffer_seconds = " + maxSeconds + " s: set analysis_ms to measure only the start"
-                        + " (bounded latency), or raise max_buffer_seconds");
+                throw new NodeException("Normalize holds the whole stream until it ends and the stream passed "
+                        + limitFrames + " frames (max_buffer_seconds = " + maxSeconds + " s, at most "
+                        + (MAX_HOLD_SAMPLES * 4 >> 20) + " MiB held): set analysis_ms to measure only the start"
+                        + " (bounded latency), or raise max_buffer_seconds if below that cap");
             }
             hold(in, 0, take);
             if (take == n) {

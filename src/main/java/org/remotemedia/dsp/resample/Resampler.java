@@ -1,8 +1,10 @@
 package org.remotemedia.dsp.resample;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.SampleFormat;
 
 /**
@@ -10,7 +12,9 @@ import org.remotemedia.buffer.SampleFormat;
  * Kaiser-windowed sinc, linear phase and zero net delay. Output frame {@code k} is the input
  * signal (zero before its first and after its last frame) evaluated at time {@code k / outputRate},
  * so one process() of everything plus flush() and any chunking of the same input give the same
- * output, bit for bit.
+ * output, bit for bit. Input is decoded in place into a float history (F32 and I16 exactly,
+ * I32 to float's 24-bit precision); output is interleaved little-endian F32. Design, presets and
+ * measured quality: docs/resampler.md.
  *
  * <p>Single-threaded: owned by whichever thread runs the stream's node; state is carried across
  * calls. No allocation after {@link #create}.
@@ -42,6 +46,12 @@ public final class Resampler {
     private final int[] groupRows = new int[4];
     /** Outputs (mono) or channels per kernel pass: 4 or 2; package-private for the benchmark. */
     int group = 4;
+    /** Integer upsampling (input rate divides the output rate): one block of LANES input
+     *  positions x up phases, vectorized across time; null otherwise. */
+    private final float[] timeBlock;
+    /** Whether integer upsampling runs vectorized across time (default) rather than across taps;
+     *  package-private for the benchmark. */
+    boolean acrossTime = true;
     /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
     boolean vectorKernels = true;
 
@@ -81,6 +91,7 @@ public final class Resampler {
             capacity = taps + Math.max(BLOCK_FRAMES, taps);
             history = new float[capacity * channels];
         }
+        timeBlock = bank != null && down == 1 && !bank.interpolated ? new float[up * Kernels.LANES] : null;
         reset();
     }
 
@@ -137,7 +148,7 @@ public final class Resampler {
             throw new IllegalArgumentException("input of " + inputFrames + " frames x " + channels + " channels "
                     + format + " at byte " + inOffset + " needs " + inBytes + " bytes; the buffer holds " + in.capacity());
         }
-        checkRoom(out, outOffset, maxOutputFrames(inputFrames), "maxOutputFrames(" + inputFrames + ")");
+        checkRoom(out, outOffset, maxOutputFrames(inputFrames), inputFrames);
         if (bank == null) {
             return passThrough(in, inOffset, format, inputFrames, out, outOffset);
         }
@@ -173,7 +184,7 @@ public final class Resampler {
             return 0;
         }
         long target = outputFrames(inputTotal, inputRate, outputRate);
-        checkRoom(out, outOffset, target - outputTotal, "the remaining tail");
+        checkRoom(out, outOffset, target - outputTotal, -1);
         int written = 0;
         while (outputTotal < target) {
             if (filled == capacity) {
@@ -190,9 +201,11 @@ public final class Resampler {
         return written;
     }
 
-    private void checkRoom(MutableDirectBuffer out, int outOffset, long frames, String what) {
+    /** @param inputFrames the process() call's input, or -1 for flush() (message only: no garbage when it passes) */
+    private void checkRoom(MutableDirectBuffer out, int outOffset, long frames, int inputFrames) {
         long bytes = frames * channels * 4;
         if (outOffset < 0 || outOffset + bytes > out.capacity()) {
+            String what = inputFrames < 0 ? "the remaining tail" : "maxOutputFrames(" + inputFrames + ")";
             throw new IllegalArgumentException("output needs room for " + what + " = " + frames + " frames x "
                     + channels + " channels F32 = " + bytes + " bytes at byte " + outOffset
                     + "; the buffer holds " + out.capacity());
@@ -228,29 +241,35 @@ public final class Resampler {
     }
 
     /**
-     * Runs every kernel until the JIT has compiled it (about 2 s of audio in total; 0.2-2 s of
-     * CPU depending on load). Until then the Vector API runs interpreted and the first second of
-     * audio through a cold JVM can take over a second. For the daemon to call once at start-up
-     * (on any thread; it touches no shared state except the filter-bank cache). Returns frames
-     * produced (so the work cannot be optimized away).
+     * Runs every kernel until the JIT has compiled it: each case repeats 0.1 s blocks until three
+     * in a row convert faster than 10 M samples/s (interpreted Vector API code runs ~1000x
+     * slower), at most 400 blocks a case. Until then the first second of audio through a cold
+     * JVM takes over a second. Uses off-heap buffers, as the engine does, so the compiled code
+     * is the code requests will run. For the daemon to call once at start-up (on any thread; it
+     * touches no shared state except the filter-bank cache); 2.5-4 s measured at load 10-15 on
+     * 2 cores. Returns frames produced (so the work cannot be optimized away).
      */
     public static long warmUp() {
         long produced = 0;
-        int[][] cases = {{44100, 16000, 1}, {16000, 48000, 2}, {44100, 44101, 1}};
+        // mono and multichannel across taps, across time (integer upsampling), interpolated phases
+        int[][] cases = {{44100, 16000, 1}, {48000, 16000, 2}, {16000, 48000, 1}, {44100, 44101, 1}};
         SampleFormat[] formats = {SampleFormat.F32, SampleFormat.I16, SampleFormat.I32};
         for (int[] c : cases) {
             for (SampleFormat f : formats) {
                 Resampler r = create(c[0], c[1], c[2], ResampleQuality.HIGH);
                 int frames = c[0] / 10;
-                org.agrona.concurrent.UnsafeBuffer in = new org.agrona.concurrent.UnsafeBuffer(new byte[frames * c[2] * f.bytesPerSample()]);
+                UnsafeBuffer in = new UnsafeBuffer(ByteBuffer.allocateDirect(frames * c[2] * f.bytesPerSample()));
                 for (int i = 0; i < frames * c[2]; i++) {
                     f.write(in, 0, i, 0.5 * Math.sin(i * 0.01));
                 }
-                org.agrona.concurrent.UnsafeBuffer out = new org.agrona.concurrent.UnsafeBuffer(
-                        new byte[Math.max(r.maxOutputFrames(frames), r.maxFlushFrames()) * c[2] * 4]);
-                int rounds = f == SampleFormat.F32 ? 12 : 3;
-                for (int i = 0; i < rounds; i++) {
+                UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(
+                        Math.max(r.maxOutputFrames(frames), r.maxFlushFrames()) * c[2] * 4));
+                long fastNs = (long) frames * c[2] * 100; // 10 M samples/s
+                int fast = 0;
+                for (int i = 0; i < 400 && fast < 3; i++) {
+                    long t0 = System.nanoTime();
                     produced += r.process(in, 0, f, frames, out, 0);
+                    fast = System.nanoTime() - t0 < fastNs ? fast + 1 : 0;
                 }
                 produced += r.flush(out, 0);
             }
@@ -390,11 +409,11 @@ public final class Resampler {
 
     /** Writes every output frame whose window lies in the history, up to {@code limit} in total. */
     private int produce(MutableDirectBuffer out, int outOffset, long limit) {
-        if (bank.interpolated) {
-            return produceInterpolated(out, outOffset, limit);
+        if (bank.interpolated || !vectorKernels) {
+            return producePerOutput(out, outOffset, limit);
         }
-        if (!vectorKernels) {
-            return produceScalar(out, outOffset, limit);
+        if (timeBlock != null && acrossTime) {
+            return produceAcrossTime(out, outOffset, limit);
         }
         return channels == 1 ? produceMono(out, outOffset, limit) : produceChannels(out, outOffset, limit);
     }
@@ -502,8 +521,70 @@ public final class Resampler {
         return written;
     }
 
-    /** Odd ratios: coefficients interpolated between the two nearest stored phases. */
-    private int produceInterpolated(MutableDirectBuffer out, int outOffset, long limit) {
+    /**
+     * Integer upsampling: outputs j * up + p (p = 0 .. up - 1) all read the window starting at
+     * input j, so for each phase p the outputs of LANES consecutive j are one vector of
+     * products: no per-output reduction. Partial blocks (the stream's end, or fewer than LANES
+     * positions ready) use {@link Kernels#dotTime}, which computes each lane identically, so the
+     * output does not depend on the chunking.
+     */
+    private int produceAcrossTime(MutableDirectBuffer out, int outOffset, long limit) {
+        float[] coef = bank.coef;
+        float[] h = history;
+        float[] block = timeBlock;
+        int n = taps;
+        int ch = channels;
+        int cap = capacity;
+        int lanes = Kernels.LANES;
+        int frameBytes = 4 * ch;
+        int written = 0;
+        int at = outOffset;
+        while (outputTotal < limit) {
+            int start = nextStart();
+            if (nextPhase == 0) {
+                int readyPositions = filled - n - start + 1;
+                long positions = Math.min(readyPositions, (limit - outputTotal) / up);
+                if (positions >= lanes) {
+                    for (int c = 0; c < ch; c++) {
+                        int xo = c * cap + start;
+                        for (int p = 0; p < up; p++) {
+                            Kernels.blockTime(h, xo, coef, p * n, n, block, p * lanes);
+                        }
+                        int o = at + 4 * c;
+                        for (int t = 0; t < lanes; t++) {
+                            for (int p = 0; p < up; p++) {
+                                out.putFloat(o, block[p * lanes + t], LE);
+                                o += frameBytes;
+                            }
+                        }
+                    }
+                    int frames = lanes * up;
+                    at += frames * frameBytes;
+                    written += frames;
+                    nextIndex += lanes;
+                    outputTotal += frames;
+                    continue;
+                }
+            }
+            if (start + n > filled) {
+                break;
+            }
+            int ro = nextPhase * n;
+            for (int c = 0; c < ch; c++) {
+                out.putFloat(at, Kernels.dotTime(h, c * cap + start, coef, ro, n), LE);
+                at += 4;
+            }
+            advance();
+            written++;
+        }
+        return written;
+    }
+
+    /**
+     * One output at a time, every channel: odd ratios (coefficients interpolated between the two
+     * nearest stored phases, vector or scalar) and the scalar double-accumulating reference.
+     */
+    private int producePerOutput(MutableDirectBuffer out, int outOffset, long limit) {
         FilterBank b = bank;
         float[] h = history;
         int n = taps;
@@ -516,39 +597,27 @@ public final class Resampler {
             if (start + n > filled) {
                 break;
             }
-            long scaled = (long) nextPhase * b.phases;
-            int row = (int) (scaled / up);
-            double mu = (double) (scaled - (long) row * up) / up;
-            int ro = row * n;
+            double mu = 0.0;
+            int ro;
+            if (b.interpolated) {
+                long scaled = (long) nextPhase * b.phases;
+                int row = (int) (scaled / up);
+                mu = (double) (scaled - (long) row * up) / up;
+                ro = row * n;
+            } else {
+                ro = nextPhase * n;
+            }
             for (int c = 0; c < ch; c++) {
-                double y = vectorKernels
-                        ? Kernels.dotInterpolated(h, c * cap + start, b.coef, b.delta, ro, n, mu)
-                        : Kernels.dotInterpolatedScalar(h, c * cap + start, b.coef, b.delta, ro, n, mu);
+                int x = c * cap + start;
+                double y;
+                if (!b.interpolated) {
+                    y = Kernels.dotScalar(h, x, b.coef, ro, n);
+                } else if (vectorKernels) {
+                    y = Kernels.dotInterpolated(h, x, b.coef, b.delta, ro, n, mu);
+                } else {
+                    y = Kernels.dotInterpolatedScalar(h, x, b.coef, b.delta, ro, n, mu);
+                }
                 out.putFloat(at, (float) y, LE);
-                at += 4;
-            }
-            advance();
-            written++;
-        }
-        return written;
-    }
-
-    /** The scalar double-accumulating reference (benchmarks and precision comparison). */
-    private int produceScalar(MutableDirectBuffer out, int outOffset, long limit) {
-        float[] h = history;
-        int n = taps;
-        int ch = channels;
-        int cap = capacity;
-        int written = 0;
-        int at = outOffset;
-        while (outputTotal < limit) {
-            int start = nextStart();
-            if (start + n > filled) {
-                break;
-            }
-            int ro = nextPhase * n;
-            for (int c = 0; c < ch; c++) {
-                out.putFloat(at, (float) Kernels.dotScalar(h, c * cap + start, bank.coef, ro, n), LE);
                 at += 4;
             }
             advance();

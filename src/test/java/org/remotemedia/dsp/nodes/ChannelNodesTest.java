@@ -48,6 +48,30 @@ class ChannelNodesTest {
     }
 
     @Test
+    void monoUpmixesCopyEachSampleTimesItsGain() {
+        AudioSpec mono = new AudioSpec(16000, 1, SampleFormat.I16);
+        var s = NodeHarness.signal(mono, 501, i -> ch(i, 0)); // not a multiple of the vector width
+        double[] x = NodeHarness.oneShot(NodeHarness.create(new PassThrough(), Map.of(), List.of(mono)), List.of(s)).samples();
+        double[] st = NodeHarness.oneShot(NodeHarness.create(new ChannelMix(), Map.of("preset", "mono_to_stereo"),
+                List.of(mono)), List.of(s)).samples();
+        var quad = Map.<String, Object>of("matrix", List.of(List.of(0.5), List.of(-1.0), List.of(2.0), List.of(0.25)));
+        double[] q = NodeHarness.oneShot(NodeHarness.create(new ChannelMix(), quad, List.of(mono)), List.of(s)).samples();
+        var three = Map.<String, Object>of("matrix", List.of(List.of(0.5), List.of(-1.0), List.of(2.0)));
+        double[] t = NodeHarness.oneShot(NodeHarness.create(new ChannelMix(), three, List.of(mono)), List.of(s)).samples();
+        double[] g = {0.5, -1, 2, 0.25};
+        for (int f = 0; f < 501; f++) {
+            assertEquals(x[f], st[2 * f], 0);
+            assertEquals(x[f], st[2 * f + 1], 0);
+            for (int o = 0; o < 4; o++) {
+                assertEquals((float) (g[o] * x[f]), q[4 * f + o], 0, "frame " + f + " out " + o);
+            }
+            for (int o = 0; o < 3; o++) {
+                assertEquals((float) (g[o] * x[f]), t[3 * f + o], 0, "frame " + f + " out " + o);
+            }
+        }
+    }
+
+    @Test
     void itu51DownmixAndNormalize() {
         AudioSpec six = new AudioSpec(48000, 6, SampleFormat.I32);
         var s = NodeHarness.signal(six, 300, i -> ch(i / 6, i % 6) * 0.5);

@@ -97,5 +97,12 @@ class NormalizeTest {
         NodeException e = assertThrows(NodeException.class, () -> NodeHarness.chunked(node, List.of(s), () -> 100));
         assertTrue(e.getMessage().contains("max_buffer_seconds = 1.0 s") && e.getMessage().contains("analysis_ms"),
                 e.getMessage());
+        // a look-ahead longer than the hold cap is refused before anything runs
+        org.remotemedia.dsp.Problems p = new org.remotemedia.dsp.Problems();
+        Normalize n = new Normalize();
+        var params = n.params().validate(Map.of("analysis_ms", 600_000), p);
+        org.junit.jupiter.api.Assertions.assertNull(n.create(params, List.of(new AudioSpec(768_000, 64, SampleFormat.F32)), p));
+        assertEquals("/params/analysis_ms", p.list().get(0).path());
+        assertTrue(p.list().get(0).message().contains("256 MiB"), p.list().toString());
     }
 }

@@ -190,6 +190,16 @@ class StreamCallTest {
 
     /** The transport as the call sees it; single-threaded (the test is the event loop). */
     private static final class FakeCall implements ServerCall {
+        @Override
+        public String peer() {
+            return "test";
+        }
+
+        @Override
+        public void setMessageCompression(boolean enabled) {
+            // outbound compression is the transport's business; nothing to record here
+        }
+
         final List<byte[]> sent = new ArrayList<>();
         long requested;
         long delivered;

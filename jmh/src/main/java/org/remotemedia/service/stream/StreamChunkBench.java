@@ -184,6 +184,16 @@ public class StreamChunkBench {
 
     /** The transport's side: serializes each message into one reused direct buffer, as the framer would. */
     static final class BenchCall implements ServerCall {
+        @Override
+        public String peer() {
+            return "test";
+        }
+
+        @Override
+        public void setMessageCompression(boolean enabled) {
+            // outbound compression is the transport's business; nothing to record here
+        }
+
         private final ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
         int lastBytes;
 

@@ -25,12 +25,15 @@ import org.remotemedia.dsp.Problems;
  * the steady state of NodeLibraryBench.stream (one 4096-frame block per call, every output
  * port); rounds are interleaved across the nodes (A, B, C, A, B, C, ...) so drift hits all
  * alike. Prints per node the median and min..max over rounds of M input samples per CPU-second
- * and per wall-second, and heap bytes allocated per call.
+ * and per wall-second, and heap bytes allocated per call. A name ending in {@code @oneShot}
+ * measures NodeLibraryBench.oneShot instead: a whole 1 s signal (48000 frames) in blocks,
+ * flush, reset -- the way to time a whole-stream node (Normalize), which writes only at the end.
  *
- * <p>Usage: {@code NodeLibraryCpuReport [rounds] [msPerRound] Type#k ...}
+ * <p>Usage: {@code NodeLibraryCpuReport rounds msPerRound Type#k[@oneShot] ...}
  */
 public final class NodeLibraryCpuReport {
     private static final int BLOCK = 4096;
+    private static final int STREAM = 48000;
 
     private NodeLibraryCpuReport() {
     }
@@ -47,9 +50,14 @@ public final class NodeLibraryCpuReport {
         long calls;
         long allocated;
 
+        final boolean oneShot;
+        final UnsafeBuffer[] signals;
+        final AudioSpec[] specs;
+
         Subject(String name, int rounds) {
             this.name = name;
-            String[] parts = name.split("#");
+            this.oneShot = name.endsWith("@oneShot");
+            String[] parts = name.replace("@oneShot", "").split("#");
             NodeType type = NodeRegistry.builtin().find(parts[0]);
             NodeExample ex = type.examples().get(parts.length > 1 ? Integer.parseInt(parts[1]) : 0);
             Problems problems = new Problems();
@@ -59,16 +67,20 @@ public final class NodeLibraryCpuReport {
                 throw new IllegalStateException(problems.list().toString());
             }
             blocks = new AudioBlock[ex.inputs().size()];
+            signals = new UnsafeBuffer[blocks.length];
+            specs = ex.inputs().toArray(new AudioSpec[0]);
+            int frames = oneShot ? STREAM : BLOCK;
             long s = 0;
             for (int i = 0; i < blocks.length; i++) {
                 AudioSpec spec = ex.inputs().get(i);
-                UnsafeBuffer b = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BLOCK * spec.frameBytes(), 64));
+                UnsafeBuffer b = new UnsafeBuffer(BufferUtil.allocateDirectAligned(frames * spec.frameBytes(), 64));
+                signals[i] = b;
                 java.util.SplittableRandom r = new java.util.SplittableRandom(i);
-                for (int k = 0; k < BLOCK * spec.channels(); k++) {
+                for (int k = 0; k < frames * spec.channels(); k++) {
                     spec.format().write(b, 0, k, 0.5 * Math.sin(k * 0.01) + 0.01 * (r.nextDouble() - 0.5));
                 }
                 blocks[i] = new AudioBlock().wrap(b, 0, BLOCK, spec.channels(), spec.sampleRate(), spec.format());
-                s += (long) BLOCK * spec.channels();
+                s += (long) frames * spec.channels();
             }
             samplesPerCall = s;
             int ports = node.outputPorts();
@@ -76,14 +88,28 @@ public final class NodeLibraryCpuReport {
             offsets = new int[ports];
             for (int k = 0; k < ports; k++) {
                 outs[k] = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-                        Math.max(64, node.maxOutputFrames(BLOCK) * node.outputSpec(k).frameBytes()), 64));
+                        Math.max(64, (node.maxOutputFrames(BLOCK) + (oneShot ? STREAM : 0)) * node.outputSpec(k).frameBytes()), 64));
             }
             cpuRate = new double[rounds];
             wallRate = new double[rounds];
         }
 
         int call() {
-            return node.process(blocks, outs, offsets);
+            if (!oneShot) {
+                return node.process(blocks, outs, offsets);
+            }
+            int written = 0;
+            for (int done = 0; done < STREAM; done += BLOCK) {
+                int n = Math.min(BLOCK, STREAM - done);
+                for (int i = 0; i < blocks.length; i++) {
+                    blocks[i].wrap(signals[i], done * specs[i].frameBytes(), n, specs[i].channels(), specs[i].sampleRate(),
+                            specs[i].format());
+                }
+                written += node.process(blocks, outs, offsets);
+            }
+            written += node.flush(outs, offsets);
+            node.reset();
+            return written;
         }
     }
 
@@ -98,7 +124,7 @@ public final class NodeLibraryCpuReport {
         long sink = 0;
         // warm-up: enough calls for C2 to compile every kernel (the machine may be slow to)
         for (Subject s : subjects) {
-            long end = System.nanoTime() + 3_000_000_000L;
+            long end = System.nanoTime() + 5_000_000_000L;
             while (System.nanoTime() < end) {
                 for (int k = 0; k < 50; k++) {
                     sink += s.call();
