@@ -39,7 +39,9 @@ public record ServerConfig(
             int maxPingStrikes,
             int maxRstFramesPerWindow,
             int rstFramesWindowSeconds,
-            long maxConnectionIdleMs) {
+            long maxConnectionIdleMs,
+            String leakDetection,
+            int spinBeforeSleepMicros) {
 
         public boolean tlsEnabled() {
             return tlsCertChain != null;
@@ -136,7 +138,9 @@ public record ServerConfig(
                 r.intIn("transport.max_ping_strikes", 2, 0, 1000),
                 r.intIn("transport.max_rst_frames_per_window", 200, 0, 1_000_000),
                 r.intIn("transport.rst_frames_window_seconds", 30, 1, 3600),
-                r.longIn("transport.max_connection_idle_ms", 0, 0, Long.MAX_VALUE / 2));
+                r.longIn("transport.max_connection_idle_ms", 0, 0, Long.MAX_VALUE / 2),
+                r.oneOf("transport.leak_detection", "disabled", "disabled", "simple", "advanced", "paranoid"),
+                r.intIn("transport.spin_before_sleep_us", 0, 0, 10_000));
 
         Execution execution = new Execution(
                 r.oneOf("execution.dsp_mode", "inline", "inline", "workers"),

@@ -1,9 +1,12 @@
 package org.remotemedia.transport;
 
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import org.remotemedia.config.ServerConfig;
 
 /**
@@ -11,6 +14,11 @@ import org.remotemedia.config.ServerConfig;
  * max concurrent streams, max header list size, initial window, the rapid-reset limit (max
  * RST_STREAM frames per window), the control-frame-flood limit (max queued control frames),
  * and the empty-DATA-frame limit. Used on the event loop when a connection is set up.
+ *
+ * <p>Outbound bytes are shared between streams by netty's {@link UniformStreamByteDistributor}
+ * instead of its default priority tree (WeightedFairQueueByteDistributor): gRPC clients send
+ * no priorities, and the tree's bookkeeping (a state, child maps and events per stream) was a
+ * per-call cost.
  */
 final class ConnectionHandlerBuilder
         extends AbstractHttp2ConnectionHandlerBuilder<ConnectionHandler, ConnectionHandlerBuilder> {
@@ -24,7 +32,10 @@ final class ConnectionHandlerBuilder
     ConnectionHandlerBuilder(TransportContext context) {
         this.context = context;
         ServerConfig.Transport t = context.config;
-        server(true);
+        DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+        connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
+                new UniformStreamByteDistributor(connection)));
+        connection(connection); // a server connection: netty takes isServer from it
         frameLogger(writeMonitor);
         validateHeaders(true);
         gracefulShutdownTimeoutMillis(0);

@@ -21,6 +21,7 @@ import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.Set;
@@ -68,6 +69,7 @@ public final class GrpcServer implements AutoCloseable {
         ServerConfig.Transport t = config.transport();
         TransportContext context = new TransportContext(t, registry, new TransportMetrics(metrics, registry), log);
         SslContext ssl = t.tlsEnabled() ? sslContext(t) : null;
+        applyLeakDetection(t.leakDetection(), log);
         boolean useEpoll = t.preferEpoll() && Epoll.isAvailable();
         int threads = t.eventLoopThreads() > 0 ? t.eventLoopThreads() : Runtime.getRuntime().availableProcessors();
         EventLoopGroup boss;
@@ -75,7 +77,10 @@ public final class GrpcServer implements AutoCloseable {
         Class<? extends ServerChannel> channelClass;
         if (useEpoll) {
             boss = new EpollEventLoopGroup(1, new DefaultThreadFactory("grpc-accept", true));
-            workers = new EpollEventLoopGroup(threads, new DefaultThreadFactory("grpc-loop", true));
+            workers = t.spinBeforeSleepMicros() > 0
+                    ? new EpollEventLoopGroup(threads, new DefaultThreadFactory("grpc-loop", true),
+                            SpinThenSleepStrategy.factory(t.spinBeforeSleepMicros()))
+                    : new EpollEventLoopGroup(threads, new DefaultThreadFactory("grpc-loop", true));
             channelClass = EpollServerSocketChannel.class;
         } else {
             boss = new NioEventLoopGroup(1, new DefaultThreadFactory("grpc-accept", true));
@@ -143,9 +148,26 @@ public final class GrpcServer implements AutoCloseable {
         }
         GrpcServer server = new GrpcServer(context, boss, workers, ch, useEpoll, connections);
         log.info("grpc_listening", null, "address", String.valueOf(ch.localAddress()), "transport",
-                useEpoll ? "epoll" : "nio", "tls", ssl != null, "event_loops", threads, "methods",
-                registry.methods().size());
+                useEpoll ? "epoll" : "nio", "tls", ssl != null, "event_loops", threads, "spin_before_sleep_us",
+                useEpoll ? t.spinBeforeSleepMicros() : 0, "methods", registry.methods().size());
         return server;
+    }
+
+    /**
+     * {@code transport.leak_detection}: netty's buffer leak detector, off in production by
+     * default (at netty's own default it records a stack trace for one buffer in 128). A level
+     * given as {@code -Dio.netty.leakDetection.level} (the tests run PARANOID) always wins.
+     */
+    private static void applyLeakDetection(String level, JsonLog log) {
+        if (System.getProperty("io.netty.leakDetection.level") != null
+                || System.getProperty("io.netty.leakDetectionLevel") != null) {
+            return;
+        }
+        ResourceLeakDetector.Level l = ResourceLeakDetector.Level.valueOf(level.toUpperCase(java.util.Locale.ROOT));
+        if (ResourceLeakDetector.getLevel() != l) {
+            ResourceLeakDetector.setLevel(l);
+            log.debug("leak_detection", null, "level", l.name());
+        }
     }
 
     private static ConnectionHandler newConnection(TransportContext context, Set<ConnectionHandler> connections) {

@@ -466,16 +466,21 @@ final class ServerStream implements ServerCall {
     }
 
     private void writeStatus(Status status, Metadata trailers, Http2Error rstNow) {
-        Http2Headers h = new DefaultHttp2Headers(false, 4 + (trailers == null ? 0 : trailers.size()));
-        if (!headersSent) {
-            h.status(GrpcHeaderNames.STATUS_200);
-            h.set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.APPLICATION_GRPC);
+        Http2Headers h;
+        if (status.description() == null && (trailers == null || trailers.isEmpty())) {
+            h = headersSent ? SharedHeaders.trailers(status.code()) : SharedHeaders.trailersOnly(status.code());
+        } else {
+            h = new DefaultHttp2Headers(false, 4 + (trailers == null ? 0 : trailers.size()));
+            if (!headersSent) {
+                h.status(GrpcHeaderNames.STATUS_200);
+                h.set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.APPLICATION_GRPC);
+            }
+            h.set(GrpcHeaderNames.GRPC_STATUS, GrpcHeaderNames.STATUS_VALUES[status.code().value()]);
+            if (status.description() != null) {
+                h.set(GrpcHeaderNames.GRPC_MESSAGE, PercentEncoding.encode(status.description()));
+            }
+            ConnectionHandler.addMetadata(h, trailers);
         }
-        h.set(GrpcHeaderNames.GRPC_STATUS, GrpcHeaderNames.STATUS_VALUES[status.code().value()]);
-        if (status.description() != null) {
-            h.set(GrpcHeaderNames.GRPC_MESSAGE, PercentEncoding.encode(status.description()));
-        }
-        ConnectionHandler.addMetadata(h, trailers);
         headersSent = true;
         if (rstNow != null) {
             // the status if it can still get out, then the reset at once, whatever is queued
@@ -532,14 +537,19 @@ final class ServerStream implements ServerCall {
         if (done || headersSent) {
             return;
         }
-        Http2Headers h = new DefaultHttp2Headers(false, 4 + (md == null ? 0 : md.size()));
-        h.status(GrpcHeaderNames.STATUS_200);
-        h.set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.APPLICATION_GRPC);
-        if (outboundGzip) {
-            h.set(GrpcHeaderNames.GRPC_ENCODING, GrpcHeaderNames.GZIP);
+        Http2Headers h;
+        if (md == null || md.isEmpty()) {
+            h = outboundGzip ? SharedHeaders.RESPONSE_GZIP : SharedHeaders.RESPONSE;
+        } else {
+            h = new DefaultHttp2Headers(false, 4 + md.size());
+            h.status(GrpcHeaderNames.STATUS_200);
+            h.set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.APPLICATION_GRPC);
+            if (outboundGzip) {
+                h.set(GrpcHeaderNames.GRPC_ENCODING, GrpcHeaderNames.GZIP);
+            }
+            h.set(GrpcHeaderNames.GRPC_ACCEPT_ENCODING, GrpcHeaderNames.ACCEPTED_ENCODINGS);
+            ConnectionHandler.addMetadata(h, md);
         }
-        h.set(GrpcHeaderNames.GRPC_ACCEPT_ENCODING, GrpcHeaderNames.ACCEPTED_ENCODINGS);
-        ConnectionHandler.addMetadata(h, md);
         headersSent = true;
         conn.encoder().writeHeaders(conn.ctx(), id, h, 0, false, conn.quietPromise());
         conn.wrote();

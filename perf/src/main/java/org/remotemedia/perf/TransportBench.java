@@ -57,13 +57,17 @@ public final class TransportBench {
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
-    private static final List<Scenario> SCENARIOS = List.of(
+    private static final List<Scenario> ALL_SCENARIOS = List.of(
             new Scenario("latency 1x1, 0 B", 1, 1, 0),
             new Scenario("latency 1x1, 1 KiB", 1, 1, 1024),
             new Scenario("throughput 4x10, 0 B", 4, 10, 0),
             new Scenario("throughput 4x10, 1 KiB", 4, 10, 1024));
 
-    private static final String[] SERVERS = {"ours", "grpc-java"};
+    /** The scenarios of this run ({@code --scenarios 0,2}: indexes into the list above). */
+    private static List<Scenario> SCENARIOS = ALL_SCENARIOS;
+
+    /** Servers of this run, in order: "ours", then "grpc-java" and/or "ours-B". */
+    private static String[] SERVERS = {"ours", "grpc-java"};
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>();
@@ -81,12 +85,39 @@ public final class TransportBench {
         // grpc-java's AsyncServer runs 2 x (CPUs it sees) event loops; ours gets the same count
         int cpuCount = serverCpus.isEmpty() ? Runtime.getRuntime().availableProcessors() : countCpus(serverCpus);
         int ourLoops = Integer.parseInt(opt.getOrDefault("--our-event-loops", Integer.toString(2 * cpuCount)));
+        // A/B of our own transport: a second "ours" with other classes (a copy of a previous
+        // build's target/classes), other settings (--set k=v, comma-separated) or other JVM flags
+        String bClasses = opt.getOrDefault("--b-classes", "");
+        String bSet = opt.getOrDefault("--b-set", "");
+        String aSet = opt.getOrDefault("--a-set", "");
+        String bJvmFlags = opt.getOrDefault("--b-jvm-flags", jvmFlags);
+        boolean withB = !bClasses.isEmpty() || !bSet.isEmpty() || opt.containsKey("--b-jvm-flags");
+        boolean withGrpc = !"false".equals(opt.getOrDefault("--grpc-java", "true"));
+        List<String> names = new ArrayList<>(List.of("ours"));
+        if (withGrpc) {
+            names.add("grpc-java");
+        }
+        if (withB) {
+            names.add("ours-B");
+        }
+        SERVERS = names.toArray(new String[0]);
+        List<Scenario> selected = new ArrayList<>();
+        for (String i : opt.getOrDefault("--scenarios", "0,1,2,3").split(",")) {
+            selected.add(ALL_SCENARIOS.get(Integer.parseInt(i.trim())));
+        }
+        SCENARIOS = selected;
 
         long clkTck = clockTicks();
         Map<String, Server> servers = new LinkedHashMap<>();
         try {
-            servers.put("ours", Server.start("ours", java, jvmFlags, cp, serverCpus, ourLoops));
-            servers.put("grpc-java", Server.start("grpc-java", java, jvmFlags, cp, serverCpus, 0));
+            servers.put("ours", Server.start("ours", java, jvmFlags, cp, serverCpus, ourLoops, aSet));
+            if (withGrpc) {
+                servers.put("grpc-java", Server.start("grpc-java", java, jvmFlags, cp, serverCpus, 0, ""));
+            }
+            if (withB) {
+                servers.put("ours-B", Server.start("ours-B", java, bJvmFlags,
+                        bClasses.isEmpty() ? cp : bClasses + System.getProperty("path.separator") + cp, serverCpus, ourLoops, bSet));
+            }
             // both servers through every scenario once before round 1 (JIT, pools), discarded
             for (Scenario sc : SCENARIOS) {
                 for (String name : SERVERS) {
@@ -98,7 +129,7 @@ public final class TransportBench {
             for (int r = 0; r < rounds; r++) {
                 for (int s = 0; s < SCENARIOS.size(); s++) {
                     for (int k = 0; k < SERVERS.length; k++) {
-                        int srv = (r % 2 == 0) ? k : SERVERS.length - 1 - k;
+                        int srv = (r % 2 == 0) ? k : SERVERS.length - 1 - k; // A, B, C / C, B, A
                         Server server = servers.get(SERVERS[srv]);
                         Result res = run(server, SCENARIOS.get(s), warmupS, durationS, clkTck);
                         results[s][srv][r] = res;
@@ -183,24 +214,37 @@ public final class TransportBench {
             Map<String, Server> servers) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%d rounds after a %d s pre-warm of each server in each scenario; per run %d s warm-up (discarded) + %d s measured; "
-                + "server CPUs %s; ours = InteropServer (%s), grpc-java = AsyncServer netty_epoll directexecutor%n%n",
-                rounds, prewarm, warmupS, durationS, cpus.isEmpty() ? "not pinned" : cpus, servers.get("ours").banner));
-        sb.append("| scenario | metric | ours (median) | grpc-java (median) | ratio ours/grpc-java (median of "
-                + "per-round ratios) | per-round ratio min..max | target | met |\n");
-        sb.append("|---|---|---:|---:|---:|---|---|---|\n");
-        for (int s = 0; s < SCENARIOS.size(); s++) {
-            Scenario sc = SCENARIOS.get(s);
-            boolean latency = sc.channels == 1 && sc.outstanding == 1;
-            row(sb, sc.name, "p50 latency (us)", results[s], rounds, Result::p50Us, latency ? "<= 0.70" : "", 0.70, true);
-            row(sb, sc.name, "p99 latency (us)", results[s], rounds, Result::p99Us, "", 0, true);
-            row(sb, sc.name, "throughput (calls/s)", results[s], rounds, Result::qps, latency ? "" : ">= 1.30", 1.30,
-                    false);
-            row(sb, sc.name, "server CPU (us/call)", results[s], rounds, Result::cpuUsPerCall, "<= 0.60", 0.60, true);
-            row(sb, sc.name, "kernel share of server CPU", results[s], rounds, Result::sysShare, "", 0, true);
-            row(sb, sc.name, "client CPU (us/call, same client)", results[s], rounds, Result::clientCpuUsPerCall, "", 0,
-                    true);
+                + "server CPUs %s%n%n", rounds, prewarm, warmupS, durationS, cpus.isEmpty() ? "not pinned" : cpus));
+        for (Server s : servers.values()) {
+            sb.append("- ").append(s.name).append(": ").append(s.name.equals("grpc-java")
+                    ? "AsyncServer netty_epoll directexecutor (" + s.banner + ")" : "InteropServer (" + s.banner + ")")
+                    .append('\n');
         }
-        sb.append("\nRaw runs (p50 us / p99 us / qps / server CPU us per call / kernel share / client CPU us per call):"
+        sb.append('\n');
+        for (int other = 1; other < SERVERS.length; other++) {
+            String o = SERVERS[other];
+            boolean targets = o.equals("grpc-java");
+            sb.append("| scenario | metric | ours (median) | ").append(o).append(" (median) | ratio ours/").append(o)
+                    .append(" (median of per-round ratios) | per-round ratio min..max | target | met |\n");
+            sb.append("|---|---|---:|---:|---:|---|---|---|\n");
+            for (int s = 0; s < SCENARIOS.size(); s++) {
+                Scenario sc = SCENARIOS.get(s);
+                boolean latency = sc.channels == 1 && sc.outstanding == 1;
+                Result[][] pair = {results[s][0], results[s][other]};
+                row(sb, sc.name, "p50 latency (us)", pair, rounds, Result::p50Us, targets && latency ? "<= 0.70" : "",
+                        0.70, true);
+                row(sb, sc.name, "p99 latency (us)", pair, rounds, Result::p99Us, "", 0, true);
+                row(sb, sc.name, "throughput (calls/s)", pair, rounds, Result::qps, targets && !latency ? ">= 1.30" : "",
+                        1.30, false);
+                row(sb, sc.name, "server CPU (us/call)", pair, rounds, Result::cpuUsPerCall, targets ? "<= 0.60" : "",
+                        0.60, true);
+                row(sb, sc.name, "kernel share of server CPU", pair, rounds, Result::sysShare, "", 0, true);
+                row(sb, sc.name, "client CPU (us/call, same client)", pair, rounds, Result::clientCpuUsPerCall, "", 0,
+                        true);
+            }
+            sb.append('\n');
+        }
+        sb.append("Raw runs (p50 us / p99 us / qps / server CPU us per call / kernel share / client CPU us per call):"
                 + "\n\n");
         for (int s = 0; s < SCENARIOS.size(); s++) {
             for (int k = 0; k < SERVERS.length; k++) {
@@ -291,8 +335,8 @@ public final class TransportBench {
             this.banner = banner;
         }
 
-        static Server start(String name, String java, String jvmFlags, String cp, String cpus, int loops)
-                throws Exception {
+        static Server start(String name, String java, String jvmFlags, String cp, String cpus, int loops,
+                String settings) throws Exception {
             int port = freePort();
             List<String> cmd = new ArrayList<>();
             if (!cpus.isEmpty()) {
@@ -306,9 +350,14 @@ public final class TransportBench {
             }
             cmd.addAll(List.of("-cp", cp));
             String ready;
-            if (name.equals("ours")) {
+            if (name.startsWith("ours")) {
                 cmd.addAll(List.of("org.remotemedia.interop.InteropServer", "--port", Integer.toString(port),
                         "--log-level", "error", "--set", "transport.event_loop_threads=" + loops));
+                for (String kv : settings.split(",")) {
+                    if (!kv.isBlank()) {
+                        cmd.addAll(List.of("--set", kv.trim()));
+                    }
+                }
                 ready = "interop-server listening on ";
             } else {
                 cmd.addAll(List.of("io.grpc.benchmarks.qps.AsyncServer", "--address=127.0.0.1:" + port,
@@ -345,7 +394,9 @@ public final class TransportBench {
             }, name + "-output");
             drain.setDaemon(true);
             drain.start();
-            return new Server(name, p, port, banner + (loops > 0 ? ", " + loops + " event loops" : ""));
+            return new Server(name, p, port, banner + (loops > 0 ? ", " + loops + " event loops" : "")
+                    + (settings.isBlank() ? "" : ", --set " + settings) + (name.equals("ours-B") ? ", JVM flags "
+                    + jvmFlags + ", classpath " + cp.substring(0, Math.min(cp.length(), 120)) + "..." : ""));
         }
 
         /** {utime, stime} of the whole process (all threads), in clock ticks. */
