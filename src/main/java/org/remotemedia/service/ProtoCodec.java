@@ -60,6 +60,27 @@ public final class ProtoCodec {
     }
 
     /**
+     * Parses {@code m} without gathering: a message over several buffers becomes a rope of
+     * views (fine for small messages such as health and reflection requests; a large
+     * {@code bytes} field straddling buffers would be copied to the heap by protobuf, which is
+     * why the pipeline services use the gathering overload). {@code bytes} fields alias the
+     * buffers: retain the message to keep them past the callback.
+     */
+    public static <T> T parse(InboundMessage m, Parser<T> parser) throws InvalidProtocolBufferException {
+        if (m.bufferCount() <= 1) {
+            return m.bufferCount() == 0 ? parser.parseFrom(ByteString.EMPTY) : parse(m.buffer(), parser);
+        }
+        ByteString bytes = ByteString.EMPTY;
+        for (ByteBuffer b : m.buffers()) {
+            bytes = bytes.concat(UnsafeByteOperations.unsafeWrap(b));
+        }
+        CodedInputStream in = bytes.newCodedInput();
+        in.enableAliasing(true);
+        in.setSizeLimit(Integer.MAX_VALUE);
+        return parser.parseFrom(in);
+    }
+
+    /**
      * Parses an inbound message. A message in one network buffer is parsed in place (zero copy
      * of its {@code bytes} fields). A message spread over several buffers (a large request
      * arriving in many DATA frames) is first gathered into one pooled off-heap block, direct to

@@ -12,7 +12,7 @@ import org.remotemedia.grpc.StatusCode;
 import org.remotemedia.rpc.CallListener;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.rpc.ServerCall;
-import org.remotemedia.service.Protos;
+import org.remotemedia.service.ProtoCodec;
 
 /**
  * {@code grpc.testing.BenchmarkService} (UnaryCall, StreamingCall) on our rpc API, answering as
@@ -44,7 +44,7 @@ final class InteropBenchmarkService {
     private static SimpleResponse respond(ServerCall call, InboundMessage m) {
         SimpleRequest req;
         try {
-            req = Protos.parse(m, SimpleRequest.parser());
+            req = ProtoCodec.parse(m, SimpleRequest.parser());
         } catch (InvalidProtocolBufferException e) {
             call.close(Status.of(StatusCode.INVALID_ARGUMENT, "undecodable SimpleRequest: " + e.getMessage()));
             return null;
@@ -67,7 +67,7 @@ final class InteropBenchmarkService {
     private void unaryCall(ServerCall call, InboundMessage request) {
         SimpleResponse resp = respond(call, request);
         if (resp != null) {
-            call.sendMessage(resp, Protos.ENCODER);
+            call.sendMessage(resp, ProtoCodec.ENCODER);
             call.close(Status.OK);
         }
     }
@@ -83,7 +83,7 @@ final class InteropBenchmarkService {
                 if (resp == null) {
                     return;
                 }
-                call.sendMessage(resp, Protos.ENCODER);
+                call.sendMessage(resp, ProtoCodec.ENCODER);
                 if (call.isReady()) {
                     call.request(1);
                 } else {

@@ -26,7 +26,7 @@ import org.remotemedia.grpc.StatusCode;
 import org.remotemedia.rpc.CallListener;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.rpc.ServerCall;
-import org.remotemedia.service.Protos;
+import org.remotemedia.service.ProtoCodec;
 
 /**
  * {@code grpc.testing.TestService} on our rpc API, as the gRPC interop test descriptions ask of
@@ -120,7 +120,7 @@ final class InteropTestService {
 
     private static <T> T parse(ServerCall call, InboundMessage m, com.google.protobuf.Parser<T> parser) {
         try {
-            return Protos.parse(m, parser);
+            return ProtoCodec.parse(m, parser);
         } catch (InvalidProtocolBufferException e) {
             close(call, Status.of(StatusCode.INVALID_ARGUMENT, "undecodable request: " + e.getMessage()));
             return null;
@@ -131,7 +131,7 @@ final class InteropTestService {
 
     private void emptyCall(ServerCall call, InboundMessage request) {
         sendHeaders(call);
-        call.sendMessage(EmptyProtos.Empty.getDefaultInstance(), Protos.ENCODER);
+        call.sendMessage(EmptyProtos.Empty.getDefaultInstance(), ProtoCodec.ENCODER);
         close(call, Status.OK);
     }
 
@@ -158,7 +158,7 @@ final class InteropTestService {
             resp.setServerId(serverId);
         }
         sendHeaders(call);
-        call.sendMessage(resp.build(), Protos.ENCODER);
+        call.sendMessage(resp.build(), ProtoCodec.ENCODER);
         close(call, Status.OK);
     }
 
@@ -206,7 +206,7 @@ final class InteropTestService {
             public void onHalfClose() {
                 sendHeaders(call);
                 call.sendMessage(StreamingInputCallResponse.newBuilder()
-                        .setAggregatedPayloadSize((int) Math.min(Integer.MAX_VALUE, total)).build(), Protos.ENCODER);
+                        .setAggregatedPayloadSize((int) Math.min(Integer.MAX_VALUE, total)).build(), ProtoCodec.ENCODER);
                 close(call, Status.OK);
             }
         };
@@ -296,7 +296,7 @@ final class InteropTestService {
                     call.setMessageCompression(p.getCompressed().getValue()); // per message, as asked
                 }
                 call.sendMessage(StreamingOutputCallResponse.newBuilder().setPayload(payload(p.getSize())).build(),
-                        Protos.ENCODER);
+                        ProtoCodec.ENCODER);
             }
             if (!finished && inputDone && chunks.isEmpty()) {
                 finished = true;

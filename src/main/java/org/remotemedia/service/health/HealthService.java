@@ -16,7 +16,7 @@ import org.remotemedia.proto.grpc.health.v1.HealthProto;
 import org.remotemedia.rpc.CallListener;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.rpc.ServerCall;
-import org.remotemedia.service.Protos;
+import org.remotemedia.service.ProtoCodec;
 
 /**
  * {@code grpc.health.v1.Health}: {@code Check} answers the current status of the server as a
@@ -143,7 +143,7 @@ public final class HealthService {
                     + "': ask for \"\" (the whole server) or a service the server lists through reflection"));
             return;
         }
-        call.sendMessage(RESPONSES[s.getNumber()], Protos.ENCODER);
+        call.sendMessage(RESPONSES[s.getNumber()], ProtoCodec.ENCODER);
         call.close(Status.OK);
     }
 
@@ -160,7 +160,7 @@ public final class HealthService {
 
     private static HealthCheckRequest parse(ServerCall call, InboundMessage request) {
         try {
-            return Protos.parse(request, HealthCheckRequest.parser());
+            return ProtoCodec.parse(request, HealthCheckRequest.parser());
         } catch (InvalidProtocolBufferException e) {
             call.close(Status.of(StatusCode.INVALID_ARGUMENT, "the request is not a valid "
                     + "grpc.health.v1.HealthCheckRequest: " + e.getMessage()));
@@ -205,7 +205,7 @@ public final class HealthService {
             }
             if (s != lastSent) {
                 if (call.isReady()) {
-                    call.sendMessage(RESPONSES[s.getNumber()], Protos.ENCODER);
+                    call.sendMessage(RESPONSES[s.getNumber()], ProtoCodec.ENCODER);
                     lastSent = s;
                 } else if (!draining) {
                     return; // onReady sends the latest one

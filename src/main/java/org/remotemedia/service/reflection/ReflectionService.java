@@ -21,7 +21,7 @@ import org.remotemedia.proto.grpc.reflection.v1.ServiceResponse;
 import org.remotemedia.rpc.CallListener;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.rpc.ServerCall;
-import org.remotemedia.service.Protos;
+import org.remotemedia.service.ProtoCodec;
 
 /**
  * gRPC server reflection, {@code grpc.reflection.v1} and {@code grpc.reflection.v1alpha}, so
@@ -188,13 +188,13 @@ public final class ReflectionService {
         public void onMessage(InboundMessage message) {
             ServerReflectionRequest req;
             try {
-                req = Protos.parse(message, ServerReflectionRequest.parser());
+                req = ProtoCodec.parse(message, ServerReflectionRequest.parser());
             } catch (InvalidProtocolBufferException e) {
                 call.close(Status.of(StatusCode.INVALID_ARGUMENT, "the request is not a valid "
                         + "ServerReflectionRequest: " + e.getMessage()));
                 return;
             }
-            call.sendMessage(answer(req), Protos.ENCODER);
+            call.sendMessage(answer(req), ProtoCodec.ENCODER);
             if (call.isReady()) {
                 call.request(1);
             } else {
