@@ -279,17 +279,35 @@ public final class ExecuteHandler implements UnaryHandler {
         sb.append("{\"node_type\":");
         JsonLog.quote(sb, nm.nodeType());
         sb.append(",\"latency_ms\":").append(Double.isFinite(nm.latencyMs()) ? nm.latencyMs() : 0.0);
-        AudioOutput a = result.audioOutputs().get(nm.nodeId());
+        String id = nm.nodeId();
+        AudioOutput a = result.audioOutputs().get(id);
         if (a != null) {
-            sb.append(",\"audio_output\":{\"sample_rate\":").append(a.sampleRate()).append(",\"channels\":")
-                    .append(a.channels()).append(",\"format\":\"")
-                    .append(a.format().name().toLowerCase(java.util.Locale.ROOT)).append("\",\"num_samples\":")
-                    .append(a.numSamples()).append('}');
+            audioSummary(sb.append(",\"audio_output\":"), a);
         }
-        if (result.dataOutputs().containsKey(nm.nodeId())) {
+        // a sink with several output ports (ChannelSplit) has its outputs under "<id>.<k>"
+        boolean ports = false;
+        for (Map.Entry<String, AudioOutput> e : result.audioOutputs().entrySet()) {
+            String key = e.getKey();
+            if (key.length() > id.length() + 1 && key.startsWith(id) && key.charAt(id.length()) == '.') {
+                sb.append(ports ? "," : ",\"audio_ports\":{");
+                JsonLog.quote(sb, key.substring(id.length() + 1));
+                audioSummary(sb.append(':'), e.getValue());
+                ports = true;
+            }
+        }
+        if (ports) {
+            sb.append('}');
+        }
+        if (result.dataOutputs().containsKey(id)) {
             sb.append(",\"data_output\":true");
         }
         return sb.append('}').toString();
+    }
+
+    private static void audioSummary(StringBuilder sb, AudioOutput a) {
+        sb.append("{\"sample_rate\":").append(a.sampleRate()).append(",\"channels\":").append(a.channels())
+                .append(",\"format\":\"").append(a.format().name().toLowerCase(java.util.Locale.ROOT))
+                .append("\",\"num_samples\":").append(a.numSamples()).append('}');
     }
 
     private static long cpuNanos() {

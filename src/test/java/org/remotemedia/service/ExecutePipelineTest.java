@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -64,6 +66,37 @@ class ExecutePipelineTest {
                 assertEquals(0.5 * Math.sin(2 * Math.PI * Kit.SINE_HZ * i / 16_000.0), got[i], 1e-4, "sine at " + i);
             }
             assertEquals(ExecutionStatus.EXECUTION_STATUS_SUCCESS, resp.getResult().getStatus());
+        }
+    }
+
+    /** A ChannelSplit sink: one mono output per port under "<id>.<k>", listed in its node result. */
+    @Test
+    void channelSplitSinkReturnsOneOutputPerPort() throws Exception {
+        int frames = 4800;
+        float[] stereo = new float[2 * frames];
+        for (int i = 0; i < frames; i++) {
+            stereo[2 * i] = (float) (0.5 * Math.sin(2 * Math.PI * 440 * i / 48_000.0));
+            stereo[2 * i + 1] = (float) (0.25 * Math.cos(2 * Math.PI * 1000 * i / 48_000.0));
+        }
+        AudioBuffer in = Kit.f32(stereo, 48_000).toBuilder().setChannels(2).build();
+        try (TestDaemon d = TestDaemon.start()) {
+            ExecuteResponse resp = stub(d).executePipeline(Kit.request(
+                    Kit.manifest("split", Kit.node("split", "ChannelSplit", "{}")), "split", in));
+            assertTrue(resp.hasResult(), () -> "expected a result, got " + resp);
+            var r = resp.getResult();
+            assertEquals(Set.of("split.0", "split.1"), r.getAudioOutputsMap().keySet());
+            for (int ch = 0; ch < 2; ch++) {
+                AudioBuffer out = r.getAudioOutputsOrThrow("split." + ch);
+                assertEquals(1, out.getChannels());
+                float[] got = Kit.decodeF32(out);
+                assertEquals(frames, got.length);
+                for (int i = 0; i < frames; i++) {
+                    assertEquals(stereo[2 * i + ch], got[i], 0.0, "port " + ch + " frame " + i);
+                }
+            }
+            String meta = r.getNodeResults(0).getOutputMetadata();
+            assertTrue(meta.contains("\"audio_ports\":{\"0\":{\"sample_rate\":48000,\"channels\":1")
+                    && meta.contains("\"1\":{\"sample_rate\":48000,\"channels\":1"), meta);
         }
     }
 
