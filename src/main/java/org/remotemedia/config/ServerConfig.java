@@ -58,7 +58,8 @@ public record ServerConfig(
             long maxMemoryBytes,
             long maxTimeoutMs,
             int maxConcurrentExecutions,
-            boolean debugErrors) {
+            boolean debugErrors,
+            long warmupMs) {
 
         public boolean inline() {
             return "inline".equals(dspMode);
@@ -151,7 +152,8 @@ public record ServerConfig(
                 r.longIn("execution.max_memory_bytes", 2L * 1024 * 1024 * 1024, 1024 * 1024, Long.MAX_VALUE / 2),
                 r.longIn("execution.max_timeout_ms", 300_000, 1, Long.MAX_VALUE / 2),
                 r.intIn("execution.max_concurrent_executions", 256, 1, 1_000_000),
-                r.bool("execution.debug_errors", false));
+                r.bool("execution.debug_errors", false),
+                r.longIn("execution.warmup_ms", 2000, 0, 600_000));
 
         Streaming streaming = new Streaming(
                 r.longIn("streaming.idle_timeout_ms", 300_000, 100, Long.MAX_VALUE / 2),

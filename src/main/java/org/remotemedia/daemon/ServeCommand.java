@@ -13,6 +13,7 @@ import org.remotemedia.config.ServerConfig;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.observe.Metrics;
 import org.remotemedia.observe.MetricsServer;
+import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.transport.GrpcServer;
 import picocli.CommandLine.Command;
@@ -127,6 +128,7 @@ final class ServeCommand implements Callable<Integer> {
                 ms.close();
                 throw e;
             }
+            warmUp(services, cfg.execution().warmupMs(), log);
             MethodRegistry registry = services.registry;
             GrpcServer grpc;
             try {
@@ -143,6 +145,23 @@ final class ServeCommand implements Callable<Integer> {
                     grpc.isEpoll() ? "epoll" : "nio", "tls", cfg.transport().tlsEnabled(),
                     "version", BuildInfo.load().version());
             return new Daemon(ms, services, grpc, log);
+        }
+
+        /**
+         * Before the port opens: a port that accepts calls answers them at full speed. The
+         * resampler's kernels are always warmed whole (its own check of compiled speed), the
+         * other node types for about {@code millis}.
+         */
+        private static void warmUp(Services services, long millis, JsonLog log) {
+            if (millis <= 0) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            PipelineEngine.WarmUp w = services.engine.warmUp(millis);
+            log.info("warmup_done", null, "process_calls", w.processCalls(), "ms", (System.nanoTime() - t0) / 1_000_000);
+            for (String d : w.dropped()) {
+                log.warn("warmup_node_dropped", null, "node", d);
+            }
         }
 
         private static BindException bindError(String what, int port, Exception e) {

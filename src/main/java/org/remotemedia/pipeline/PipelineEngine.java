@@ -234,17 +234,20 @@ public final class PipelineEngine {
     }
 
     /**
-     * Runs every registered node type's examples on 4096-frame blocks for about
-     * {@code millis} ms, so the JIT compiles the Vector API kernels before the first request
+     * Runs the resampler's own warm-up (until its kernels run at compiled speed), then every
+     * registered node type's examples on 4096-frame blocks for about {@code millis} ms (nodes
+     * reset every 64 blocks; a node that refuses the input drops out), so the JIT compiles the Vector API kernels before the first request
      * (until C2 has them, vector code runs boxed, hundreds of times slower). Call once at
      * start-up, on the thread(s) that will run pipelines or any other: compiled code is shared.
      *
-     * @return process() calls made
+     * @return process() calls made, and the examples that dropped out
      */
-    public long warmUp(long millis) {
-        long end = System.nanoTime() + millis * 1_000_000L;
+    public WarmUp warmUp(long millis) {
         long calls = org.remotemedia.dsp.resample.Resampler.warmUp() > 0 ? 1 : 0; // its kernel's own paths
+        long end = System.nanoTime() + millis * 1_000_000L;
         List<org.remotemedia.dsp.Node> nodes = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<String> dropped = new ArrayList<>();
         List<org.remotemedia.buffer.AudioBlock[]> inputs = new ArrayList<>();
         List<org.remotemedia.buffer.PooledBuffer> held = new ArrayList<>();
         int frames = 4096;
@@ -267,6 +270,7 @@ public final class PipelineEngine {
                                 s.sampleRate(), s.format());
                     }
                     nodes.add(node);
+                    names.add(t.name() + " (" + ex.label() + ")");
                     inputs.add(in);
                 }
             }
@@ -289,12 +293,26 @@ public final class PipelineEngine {
                     portOffsets[k] = new int[ports];
                 }
             }
+            int rounds = 0;
             do { // at least one round, however long creating the nodes took
+                boolean reset = ++rounds % 64 == 0; // whole-stream nodes (Normalize) must not outgrow their caps
                 for (int k = 0; k < nodes.size(); k++) {
-                    if (portOuts[k] != null) {
-                        nodes.get(k).process(inputs.get(k), portOuts[k], portOffsets[k]);
-                    } else {
-                        nodes.get(k).process(inputs.get(k), out.buffer(), 0);
+                    org.remotemedia.dsp.Node node = nodes.get(k);
+                    if (node == null) {
+                        continue;
+                    }
+                    try {
+                        if (portOuts[k] != null) {
+                            node.process(inputs.get(k), portOuts[k], portOffsets[k]);
+                        } else {
+                            node.process(inputs.get(k), out.buffer(), 0);
+                        }
+                        if (reset) {
+                            node.reset();
+                        }
+                    } catch (org.remotemedia.dsp.NodeException e) {
+                        nodes.set(k, null); // a node refusing the warm-up input is simply not warmed further
+                        dropped.add(names.get(k) + ": " + e.getMessage());
                     }
                     calls++;
                 }
@@ -302,6 +320,10 @@ public final class PipelineEngine {
         } finally {
             held.forEach(org.remotemedia.buffer.PooledBuffer::release);
         }
-        return calls;
+        return new WarmUp(calls, List.copyOf(dropped));
+    }
+
+    /** What {@link #warmUp} did: process() calls, and the examples that refused their input (with why). */
+    public record WarmUp(long processCalls, List<String> dropped) {
     }
 }

@@ -51,7 +51,11 @@ class ServeCommandTest {
             assertEquals(200, metrics.statusCode());
             assertTrue(metrics.body().contains("remotemedia_grpc_server_calls_total{code=\"UNIMPLEMENTED\",method=\"unregistered\"} 1.0"),
                     metrics.body());
-            assertTrue(logBytes.toString().contains("\"event\":\"started\""));
+            String logged = logBytes.toString();
+            assertTrue(logged.contains("\"event\":\"started\""), logged);
+            // the default warm-up ran, and before the port opened
+            int warm = logged.indexOf("\"event\":\"warmup_done\"");
+            assertTrue(warm >= 0 && warm < logged.indexOf("\"event\":\"grpc_listening\""), logged);
         } finally {
             d.close(0);
         }

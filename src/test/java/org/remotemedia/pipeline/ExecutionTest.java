@@ -341,7 +341,20 @@ class ExecutionTest {
 
     @Test
     void warmUpRunsEveryNodeAndReturnsItsBuffers() {
-        long calls = engine.warmUp(100);
-        assertTrue(calls >= 20, "calls " + calls);
+        PipelineEngine.WarmUp w = engine.warmUp(100);
+        assertTrue(w.processCalls() >= 20, "calls " + w.processCalls());
+    }
+
+    /** Whole-stream nodes are reset now and then, so a long warm-up never meets their buffering cap. */
+    @Test
+    void aLongWarmUpOfAWholeStreamNodeStaysUnderItsCap() {
+        PipelineEngine normalizeOnly = new PipelineEngine(
+                new NodeRegistry(List.of(new org.remotemedia.dsp.nodes.Normalize())), pool, EngineLimits.defaults());
+        // its first example (16 kHz, whole stream) refuses more than 600 s x 16 kHz = 9.6 M frames
+        // (2344 blocks) without a reset. 4 examples x 3000 blocks (past that cap) in 2 s needs
+        // 25 M frames/s, far below the node's measured speed
+        PipelineEngine.WarmUp w = normalizeOnly.warmUp(2000);
+        assertEquals(List.of(), w.dropped());
+        assertTrue(w.processCalls() > 4 * 3000, "calls " + w.processCalls());
     }
 }
