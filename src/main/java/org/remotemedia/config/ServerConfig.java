@@ -141,7 +141,7 @@ public record ServerConfig(
                 r.intIn("transport.rst_frames_window_seconds", 30, 1, 3600),
                 r.longIn("transport.max_connection_idle_ms", 0, 0, Long.MAX_VALUE / 2),
                 r.oneOf("transport.leak_detection", "disabled", "disabled", "simple", "advanced", "paranoid"),
-                r.intIn("transport.spin_before_sleep_us", 0, 0, 10_000));
+                r.intIn("transport.spin_before_sleep_us", 50, 0, 10_000));
 
         Execution execution = new Execution(
                 r.oneOf("execution.dsp_mode", "inline", "inline", "workers"),

@@ -12,7 +12,8 @@ import io.netty.util.internal.ThreadExecutorMap;
  * {@code epoll_wait}, it polls (non-blocking {@code epoll_wait}) for up to that long. A request
  * that arrives within the window is read without the sleep / wake-up pair (a context switch
  * here, an IPI and the wake-up work in the sender's system call); one that does not costs the
- * window in CPU time. Off (0) by default: choose by measurement (perf/RESULTS.md).
+ * window in CPU time. 50 us by default, chosen by measurement (perf/RESULTS.md, "Spin before
+ * sleep"); 0 turns it off.
  *
  * <p>Tasks handed to the loop by other threads during the spin end it (they set no eventfd
  * while the loop is awake), so the write queue is not delayed by the window.
