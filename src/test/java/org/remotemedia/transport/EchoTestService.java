@@ -5,6 +5,7 @@ import io.grpc.testing.integration.EmptyProtos;
 import io.grpc.testing.integration.Messages;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.remotemedia.service.ProtoCodec;
 import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.Metadata;
 import org.remotemedia.grpc.Status;

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.remotemedia.service.ProtoCodec;
 import org.remotemedia.grpc.MessageEncoder;
 import org.remotemedia.grpc.Status;
 import org.remotemedia.rpc.CallListener;

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.remotemedia.service.ProtoCodec;
 import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.Status;
 import org.remotemedia.rpc.CallListener;

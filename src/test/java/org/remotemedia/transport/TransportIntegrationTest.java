@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.remotemedia.service.ProtoCodec;
 import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.Status;
 import org.remotemedia.grpc.StatusCode;

@@ -15,10 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.remotemedia.testkit.StubServerCall;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.grpc.BufferRefs;
 import org.remotemedia.grpc.InboundMessage;
@@ -189,15 +189,9 @@ class StreamCallTest {
     }
 
     /** The transport as the call sees it; single-threaded (the test is the event loop). */
-    private static final class FakeCall implements ServerCall {
-        @Override
-        public String peer() {
-            return "test";
-        }
-
-        @Override
-        public void setMessageCompression(boolean enabled) {
-            // outbound compression is the transport's business; nothing to record here
+    private static final class FakeCall extends StubServerCall {
+        FakeCall() {
+            super(StreamingService.PATH, MethodKind.BIDI_STREAMING);
         }
 
         final List<byte[]> sent = new ArrayList<>();
@@ -225,50 +219,6 @@ class StreamCallTest {
         }
 
         @Override
-        public String methodPath() {
-            return StreamingService.PATH;
-        }
-
-        @Override
-        public MethodKind kind() {
-            return MethodKind.BIDI_STREAMING;
-        }
-
-        @Override
-        public Metadata requestHeaders() {
-            return new Metadata();
-        }
-
-        @Override
-        public String authority() {
-            return null;
-        }
-
-        @Override
-        public String requestId() {
-            return "test";
-        }
-
-        @Override
-        public boolean hasDeadline() {
-            return false;
-        }
-
-        @Override
-        public long deadlineNanoTime() {
-            return Long.MAX_VALUE;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
-
-        @Override
-        public void setListener(org.remotemedia.rpc.CallListener listener) {
-        }
-
-        @Override
         public void request(int n) {
             requested += n;
         }
@@ -276,15 +226,6 @@ class StreamCallTest {
         @Override
         public boolean isReady() {
             return ready;
-        }
-
-        @Override
-        public boolean setCompression(String encoding) {
-            return false;
-        }
-
-        @Override
-        public void sendHeaders(Metadata headers) {
         }
 
         @Override
@@ -301,16 +242,6 @@ class StreamCallTest {
             if (closed == null) {
                 closed = status;
             }
-        }
-
-        @Override
-        public boolean inEventLoop() {
-            return true;
-        }
-
-        @Override
-        public Executor eventLoop() {
-            return Runnable::run;
         }
     }
 }

@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,11 +24,11 @@ import org.remotemedia.config.ServerConfig;
 import org.remotemedia.grpc.BufferRefs;
 import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.MessageEncoder;
-import org.remotemedia.grpc.Metadata;
 import org.remotemedia.grpc.Status;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.observe.Metrics;
 import org.remotemedia.pipeline.AudioInput;
+import org.remotemedia.testkit.StubServerCall;
 import org.remotemedia.pipeline.ChunkResult;
 import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.pipeline.StreamingSession;
@@ -42,9 +41,7 @@ import org.remotemedia.proto.v1.NodeManifest;
 import org.remotemedia.proto.v1.PipelineManifest;
 import org.remotemedia.proto.v1.StreamInit;
 import org.remotemedia.proto.v1.StreamRequest;
-import org.remotemedia.rpc.CallListener;
 import org.remotemedia.rpc.MethodKind;
-import org.remotemedia.rpc.ServerCall;
 import org.remotemedia.service.ProtoConvert;
 import org.remotemedia.service.ServiceContext;
 import org.remotemedia.service.ServiceMetrics;
@@ -183,15 +180,9 @@ public class StreamChunkBench {
     }
 
     /** The transport's side: serializes each message into one reused direct buffer, as the framer would. */
-    static final class BenchCall implements ServerCall {
-        @Override
-        public String peer() {
-            return "test";
-        }
-
-        @Override
-        public void setMessageCompression(boolean enabled) {
-            // outbound compression is the transport's business; nothing to record here
+    static final class BenchCall extends StubServerCall {
+        BenchCall() {
+            super(StreamingService.PATH, MethodKind.BIDI_STREAMING);
         }
 
         private final ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
@@ -203,82 +194,6 @@ public class StreamChunkBench {
             out.clear().limit(n);
             encoder.encode(m, out);
             lastBytes = n;
-        }
-
-        @Override
-        public String methodPath() {
-            return StreamingService.PATH;
-        }
-
-        @Override
-        public MethodKind kind() {
-            return MethodKind.BIDI_STREAMING;
-        }
-
-        @Override
-        public Metadata requestHeaders() {
-            return new Metadata();
-        }
-
-        @Override
-        public String authority() {
-            return null;
-        }
-
-        @Override
-        public String requestId() {
-            return "bench";
-        }
-
-        @Override
-        public boolean hasDeadline() {
-            return false;
-        }
-
-        @Override
-        public long deadlineNanoTime() {
-            return Long.MAX_VALUE;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
-
-        @Override
-        public void setListener(CallListener listener) {
-        }
-
-        @Override
-        public void request(int n) {
-        }
-
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public boolean setCompression(String encoding) {
-            return false;
-        }
-
-        @Override
-        public void sendHeaders(Metadata headers) {
-        }
-
-        @Override
-        public void close(Status status, Metadata trailers) {
-        }
-
-        @Override
-        public boolean inEventLoop() {
-            return true;
-        }
-
-        @Override
-        public Executor eventLoop() {
-            return Runnable::run;
         }
     }
 }
