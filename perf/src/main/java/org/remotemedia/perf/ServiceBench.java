@@ -179,7 +179,15 @@ public final class ServiceBench {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
                 .filter(l -> l.startsWith("jvm.flags=")).findFirst().orElseThrow().substring("jvm.flags=".length());
+        String replace = System.getenv("PERF_SERVER_JVM_FLAGS"); // instead of config/jvm.properties (A/B of GCs)
+        if (replace != null && !replace.isBlank()) {
+            flags = replace;
+        }
         cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
+        String extra = System.getenv("PERF_SERVER_JVM_OPTS"); // e.g. a JFR recording of the servers (not RM_*: those are settings)
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(Arrays.asList(extra.trim().split("\\s+")));
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.addAll(mainAndArgs);
@@ -188,7 +196,12 @@ public final class ServiceBench {
         BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String line;
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
         while (System.nanoTime() < until && (line = in.readLine()) != null) {
+            if (last.size() == 20) {
+                last.removeFirst();
+            }
+            last.addLast(line);
             Matcher m = portLine.matcher(line);
             if (m.find()) {
                 int port = Integer.parseInt(m.group(1));
@@ -206,7 +219,8 @@ public final class ServiceBench {
                 return port;
             }
         }
-        throw new IllegalStateException("server " + mainAndArgs.get(0) + " did not report its port");
+        throw new IllegalStateException("server " + mainAndArgs.get(0) + " did not report its port; its last lines:\n"
+                + String.join("\n", last));
     }
 
     private static Target remote(int port) {
