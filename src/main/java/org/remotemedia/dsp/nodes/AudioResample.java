@@ -39,7 +39,8 @@ public final class AudioResample extends NodeType {
 
     @Override
     public String latencyDoc() {
-        return "the filter's look-ahead: at most 25 ms at high (docs/resampler.md lists each preset)";
+        return "the filter's look-ahead: at most 25 ms at high while the lower of the two rates is >= ~1.7 kHz"
+                + " (53 ms at 1 kHz; docs/resampler.md lists each preset)";
     }
 
     @Override
