@@ -27,7 +27,10 @@ import org.remotemedia.dsp.Problems;
  * <p>Data (one-shot, the whole stream): {@code {"channels", "frames", "peak_dbfs": [..],
  * "rms_dbfs": [..], "window_ms", "windows": [{"start_ms", "end_ms", "peak_dbfs", "rms_dbfs"}]}}
  * (window_ms and windows only when window_ms > 0)
- * (the last window may be shorter; digital silence is null). A streaming chunk's data:
+ * (the last window may be shorter; digital silence is null). Memory is bounded: at most
+ * {@link #RETAINED_VALUES} / channels closed windows are kept for the summary; beyond that the
+ * oldest half is dropped and the summary says how many with {@code "windows_omitted"} (the
+ * whole-stream figures still cover every window). A streaming chunk's data:
  * {@code {"frames", "peak_dbfs", "rms_dbfs", "windows": [windows completed in that chunk]}},
  * levels so far. Sums of squares run per channel in four accumulators keyed by the frame's
  * position in its window, so the figures are the same bits whatever the chunking.
@@ -35,6 +38,8 @@ import org.remotemedia.dsp.Problems;
 public final class LevelMeter extends NodeType {
     public static final String NAME = "LevelMeter";
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Per-channel values (peaks, sums) of closed windows kept for the summary: 2 MiB a kind. */
+    static final int RETAINED_VALUES = 1 << 18;
 
     public LevelMeter() {
         super(NAME, "Measures peak and RMS dBFS per channel, whole stream and windowed, as data; audio passes unchanged.",
@@ -77,12 +82,19 @@ public final class LevelMeter extends NodeType {
         private final double[] sum4; // 4 accumulators per channel (frame index in window mod 4)
         private final float[] peak;
         private long inWindow;
-        // closed windows: peak, sum per channel; frames
+        // every closed window so far: peak, and the sum of squares added window by window in
+        // order (the same additions, so the same bits, as summing the kept windows at the end)
+        private final double[] closedPeak;
+        private final double[] closedSum;
+        // the closed windows kept for the data: peak, sum per channel; frames
+        private final int retainWindows;
         private double[] winPeak = new double[64];
         private double[] winSum = new double[64];
         private long[] winFrames = new long[8];
         private int windows;
         private int deltaFrom;
+        private long omittedWindows;
+        private long omittedFrames;
         private long frames;
 
         Instance(AudioSpec spec, int windowMs, long windowFrames) {
@@ -92,6 +104,9 @@ public final class LevelMeter extends NodeType {
             this.windowFrames = windowFrames;
             this.sum4 = new double[4 * ch];
             this.peak = new float[ch];
+            this.closedPeak = new double[ch];
+            this.closedSum = new double[ch];
+            this.retainWindows = Math.max(2, RETAINED_VALUES / ch);
         }
 
         @Override
@@ -106,7 +121,7 @@ public final class LevelMeter extends NodeType {
 
         @Override
         public long stateBytes() {
-            return 8L * (winPeak.length + winSum.length + winFrames.length) + 36L * ch;
+            return 8L * (winPeak.length + winSum.length + winFrames.length) + 52L * ch;
         }
 
         @Override
@@ -226,6 +241,9 @@ public final class LevelMeter extends NodeType {
             if (inWindow == 0) {
                 return;
             }
+            if (windows == retainWindows) {
+                dropOldestHalf();
+            }
             if ((windows + 1) * ch > winPeak.length) {
                 winPeak = Arrays.copyOf(winPeak, winPeak.length * 2);
                 winSum = Arrays.copyOf(winSum, winSum.length * 2);
@@ -234,13 +252,30 @@ public final class LevelMeter extends NodeType {
                 winFrames = Arrays.copyOf(winFrames, windows * 2);
             }
             for (int c = 0; c < ch; c++) {
+                double sum = windowSum(c);
                 winPeak[windows * ch + c] = peak[c];
-                winSum[windows * ch + c] = windowSum(c);
+                winSum[windows * ch + c] = sum;
+                closedPeak[c] = Math.max(closedPeak[c], peak[c]);
+                closedSum[c] += sum;
             }
             winFrames[windows++] = inWindow;
             Arrays.fill(sum4, 0);
             Arrays.fill(peak, 0);
             inWindow = 0;
+        }
+
+        /** Forgets the older half of the kept windows (the whole-stream totals keep them). */
+        private void dropOldestHalf() {
+            int drop = windows / 2;
+            for (int w = 0; w < drop; w++) {
+                omittedFrames += winFrames[w];
+            }
+            System.arraycopy(winPeak, drop * ch, winPeak, 0, (windows - drop) * ch);
+            System.arraycopy(winSum, drop * ch, winSum, 0, (windows - drop) * ch);
+            System.arraycopy(winFrames, drop, winFrames, 0, windows - drop);
+            windows -= drop;
+            omittedWindows += drop;
+            deltaFrom = Math.max(0, deltaFrom - drop); // a chunk closing > half the cap reports its latest ones
         }
 
         @Override
@@ -253,9 +288,13 @@ public final class LevelMeter extends NodeType {
         public void reset() {
             Arrays.fill(sum4, 0);
             Arrays.fill(peak, 0);
+            Arrays.fill(closedPeak, 0);
+            Arrays.fill(closedSum, 0);
             inWindow = 0;
             windows = 0;
             deltaFrom = 0;
+            omittedWindows = 0;
+            omittedFrames = 0;
             frames = 0;
         }
 
@@ -272,10 +311,7 @@ public final class LevelMeter extends NodeType {
         private void whole(StringBuilder sb) {
             sb.append("\"peak_dbfs\":[");
             for (int c = 0; c < ch; c++) {
-                double p = peak[c];
-                for (int w = 0; w < windows; w++) {
-                    p = Math.max(p, winPeak[w * ch + c]);
-                }
+                double p = Math.max(peak[c], closedPeak[c]);
                 if (c > 0) {
                     sb.append(',');
                 }
@@ -283,11 +319,7 @@ public final class LevelMeter extends NodeType {
             }
             sb.append("],\"rms_dbfs\":[");
             for (int c = 0; c < ch; c++) {
-                double s = 0;
-                for (int w = 0; w < windows; w++) {
-                    s += winSum[w * ch + c];
-                }
-                s += windowSum(c);
+                double s = closedSum[c] + windowSum(c);
                 if (c > 0) {
                     sb.append(',');
                 }
@@ -310,7 +342,7 @@ public final class LevelMeter extends NodeType {
 
         private void windows(StringBuilder sb, int from) {
             sb.append("\"windows\":[");
-            long start = 0;
+            long start = omittedFrames;
             for (int w = 0; w < from; w++) {
                 start += winFrames[w];
             }
@@ -350,6 +382,9 @@ public final class LevelMeter extends NodeType {
             whole(sb);
             if (windowMs > 0) {
                 sb.append(",\"window_ms\":").append(windowMs).append(',');
+                if (omittedWindows > 0) {
+                    sb.append("\"windows_omitted\":").append(omittedWindows).append(',');
+                }
                 windows(sb, 0);
             }
             sb.append('}');

@@ -2,6 +2,7 @@ package org.remotemedia.dsp.nodes;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,6 +44,31 @@ class LevelMeterTest {
         assertEquals(true, w.get(1).get("rms_dbfs").get(1).isNull(), "digital silence is null");
         assertEquals(true, w.get(9).get("peak_dbfs").get(1).isNull());
         assertEquals(900.0, w.get(9).get("start_ms").asDouble());
+    }
+
+    /**
+     * A long stream of small windows: memory stays bounded (the oldest kept windows are dropped
+     * and counted), the whole-stream figures still cover every frame, the kept windows keep their
+     * times. Mono 1 kHz with 1 ms windows: one window per frame.
+     */
+    @Test
+    void keptWindowsAreBoundedAndTheWholeStreamStillCountsEveryWindow() throws Exception {
+        AudioSpec m = new AudioSpec(1000, 1, SampleFormat.F32);
+        int total = 3 * LevelMeter.RETAINED_VALUES + 12_345;
+        // |x| = 0.5 everywhere except one full-scale sample early on (in a window that gets dropped)
+        var s = NodeHarness.signal(m, total, i -> i == 7 ? 1.0 : (i % 2 == 0 ? 0.5 : -0.5));
+        var node = NodeHarness.create(new LevelMeter(), Map.of("window_ms", 1), List.of(m));
+        JsonNode d = JSON.readTree(NodeHarness.oneShot(node, List.of(s)).dataSummary());
+        long omitted = d.get("windows_omitted").asLong();
+        JsonNode w = d.get("windows");
+        assertTrue(omitted > 0 && w.size() <= LevelMeter.RETAINED_VALUES, omitted + " / " + w.size());
+        assertEquals(total, omitted + w.size());
+        assertEquals((double) omitted, w.get(0).get("start_ms").asDouble(), "kept windows keep their times");
+        assertEquals((double) total, w.get(w.size() - 1).get("end_ms").asDouble());
+        assertEquals(0.0, d.get("peak_dbfs").get(0).asDouble(), "the dropped full-scale sample still counts");
+        double meanSquare = (0.25 * (total - 1) + 1.0) / total;
+        assertEquals(10 * Math.log10(meanSquare), d.get("rms_dbfs").get(0).asDouble(), 0.001);
+        assertTrue(node.stateBytes() <= 3L * 8 * LevelMeter.RETAINED_VALUES + 1024, "state " + node.stateBytes());
     }
 
     @Test
