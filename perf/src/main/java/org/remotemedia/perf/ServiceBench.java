@@ -2,14 +2,8 @@ package org.remotemedia.perf;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,7 +15,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.remotemedia.buffer.SampleFormat;
@@ -73,12 +66,7 @@ public final class ServiceBench {
         try {
             b.run();
         } finally {
-            for (Process p : b.servers) {
-                p.destroy();
-                if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
+            ServerJvm.stopAll(b.servers);
         }
         System.exit(0);
     }
@@ -173,54 +161,9 @@ public final class ServiceBench {
         };
     }
 
-    /** Starts a server JVM with the project's JVM flags and this classpath; returns its port. */
+    /** Starts a server JVM (see {@link ServerJvm}); returns its port. */
     private int launch(List<String> mainAndArgs, Pattern portLine) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
-                .filter(l -> l.startsWith("jvm.flags=")).findFirst().orElseThrow().substring("jvm.flags=".length());
-        String replace = System.getenv("PERF_SERVER_JVM_FLAGS"); // instead of config/jvm.properties (A/B of GCs)
-        if (replace != null && !replace.isBlank()) {
-            flags = replace;
-        }
-        cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
-        String extra = System.getenv("PERF_SERVER_JVM_OPTS"); // e.g. a JFR recording of the servers (not RM_*: those are settings)
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(Arrays.asList(extra.trim().split("\\s+")));
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(mainAndArgs);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        servers.add(p);
-        BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        String line;
-        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
-        while (System.nanoTime() < until && (line = in.readLine()) != null) {
-            if (last.size() == 20) {
-                last.removeFirst();
-            }
-            last.addLast(line);
-            Matcher m = portLine.matcher(line);
-            if (m.find()) {
-                int port = Integer.parseInt(m.group(1));
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (in.readLine() != null) {
-                            // discard: the server's log must not block it
-                        }
-                    } catch (IOException ignored) {
-                        // process ended
-                    }
-                }, "drain-" + port);
-                drain.setDaemon(true);
-                drain.start();
-                return port;
-            }
-        }
-        throw new IllegalStateException("server " + mainAndArgs.get(0) + " did not report its port; its last lines:\n"
-                + String.join("\n", last));
+        return ServerJvm.start(mainAndArgs, portLine, servers);
     }
 
     private static Target remote(int port) {

@@ -3,12 +3,9 @@ package org.remotemedia.perf;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +18,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -75,12 +71,7 @@ public final class StreamBench {
         try {
             b.run();
         } finally {
-            for (Process p : b.servers) {
-                p.destroy();
-                if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
+            ServerJvm.stopAll(b.servers);
         }
         System.exit(0);
     }
@@ -356,41 +347,15 @@ public final class StreamBench {
     // ---- server, metrics, report ----
 
     private Target start(String mode) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
-                .filter(l -> l.startsWith("jvm.flags=")).findFirst().orElseThrow().substring("jvm.flags=".length());
-        cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(List.of("org.remotemedia.daemon.Main", "serve", "--set", "server.host=127.0.0.1",
+        List<String> args = new ArrayList<>(List.of("org.remotemedia.daemon.Main", "serve", "--set", "server.host=127.0.0.1",
                 "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1", "--set", "server.metrics_port=0",
                 "--set", "execution.dsp_mode=" + mode));
         if (mode.equals("workers")) {
-            cmd.addAll(List.of("--set", "execution.idle_strategy=" + opt("idle", "backoff"),
+            args.addAll(List.of("--set", "execution.idle_strategy=" + opt("idle", "backoff"),
                     "--set", "execution.pin_workers=" + opt("pin", "false")));
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        servers.add(p);
-        BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        java.util.concurrent.CompletableFuture<Integer> port = new java.util.concurrent.CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    Matcher m = PORT.matcher(line);
-                    if (!port.isDone() && m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    } // everything else is discarded: the server's log must not block it
-                }
-            } catch (IOException ignored) {
-                // ended
-            }
-            port.completeExceptionally(new IllegalStateException("the " + mode + " server ended without a port"));
-        }, "server-log-" + mode);
-        reader.setDaemon(true);
-        reader.start();
-        int grpcPort = port.get(60, TimeUnit.SECONDS);
+        int grpcPort = ServerJvm.start(args, PORT, servers);
+        Process p = servers.get(servers.size() - 1);
         ManagedChannel control = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         return new Target(mode, p, grpcPort, control);
     }

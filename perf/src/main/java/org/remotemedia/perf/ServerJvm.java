@@ -1,0 +1,100 @@
+package org.remotemedia.perf;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A server under test in its own JVM, for the benchmarks: started with config/jvm.properties'
+ * flags (or {@code PERF_SERVER_JVM_FLAGS} instead, e.g. another GC) plus
+ * {@code PERF_SERVER_JVM_OPTS} (e.g. a JFR recording) and this JVM's classpath; its port read
+ * from its log; its log drained so it never blocks; stopped by PID at the end. Environment
+ * variables named RM_* are server settings, hence the PERF_ prefix here.
+ *
+ * <p>Threads: one log reader per server (a daemon thread); the rest on the caller's thread.
+ */
+final class ServerJvm {
+    private ServerJvm() {
+    }
+
+    /** Starts {@code mainAndArgs} and returns the port its log reports (first group of {@code portLine}). */
+    static int start(List<String> mainAndArgs, Pattern portLine, List<Process> started) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
+                .filter(l -> l.startsWith("jvm.flags=")).findFirst().orElseThrow().substring("jvm.flags=".length());
+        cmd.addAll(words(env("PERF_SERVER_JVM_FLAGS", flags)));
+        cmd.addAll(words(env("PERF_SERVER_JVM_OPTS", "")));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.addAll(mainAndArgs);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        started.add(p);
+        BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<Integer> port = new CompletableFuture<>();
+        ArrayDeque<String> last = new ArrayDeque<>(); // for the error when no port comes
+        Thread reader = new Thread(() -> {
+            try {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (port.isDone()) {
+                        continue; // discarded: the server's log must not block it
+                    }
+                    synchronized (last) {
+                        if (last.size() == 20) {
+                            last.removeFirst();
+                        }
+                        last.addLast(line);
+                    }
+                    Matcher m = portLine.matcher(line);
+                    if (m.find()) {
+                        port.complete(Integer.parseInt(m.group(1)));
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+            port.completeExceptionally(new IllegalStateException("ended"));
+        }, "server-log-" + mainAndArgs.get(0));
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return port.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            synchronized (last) {
+                throw new IllegalStateException("server " + mainAndArgs.get(0) + " did not report its port; its last lines:\n"
+                        + String.join("\n", last));
+            }
+        }
+    }
+
+    /** Stops every started server: SIGTERM, then SIGKILL after 5 s. */
+    static void stopAll(List<Process> started) throws InterruptedException {
+        for (Process p : started) {
+            p.destroy();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static String env(String name, String otherwise) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? otherwise : v;
+    }
+
+    private static List<String> words(String s) {
+        return s.isBlank() ? List.of() : Arrays.asList(s.trim().split("\\s+"));
+    }
+}
