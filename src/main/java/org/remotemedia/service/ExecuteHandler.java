@@ -52,13 +52,11 @@ public final class ExecuteHandler implements UnaryHandler {
 
     private final ServiceContext ctx;
     private final ServiceMetrics metrics;
-    private final PlanCache plans;
     private volatile boolean loggedEmptyVersion;
 
     public ExecuteHandler(ServiceContext ctx) {
         this.ctx = ctx;
         this.metrics = ctx.metrics();
-        this.plans = new PlanCache(ctx.engine());
     }
 
     @Override
@@ -199,7 +197,7 @@ public final class ExecuteHandler implements UnaryHandler {
     }
 
     private CompiledPlan compile(ExecuteRequest req) throws PipelineException {
-        return plans.compile(req.hasManifest() ? req.getManifest() : null, req.getManifestJson());
+        return ctx.plans().compile(req.hasManifest() ? req.getManifest() : null, req.getManifestJson());
     }
 
     private static Map<String, AudioInput> audioInputs(ExecuteRequest req) {

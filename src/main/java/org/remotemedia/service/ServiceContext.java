@@ -11,7 +11,8 @@ import org.remotemedia.pipeline.exec.InlineDsp;
 /**
  * What the remotemedia.v1 handlers need, given by the daemon (the service constructs nothing
  * global itself): the engine, where DSP runs, metrics, the log, admission, build information
- * and settings. Build with {@link #builder()}; {@link Builder#conclude()} checks it once.
+ * and settings; and one {@link PlanCache} over the engine, for unary calls and stream sessions
+ * alike. Build with {@link #builder()}; {@link Builder#conclude()} checks it once.
  * Immutable; shared by every handler and thread.
  */
 public record ServiceContext(
@@ -25,7 +26,8 @@ public record ServiceContext(
         String buildTimestamp,
         List<String> supportedProtocols,
         List<String> nodeTypes,
-        LongSupplier activeStreams) {
+        LongSupplier activeStreams,
+        PlanCache plans) {
 
     public static Builder builder() {
         return new Builder();
@@ -105,7 +107,7 @@ public record ServiceContext(
             Objects.requireNonNull(log, "log");
             return new ServiceContext(engine, Objects.requireNonNull(dsp, "dsp"), metrics, log,
                     Objects.requireNonNull(gate, "gate"), debugErrors, runtimeVersion, buildTimestamp,
-                    supportedProtocols, nodeTypes, activeStreams);
+                    supportedProtocols, nodeTypes, activeStreams, new PlanCache(engine));
         }
     }
 }

@@ -391,7 +391,7 @@ final class StreamCall implements CallListener {
             }
         }
         try {
-            CompiledPlan plan = ProtoConvert.compile(svc.ctx.engine(), init.hasManifest() ? init.getManifest() : null,
+            CompiledPlan plan = svc.ctx.plans().compile(init.hasManifest() ? init.getManifest() : null,
                     init.getManifestJson());
             session = svc.ctx.engine().openSession(plan, init.getDataInputsMap(),
                     ProtoConvert.limits(init.hasResourceLimits() ? init.getResourceLimits() : null));
