@@ -64,29 +64,18 @@ final class ServeCommand implements Callable<Integer> {
             });
         }
         Daemon daemon;
-        int failed;
         try {
             daemon = Daemon.start(cfg, log);
-            failed = -1;
         } catch (ConfigException e) { // e.g. an unreadable auth.tokens_file
             System.err.println(e.getMessage());
-            daemon = null;
-            failed = EXIT_CONFIG;
+            return restoreSignals(names, previous, EXIT_CONFIG);
         } catch (BindException e) {
             log.error("startup_failed", null, "reason", "port in use or not bindable", "detail", e.getMessage(),
                     "grpc_port", cfg.server().port(), "metrics_port", cfg.server().metricsPort());
-            daemon = null;
-            failed = EXIT_BIND;
+            return restoreSignals(names, previous, EXIT_BIND);
         } catch (Exception e) {
             log.error("startup_failed", null, "error", e.toString());
-            daemon = null;
-            failed = EXIT_FAILURE;
-        }
-        if (failed >= 0) {
-            for (int i = 0; i < names.length; i++) { // give the process its handlers back (in-process runs)
-                sun.misc.Signal.handle(new sun.misc.Signal(names[i]), previous[i]);
-            }
-            return failed;
+            return restoreSignals(names, previous, EXIT_FAILURE);
         }
         try {
             signalled.await();
@@ -97,6 +86,14 @@ final class ServeCommand implements Callable<Integer> {
                 cfg.server().drainGraceMs());
         daemon.close(cfg.server().drainGraceMs());
         return EXIT_OK;
+    }
+
+    /** Gives the process its previous signal handlers back (start-up failed; matters for in-process runs). */
+    private static int restoreSignals(String[] names, sun.misc.SignalHandler[] previous, int exitCode) {
+        for (int i = 0; i < names.length; i++) {
+            sun.misc.Signal.handle(new sun.misc.Signal(names[i]), previous[i]);
+        }
+        return exitCode;
     }
 
     /** The running parts, in start order; closed in reverse. */

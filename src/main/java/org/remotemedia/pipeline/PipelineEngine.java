@@ -236,8 +236,9 @@ public final class PipelineEngine {
     /**
      * Runs the resampler's own warm-up (until its kernels run at compiled speed), then every
      * registered node type's examples on 4096-frame blocks for about {@code millis} ms (nodes
-     * reset every 64 blocks; a node that refuses the input drops out), so the JIT compiles the Vector API kernels before the first request
-     * (until C2 has them, vector code runs boxed, hundreds of times slower). Call once at
+     * reset every 64 blocks; a node that refuses the input drops out), so the JIT compiles the
+     * Vector API kernels before the first request (until C2 has them, vector code runs boxed,
+     * hundreds of times slower). Call once at
      * start-up, on the thread(s) that will run pipelines or any other: compiled code is shared.
      *
      * @return process() calls made, and the examples that dropped out

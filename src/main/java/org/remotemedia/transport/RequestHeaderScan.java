@@ -27,7 +27,6 @@ final class RequestHeaderScan {
     CharSequence grpcTimeout;
     CharSequence grpcAcceptEncoding;
     CharSequence xRequestId;
-    int headerCount;
 
     private CharSequence[] customNames = new CharSequence[8];
     private CharSequence[] customValues = new CharSequence[8];
@@ -39,11 +38,9 @@ final class RequestHeaderScan {
         Arrays.fill(customNames, 0, customCount, null);
         Arrays.fill(customValues, 0, customCount, null);
         customCount = 0;
-        headerCount = 0;
         Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iterator();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
-            headerCount++;
             CharSequence k = e.getKey();
             CharSequence v = e.getValue();
             int n = k.length();
