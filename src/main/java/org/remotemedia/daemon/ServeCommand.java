@@ -125,7 +125,7 @@ final class ServeCommand implements Callable<Integer> {
                 ms.close();
                 throw e;
             }
-            warmUp(services, cfg.execution().warmupMs(), log);
+            warmUp(services, cfg, log);
             MethodRegistry registry = services.registry;
             GrpcServer grpc;
             try {
@@ -145,11 +145,14 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         /**
-         * Before the port opens: a port that accepts calls answers them at full speed. The
-         * resampler's kernels are always warmed whole (its own check of compiled speed), the
-         * other node types for about {@code millis}.
+         * Before the port opens: a port that accepts calls answers them at full speed. First the
+         * engine: the resampler's kernels are always warmed whole (its own check of compiled
+         * speed), the other node types for about {@code warmup_ms}. Then the request path: up to
+         * {@code warmup_ms} of ExecutePipeline calls through the HTTP/2 codec in memory
+         * ({@link ServiceWarmUp}).
          */
-        private static void warmUp(Services services, long millis, JsonLog log) {
+        private static void warmUp(Services services, ServerConfig cfg, JsonLog log) {
+            long millis = cfg.execution().warmupMs();
             if (millis <= 0) {
                 return;
             }
@@ -158,6 +161,13 @@ final class ServeCommand implements Callable<Integer> {
             log.info("warmup_done", null, "process_calls", w.processCalls(), "ms", (System.nanoTime() - t0) / 1_000_000);
             for (String d : w.dropped()) {
                 log.warn("warmup_node_dropped", null, "node", d);
+            }
+            ServiceWarmUp.Result r = ServiceWarmUp.run(cfg, millis);
+            log.info("warmup_service_done", null, "calls", r.calls(), "failed", r.failed(), "ms", r.millis());
+            if (r.failed() > 0) {
+                log.warn("warmup_calls_failed", null, "failed", r.failed(), "first_failure", r.firstFailure(),
+                        "note", "warm-up calls through the in-memory connection should all succeed; the daemon"
+                                + " starts anyway");
             }
         }
 

@@ -1,0 +1,60 @@
+package org.remotemedia.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.remotemedia.config.ServerConfig;
+import org.remotemedia.observe.JsonLog;
+import org.remotemedia.observe.Metrics;
+import org.remotemedia.proto.v1.ExecuteResponse;
+import org.remotemedia.service.ExecuteHandler;
+import org.remotemedia.transport.InMemoryConnection;
+
+/** The start-up warm-up of the request path: real calls that succeed, on services of its own. */
+class ServiceWarmUpTest {
+    private static final JsonLog QUIET = new JsonLog(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+            JsonLog.Level.ERROR);
+
+    @Test
+    void everyWarmUpCallSucceedsAndStopsAtTheCallCap() {
+        // workers and auth on in the daemon's settings: the warm-up's own services run inline, without auth
+        ServerConfig cfg = ServerConfig.from(Map.of("execution.dsp_mode", "workers", "auth.tokens", "secret"));
+        ServiceWarmUp.Result r = ServiceWarmUp.run(cfg, 60_000, 40);
+        assertEquals(40, r.calls(), "bounded by the call cap, well before the time budget");
+        assertEquals(0, r.failed(), "first failure: " + r.firstFailure());
+    }
+
+    @Test
+    void stopsAtTheTimeBudget() {
+        ServiceWarmUp.Result r = ServiceWarmUp.run(ServerConfig.from(Map.of()), 1, Integer.MAX_VALUE);
+        assertTrue(r.calls() < 1_000 && r.millis() < 5_000, "the budget covers the set-up too: " + r);
+    }
+
+    /** Both warm-up requests are valid pipelines: results with the expected sinks, not in-band errors. */
+    @Test
+    void theWarmUpRequestsGiveResults() throws Exception {
+        ServerConfig cfg = ServerConfig.from(Map.of());
+        try (Services s = Services.create(ServiceWarmUp.forWarmUp(cfg), new Metrics(), QUIET);
+                InMemoryConnection c = InMemoryConnection.open(cfg.transport(), s.registry, QUIET)) {
+            var replies = ServiceWarmUp.requests().stream().map(req -> c.unary(ExecuteHandler.PATH, req)).toList();
+            for (InMemoryConnection.Reply r : replies) {
+                assertEquals(0, r.status());
+                assertNull(ServiceWarmUp.resultProblem(r.message()));
+            }
+            assertEquals(16_000, ExecuteResponse.parseFrom(replies.get(0).message()).getResult()
+                    .getAudioOutputsOrThrow("resample").getNumSamples());
+            assertTrue(ExecuteResponse.parseFrom(replies.get(1).message()).getResult().containsDataOutputs("vad"));
+        }
+    }
+
+    @Test
+    void anInBandErrorCountsAsAFailure() {
+        byte[] bad = org.remotemedia.proto.v1.ExecuteResponse.newBuilder()
+                .setError(org.remotemedia.proto.v1.ErrorResponse.newBuilder().setMessage("boom")).build().toByteArray();
+        assertEquals("in-band error: boom", ServiceWarmUp.resultProblem(bad));
+        assertEquals("no response message", ServiceWarmUp.resultProblem(null));
+    }
+}
