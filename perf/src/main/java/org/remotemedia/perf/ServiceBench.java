@@ -48,7 +48,12 @@ import org.remotemedia.service.ProtoConvert;
  * channel per target. With {@code --open-rate R} each round also runs an open-loop phase at R
  * calls/s: calls are issued on a fixed schedule, latency counts from the intended send time and
  * is recorded with coordinated-omission correction ({@code recordValueWithExpectedInterval}).
- * Reports the median over rounds of each percentile, the spread of p50, and per-round ratios.
+ * Reports the median over rounds of each percentile, the spread of p50, and per-round ratios;
+ * for closed loops also the handler's own time as each server reports it (ExecutionMetrics
+ * wall time: from the request's arrival in the handler to the response built; in-process:
+ * compile + execute), so "p50 - handler p50" is what the request spends outside the handler
+ * (client, kernel, transport), and CPU per call of the client (this JVM) and of the server
+ * process ({@code /proc/<pid>/stat}).
  *
  * <p>Bounded: every phase has a fixed duration; the servers are killed at the end.
  */
@@ -85,13 +90,13 @@ public final class ServiceBench {
 
         ExecuteRequest request = request();
         Map<String, Target> ts = new LinkedHashMap<>();
+        // results[target][phase][round] = {p50, p95, p99, count, handler p50, client CPU/call, server CPU/call}
         for (String t : targets) {
             ts.put(t, start(t));
         }
         System.out.printf(Locale.ROOT, "# service bench: %d rounds x %s targets x c=%s, %.1f s each (warm-up %.1f s)%s%n",
                 rounds, targets, Arrays.toString(conc), seconds, warmup,
                 openRate > 0 ? ", open loop at " + openRate + "/s" : "");
-        // results[target][phase][round] = {p50, p95, p99, count} in microseconds
         Map<String, Map<String, List<double[]>>> results = new LinkedHashMap<>();
         List<String> phases = new ArrayList<>();
         for (int c : conc) {
@@ -109,16 +114,24 @@ public final class ServiceBench {
         }
         for (Target t : ts.values()) { // warm up every target once at each concurrency
             for (int c : conc) {
-                closedLoop(t, request, c, warmup);
+                closedLoop(t, request, c, warmup, new Histogram(3_600_000_000_000L, 3));
             }
         }
         for (int r = 0; r < rounds; r++) {
             for (String p : phases) {
                 for (Map.Entry<String, Target> e : ts.entrySet()) {
-                    Histogram h = p.startsWith("open") ? openLoop(e.getValue(), request, openRate, seconds)
-                            : closedLoop(e.getValue(), request, Integer.parseInt(p.substring(2)), seconds);
+                    Target t = e.getValue();
+                    long client0 = clientCpuNanos();
+                    long server0 = t.cpuNanos();
+                    Histogram handler = new Histogram(3_600_000_000_000L, 3);
+                    Histogram h = p.startsWith("open") ? openLoop(t, request, openRate, seconds)
+                            : closedLoop(t, request, Integer.parseInt(p.substring(2)), seconds, handler);
+                    double calls = h.getTotalCount();
                     results.get(e.getKey()).get(p).add(new double[] {h.getValueAtPercentile(50) / 1e3,
-                            h.getValueAtPercentile(95) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getTotalCount()});
+                            h.getValueAtPercentile(95) / 1e3, h.getValueAtPercentile(99) / 1e3, calls,
+                            handler.getTotalCount() == 0 ? Double.NaN : handler.getValueAtPercentile(50) / 1e3,
+                            (clientCpuNanos() - client0) / calls / 1e3,
+                            server0 < 0 ? Double.NaN : (t.cpuNanos() - server0) / calls / 1e3});
                 }
             }
             System.out.printf(Locale.ROOT, "# round %d/%d done%n", r + 1, rounds);
@@ -132,8 +145,16 @@ public final class ServiceBench {
     // ---- targets ----
 
     interface Target extends AutoCloseable {
-        /** One call; returns false if the answer was wrong. */
-        boolean call(ExecuteRequest req) throws Exception;
+        /**
+         * One call; returns the handler's own wall time in ns as the server reports it
+         * (ExecutionMetrics.wall_time_ms; in-process: compile + execute), or -1 if the answer was wrong.
+         */
+        long call(ExecuteRequest req) throws Exception;
+
+        /** CPU time of the server process so far (utime + stime), or -1 if it has none of its own. */
+        default long cpuNanos() {
+            return -1;
+        }
 
         CompletableFuture<Boolean> callAsync(ExecuteRequest req);
 
@@ -166,15 +187,22 @@ public final class ServiceBench {
         return ServerJvm.start(mainAndArgs, portLine, servers);
     }
 
-    private static Target remote(int port) {
+    private Target remote(int port) {
+        long pid = servers.get(servers.size() - 1).pid();
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
         var blocking = PipelineExecutionServiceGrpc.newBlockingStub(ch);
         var future = PipelineExecutionServiceGrpc.newFutureStub(ch);
         return new Target() {
             @Override
-            public boolean call(ExecuteRequest req) {
-                return check(blocking.executePipeline(req));
+            public long call(ExecuteRequest req) {
+                ExecuteResponse r = blocking.executePipeline(req);
+                return check(r) ? (long) (r.getResult().getMetrics().getWallTimeMs() * 1e6) : -1;
+            }
+
+            @Override
+            public long cpuNanos() {
+                return processCpuNanos(pid);
             }
 
             @Override
@@ -198,6 +226,22 @@ public final class ServiceBench {
         };
     }
 
+    /** utime + stime of a process from /proc (clock ticks of 10 ms). */
+    private static long processCpuNanos(long pid) {
+        try {
+            String st = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    private static long clientCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     private static boolean check(ExecuteResponse r) {
         return r.hasResult() && r.getResult().getAudioOutputsOrThrow("resample").getNumSamples() == 16_000;
     }
@@ -206,19 +250,20 @@ public final class ServiceBench {
         PipelineEngine engine = PipelineEngine.standard();
         return new Target() {
             @Override
-            public boolean call(ExecuteRequest req) throws Exception {
+            public long call(ExecuteRequest req) throws Exception {
+                long t0 = System.nanoTime();
                 AudioBuffer b = req.getAudioInputsOrThrow("resample");
                 CompiledPlan plan = engine.compile(ProtoConvert.manifest(req.getManifest()));
                 try (ExecutionResult r = engine.execute(plan, Map.of("resample", input(b)), Map.of(),
                         ResourceLimits.DEFAULTS, ExecutionControl.create())) {
-                    return r.audioOutputs().get("resample").numSamples() == 16_000;
+                    return r.audioOutputs().get("resample").numSamples() == 16_000 ? System.nanoTime() - t0 : -1;
                 }
             }
 
             @Override
             public CompletableFuture<Boolean> callAsync(ExecuteRequest req) {
                 try {
-                    return CompletableFuture.completedFuture(call(req));
+                    return CompletableFuture.completedFuture(call(req) >= 0);
                 } catch (Exception e) {
                     return CompletableFuture.completedFuture(false);
                 }
@@ -244,22 +289,29 @@ public final class ServiceBench {
 
     // ---- load ----
 
-    private static Histogram closedLoop(Target t, ExecuteRequest req, int threads, double seconds) throws Exception {
+    /** Client latencies; {@code handler} gets the server-reported handler times. */
+    private static Histogram closedLoop(Target t, ExecuteRequest req, int threads, double seconds, Histogram handler)
+            throws Exception {
         Histogram total = new Histogram(3_600_000_000_000L, 3);
         Histogram[] hs = new Histogram[threads];
+        Histogram[] hw = new Histogram[threads];
         AtomicLong wrong = new AtomicLong();
         CountDownLatch done = new CountDownLatch(threads);
         long end = System.nanoTime() + (long) (seconds * 1e9);
         for (int i = 0; i < threads; i++) {
             Histogram h = hs[i] = new Histogram(3_600_000_000_000L, 3);
+            hw[i] = new Histogram(3_600_000_000_000L, 3);
+            int idx = i;
             Thread th = new Thread(() -> {
                 try {
                     while (System.nanoTime() < end) {
                         long t0 = System.nanoTime();
-                        boolean ok = t.call(req);
+                        long handled = t.call(req);
                         h.recordValue(Math.max(1, System.nanoTime() - t0));
-                        if (!ok) {
+                        if (handled < 0) {
                             wrong.incrementAndGet();
+                        } else {
+                            hw[idx].recordValue(Math.max(1, handled));
                         }
                     }
                 } catch (Exception e) {
@@ -277,8 +329,9 @@ public final class ServiceBench {
         if (wrong.get() > 0) {
             throw new IllegalStateException(wrong.get() + " wrong or failed answers");
         }
-        for (Histogram h : hs) {
-            total.add(h);
+        for (int i = 0; i < threads; i++) {
+            total.add(hs[i]);
+            handler.add(hw[i]);
         }
         return total;
     }
@@ -342,6 +395,10 @@ public final class ServiceBench {
                 .build();
     }
 
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.0f", v);
+    }
+
     private static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
@@ -353,16 +410,19 @@ public final class ServiceBench {
 
     private static void report(Map<String, Map<String, List<double[]>>> res, List<String> phases, int rounds) {
         System.out.println();
-        System.out.println("| phase | target | p50 us | p95 us | p99 us | p50 spread (min-max) | calls/round |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("| phase | target | p50 us | p95 us | p99 us | p50 spread (min-max) | calls/round"
+                + " | handler p50 us | p50 - handler p50 us | client CPU us/call | server CPU us/call |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (String p : phases) {
             for (Map.Entry<String, Map<String, List<double[]>>> e : res.entrySet()) {
                 List<double[]> rows = e.getValue().get(p);
                 List<Double> p50 = col(rows, 0);
-                System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.0f | %.0f-%.0f | %.0f |%n", p, e.getKey(),
-                        median(p50), median(col(rows, 1)), median(col(rows, 2)),
+                double handler = median(col(rows, 4));
+                System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.0f | %.0f-%.0f | %.0f | %s | %s | %.0f | %s |%n",
+                        p, e.getKey(), median(p50), median(col(rows, 1)), median(col(rows, 2)),
                         p50.stream().mapToDouble(Double::doubleValue).min().orElse(0),
-                        p50.stream().mapToDouble(Double::doubleValue).max().orElse(0), median(col(rows, 3)));
+                        p50.stream().mapToDouble(Double::doubleValue).max().orElse(0), median(col(rows, 3)),
+                        fmt(handler), fmt(median(p50) - handler), median(col(rows, 5)), fmt(median(col(rows, 6))));
             }
         }
         System.out.println();
