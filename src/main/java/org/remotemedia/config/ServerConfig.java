@@ -144,7 +144,7 @@ public record ServerConfig(
                 r.intIn("transport.spin_before_sleep_us", 50, 0, 10_000));
 
         Execution execution = new Execution(
-                r.oneOf("execution.dsp_mode", "inline", "inline", "workers"),
+                r.oneOf("execution.dsp_mode", "auto", "inline", "workers", "auto"),
                 r.intIn("execution.worker_threads", cores, 1, 1024),
                 r.bool("execution.pin_workers", false),
                 r.oneOf("execution.idle_strategy", "backoff", "backoff", "yield", "busy", "sleep"),

@@ -91,6 +91,13 @@ public interface ServerCall {
     /** True on the connection's event loop. */
     boolean inEventLoop();
 
+    /**
+     * Calls open on this call's event loop, over all the connections it serves, this one
+     * included (1 = alone). Read it on the event loop: a unary handler uses it to run work
+     * inline only while nothing else waits for the loop.
+     */
+    int callsOnEventLoop();
+
     /** The connection's event loop: tasks run in order with this call's events and writes. */
     Executor eventLoop();
 }

@@ -18,6 +18,7 @@ import org.remotemedia.pipeline.ExecutionResult;
 import org.remotemedia.pipeline.NodeMetrics;
 import org.remotemedia.pipeline.PipelineError;
 import org.remotemedia.pipeline.PipelineException;
+import org.remotemedia.pipeline.exec.DspExecutor;
 import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.ErrorResponse;
 import org.remotemedia.proto.v1.ExecuteRequest;
@@ -75,10 +76,13 @@ public final class ExecuteHandler implements UnaryHandler {
                 control.cancel(); // the engine stops at its next check (between slices and nodes)
             }
         });
-        if (ctx.dsp().inline()) {
+        DspExecutor dsp = ctx.dsp();
+        if (dsp.inline() || (dsp.inlineWhenAlone() && call.callsOnEventLoop() <= 1)) {
+            metrics.placed(true);
             run(call, request, control, t0, false);
             return;
         }
+        metrics.placed(false);
         InboundMessage kept = request.retain();
         Runnable task = () -> {
             metrics.queueWait.recordNanos(System.nanoTime() - t0);

@@ -27,6 +27,8 @@ public final class ServiceMetrics {
     private final CounterDataPoint emptyClientVersion;
     private final CounterDataPoint parsedInPlace;
     private final CounterDataPoint parsedGathered;
+    private final CounterDataPoint placedInline;
+    private final CounterDataPoint placedWorker;
     final LatencyRecorder execute;
     final LatencyRecorder engine;
     final LatencyRecorder queueWait;
@@ -47,6 +49,10 @@ public final class ServiceMetrics {
                         + " (spread over several buffers: one off-heap copy)", "path");
         parsedInPlace = parse.labelValues("in_place");
         parsedGathered = parse.labelValues("gathered");
+        Counter placed = metrics.counter("service_dsp_placement",
+                "admitted ExecutePipeline calls run on the event loop (inline) or handed to a DSP worker", "where");
+        placedInline = placed.labelValues("inline");
+        placedWorker = placed.labelValues("worker");
         execute = metrics.latency("service_execute_pipeline",
                 "ExecutePipeline: request received to response handed to the transport");
         engine = metrics.latency("service_execute_engine", "ExecutePipeline: time inside the engine (compile + run)");
@@ -65,6 +71,15 @@ public final class ServiceMetrics {
 
     void parsed(boolean gathered) {
         (gathered ? parsedGathered : parsedInPlace).inc();
+    }
+
+    void placed(boolean inline) {
+        (inline ? placedInline : placedWorker).inc();
+    }
+
+    /** Admitted ExecutePipeline calls run inline (true) or on a worker (false) so far. */
+    public long placedCount(boolean inline) {
+        return (long) (inline ? placedInline : placedWorker).get();
     }
 
     /** A call (ExecutePipeline or a stream's init) sent no client_version. */

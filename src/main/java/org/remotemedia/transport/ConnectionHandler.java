@@ -74,6 +74,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private final String idPrefix;
 
     private ChannelHandlerContext ctx;
+    private TransportContext.LoopLoad loopLoad; // on the loop only
     private ChannelPromise quiet;
     private GzipCodec gzip;
     private boolean inRead;
@@ -107,11 +108,13 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             @Override
             public void onStreamActive(Http2Stream stream) {
                 context.metrics.streamOpened();
+                loopLoad().openStreams++;
             }
 
             @Override
             public void onStreamClosed(Http2Stream stream) {
                 context.metrics.streamClosed();
+                loopLoad().openStreams--;
                 if (connection().numActiveStreams() == 0) {
                     idleSinceNanos = System.nanoTime();
                 }
@@ -147,6 +150,14 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
 
     String idPrefix() {
         return idPrefix;
+    }
+
+    /** This connection's event loop's open-stream count (looked up once, on the loop). */
+    TransportContext.LoopLoad loopLoad() {
+        if (loopLoad == null) {
+            loopLoad = context.loopLoad(ctx.executor());
+        }
+        return loopLoad;
     }
 
     ChannelPromise quietPromise() {

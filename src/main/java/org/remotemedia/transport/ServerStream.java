@@ -802,6 +802,11 @@ final class ServerStream implements ServerCall {
     }
 
     @Override
+    public int callsOnEventLoop() {
+        return conn.loopLoad().openStreams;
+    }
+
+    @Override
     public Executor eventLoop() {
         return conn.ctx().executor();
     }

@@ -1,5 +1,7 @@
 package org.remotemedia.transport;
 
+import io.netty.util.concurrent.EventExecutor;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.observe.JsonLog;
@@ -16,6 +18,7 @@ final class TransportContext {
     final JsonLog log;
     final int maxMessageBytes;
     private final AtomicLong connectionIds = new AtomicLong();
+    private final ConcurrentHashMap<EventExecutor, LoopLoad> loads = new ConcurrentHashMap<>();
 
     TransportContext(ServerConfig.Transport config, MethodRegistry registry, TransportMetrics metrics, JsonLog log) {
         this.config = config;
@@ -27,5 +30,19 @@ final class TransportContext {
 
     long nextConnectionId() {
         return connectionIds.incrementAndGet();
+    }
+
+    /** The open-stream count of one event loop, shared by its connections. */
+    LoopLoad loopLoad(EventExecutor loop) {
+        return loads.computeIfAbsent(loop, l -> new LoopLoad());
+    }
+
+    /**
+     * HTTP/2 streams open on one event loop over all its connections: lets a handler see whether
+     * its call is alone on the loop ({@code ServerCall.callsOnEventLoop}). Written and read only
+     * by that loop's thread.
+     */
+    static final class LoopLoad {
+        int openStreams;
     }
 }

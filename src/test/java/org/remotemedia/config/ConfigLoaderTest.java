@@ -56,7 +56,7 @@ class ConfigLoaderTest {
         assertEquals(5, p.size(), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.contains("server.prot") && s.contains("did you mean 'server.port'")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.contains("server.metrics_port") && s.contains("[0, 65535]")), p.toString());
-        assertTrue(p.stream().anyMatch(s -> s.contains("execution.dsp_mode") && s.contains("inline, workers")), p.toString());
+        assertTrue(p.stream().anyMatch(s -> s.contains("execution.dsp_mode") && s.contains("inline, workers, auto")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.contains("streaming.strict_sequence") && s.contains("boolean")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.contains("tls_private_key")), p.toString());
     }

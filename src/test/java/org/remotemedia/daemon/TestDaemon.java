@@ -78,6 +78,11 @@ public final class TestDaemon implements AutoCloseable {
         return services.dsp.mode();
     }
 
+    /** Admitted ExecutePipeline calls run inline (true) or on a DSP worker (false). */
+    public long placed(boolean inline) {
+        return services.context.metrics().placedCount(inline);
+    }
+
     public long executions(ServiceMetrics.Outcome o) {
         return services.context.metrics().executions(o);
     }

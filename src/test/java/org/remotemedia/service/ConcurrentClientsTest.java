@@ -52,7 +52,7 @@ class ConcurrentClientsTest {
     enum Kind { VALID, VALID_JSON, INVALID_PARAMS, NODE_FAILS, VERSION_MISMATCH, STREAM, STREAM_NODE_FAILS }
 
     @ParameterizedTest
-    @ValueSource(strings = {"inline", "workers"})
+    @ValueSource(strings = {"inline", "workers", "auto"})
     void hundredClientsTwentyMixedCallsEachGetTheirOwnCorrectAnswer(String mode) throws Exception {
         try (TestDaemon d = TestDaemon.start(TestNodes.registry(), "execution.dsp_mode", mode)) {
             List<ManagedChannel> channels = new ArrayList<>();

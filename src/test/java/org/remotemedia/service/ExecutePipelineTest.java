@@ -41,7 +41,7 @@ class ExecutePipelineTest {
 
     /** 1 s of 44.1 kHz resampled to 16 kHz: exactly 16000 samples, equal within 1e-6 to the engine run locally. */
     @ParameterizedTest
-    @ValueSource(strings = {"inline", "workers"})
+    @ValueSource(strings = {"inline", "workers", "auto"})
     void oneSecondAt44k1ResampledTo16kEqualsLocalEngine(String mode) throws Exception {
         float[] in = Kit.sine(44_100, 44_100);
         float[] local = localRun(Kit.resample16k(), "resample", in, 44_100).get("resample");
@@ -102,7 +102,7 @@ class ExecutePipelineTest {
 
     /** Resample -> VAD: VAD's audio and data come back, node results and metrics in execution order. */
     @ParameterizedTest
-    @ValueSource(strings = {"inline", "workers"})
+    @ValueSource(strings = {"inline", "workers", "auto"})
     void resampleThenVadReturnsBothOutputsAndPerNodeMetricsInOrder(String mode) throws Exception {
         // 0.5 s silence, 1 s tone, 0.5 s silence: VAD finds one segment
         int rate = 44_100;
@@ -144,7 +144,7 @@ class ExecutePipelineTest {
 
     /** The JSON manifest form gives the same audio as the protobuf form. */
     @ParameterizedTest
-    @ValueSource(strings = {"inline", "workers"})
+    @ValueSource(strings = {"inline", "workers", "auto"})
     void manifestJsonEqualsProtobufManifest(String mode) throws Exception {
         float[] in = Kit.sine(22_050, 44_100);
         String json = """
@@ -164,7 +164,7 @@ class ExecutePipelineTest {
 
     /** Large and multi-channel input (spans many DATA frames and network buffers), i16 in, f32 out. */
     @ParameterizedTest
-    @ValueSource(strings = {"inline", "workers"})
+    @ValueSource(strings = {"inline", "workers", "auto"})
     void largeStereoI16RequestSpanningManyFrames(String mode) throws Exception {
         int rate = 48_000;
         int frames = 10 * rate;

@@ -16,6 +16,7 @@ import org.remotemedia.rpc.ServerCall;
  */
 public abstract class StubServerCall implements ServerCall {
     private final String path;
+    private int callsOnEventLoop = 1;
     private final MethodKind kind;
 
     protected StubServerCall(String path, MethodKind kind) {
@@ -101,6 +102,17 @@ public abstract class StubServerCall implements ServerCall {
     @Override
     public boolean inEventLoop() {
         return true;
+    }
+
+    /** Alone on its loop unless a test says otherwise. */
+    @Override
+    public int callsOnEventLoop() {
+        return callsOnEventLoop;
+    }
+
+    /** Sets what {@link #callsOnEventLoop()} answers. */
+    public void callsOnEventLoop(int n) {
+        callsOnEventLoop = n;
     }
 
     @Override

@@ -40,7 +40,8 @@ import org.remotemedia.service.ProtoConvert;
  * ...) against
  * <ul>
  *   <li>{@code inproc}: the same pipeline on the engine in this JVM (compile + execute, the floor);</li>
- *   <li>{@code ours-inline} / {@code ours-workers}: our daemon in its own JVM, DSP inline or on workers;</li>
+ *   <li>{@code ours-inline} / {@code ours-workers} / {@code ours-auto}: our daemon in its own JVM, DSP
+ *       inline, on workers, or inline while a call is alone on its event loop ({@code auto});</li>
  *   <li>{@code stock}: stock grpc-java (Netty epoll, direct executor) serving the same engine
  *       ({@link StockGrpcServer}), in its own JVM.</li>
  * </ul>
@@ -175,10 +176,16 @@ public final class ServiceBench {
                     "--set", "execution.idle_strategy=" + opt("idle", "backoff"),
                     "--set", "execution.pin_workers=" + opt("pin", "false")),
                     Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)")));
+            case "ours-auto" -> remote(launch(List.of("org.remotemedia.daemon.Main", "serve",
+                    "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
+                    "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=auto",
+                    "--set", "execution.idle_strategy=" + opt("idle", "backoff"),
+                    "--set", "execution.pin_workers=" + opt("pin", "false")),
+                    Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)")));
             case "stock" -> remote(launch(List.of(StockGrpcServer.class.getName(), "0"),
                     Pattern.compile("^listening (\\d+)")));
             default -> throw new IllegalArgumentException("unknown target " + name
-                    + ": inproc, ours-inline, ours-workers, stock");
+                    + ": inproc, ours-inline, ours-workers, ours-auto, stock");
         };
     }
 
@@ -429,7 +436,7 @@ public final class ServiceBench {
         System.out.println("| phase | ours | ours p50 - inproc p50 (us) | ours/stock p50 | ours/stock p99 |");
         System.out.println("|---|---|---|---|---|");
         for (String p : phases) {
-            for (String ours : List.of("ours-inline", "ours-workers")) {
+            for (String ours : List.of("ours-inline", "ours-workers", "ours-auto")) {
                 if (!res.containsKey(ours)) {
                     continue;
                 }

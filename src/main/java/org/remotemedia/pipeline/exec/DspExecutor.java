@@ -4,10 +4,12 @@ import java.util.concurrent.Executor;
 import org.remotemedia.config.ServerConfig;
 
 /**
- * Where DSP runs (DESIGN.md "Threads"): {@code inline} on the calling event loop, no hop, or on
- * pooled {@code workers}. The service asks {@link #inline()} once per call and, when false,
- * hands the work over with {@link #submit}; a streaming session takes {@link #pinned} so that
- * all its chunks run on one worker, in order.
+ * Where DSP runs (DESIGN.md "Threads"): {@code inline} on the calling event loop, no hop; on
+ * pooled {@code workers}; or {@code auto}: inline while a unary call is alone on its event loop,
+ * on the workers when others share it ({@link AutoDsp}). The service asks {@link #inline()} and
+ * {@link #inlineWhenAlone()} once per call and, when it does not run the work itself, hands it
+ * over with {@link #submit}; a streaming session on workers takes {@link #pinned} so that all
+ * its chunks run on one worker, in order.
  *
  * <p>Thread-safe: any thread may submit.
  */
@@ -15,13 +17,18 @@ public interface DspExecutor extends AutoCloseable {
     /** True: run the work on the calling thread. */
     boolean inline();
 
+    /** True ({@code auto}): run a unary call on the calling event loop when it is the loop's only call. */
+    default boolean inlineWhenAlone() {
+        return false;
+    }
+
     /** Runs {@code task} on a worker; false (nothing queued) when every queue is full. */
     boolean submit(Runnable task);
 
     /** An executor that runs every task on the same thread in submission order ({@code key} picks which). */
     Executor pinned(long key);
 
-    /** "inline" or "workers". */
+    /** "inline", "workers" or "auto". */
     String mode();
 
     /** Stops the workers (queued tasks are still run first). */
@@ -33,7 +40,8 @@ public interface DspExecutor extends AutoCloseable {
         if (e.inline()) {
             return InlineDsp.INSTANCE;
         }
-        return new DspWorkerPool(e.workerThreads(), e.pinWorkers(), IdleMode.of(e.idleStrategy()),
+        DspWorkerPool pool = new DspWorkerPool(e.workerThreads(), e.pinWorkers(), IdleMode.of(e.idleStrategy()),
                 DspWorkerPool.DEFAULT_QUEUE_CAPACITY);
+        return "auto".equals(e.dspMode()) ? new AutoDsp(pool) : pool;
     }
 }

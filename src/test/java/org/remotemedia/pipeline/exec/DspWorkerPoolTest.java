@@ -113,8 +113,15 @@ class DspWorkerPoolTest {
 
     @Test
     void fromConfig() {
-        DspExecutor inline = DspExecutor.from(ServerConfig.defaults().execution());
+        try (DspExecutor auto = DspExecutor.from(ServerConfig.defaults().execution())) {
+            assertFalse(auto.inline(), "the default is auto");
+            assertTrue(auto.inlineWhenAlone());
+            assertEquals("auto", auto.mode());
+            assertEquals(Runtime.getRuntime().availableProcessors(), ((AutoDsp) auto).threads());
+        }
+        DspExecutor inline = DspExecutor.from(ServerConfig.from(java.util.Map.of("execution.dsp_mode", "inline")).execution());
         assertTrue(inline.inline());
+        assertFalse(inline.inlineWhenAlone());
         try (DspExecutor w = DspExecutor.from(ServerConfig.from(java.util.Map.of("execution.dsp_mode", "workers",
                 "execution.worker_threads", "3", "execution.idle_strategy", "yield")).execution())) {
             assertFalse(w.inline());

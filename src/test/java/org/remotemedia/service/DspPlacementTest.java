@@ -1,0 +1,86 @@
+package org.remotemedia.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.remotemedia.daemon.TestDaemon;
+import org.remotemedia.proto.v1.ExecuteResponse;
+import org.remotemedia.proto.v1.StreamInit;
+import org.remotemedia.proto.v1.StreamRequest;
+import org.remotemedia.proto.v1.StreamResponse;
+import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
+
+/**
+ * {@code execution.dsp_mode: auto}: a call alone on its event loop runs inline; one that shares
+ * the loop with another open call goes to a DSP worker; the answers are the same either way.
+ */
+class DspPlacementTest {
+    @Test
+    void autoRunsALoneCallInlineAndASharingCallOnAWorker() throws Exception {
+        float[] in = Kit.sine(44_100, 44_100);
+        var request = Kit.request(Kit.resample16k(), "resample", Kit.f32(in, 44_100));
+        try (TestDaemon d = TestDaemon.start("execution.dsp_mode", "auto")) {
+            var stub = ExecutePipelineTest.stub(d);
+            ExecuteResponse alone = stub.executePipeline(request);
+            assertTrue(alone.hasResult(), alone::toString);
+            assertEquals(1, d.placed(true));
+            assertEquals(0, d.placed(false));
+
+            // a StreamPipeline session open on the same connection (so on the same event loop)
+            CompletableFuture<StreamResponse> ready = new CompletableFuture<>();
+            CompletableFuture<Void> ended = new CompletableFuture<>();
+            StreamObserver<StreamRequest> session = StreamingPipelineServiceGrpc.newStub(d.channel())
+                    .streamPipeline(new StreamObserver<>() {
+                        @Override
+                        public void onNext(StreamResponse r) {
+                            ready.complete(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ready.completeExceptionally(t);
+                            ended.complete(null);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(null);
+                        }
+                    });
+            session.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder()
+                    .setManifest(Kit.resample16k()).setClientVersion("v1")).build());
+            assertTrue(ready.get(20, TimeUnit.SECONDS).hasReady());
+
+            ExecuteResponse shared = stub.executePipeline(request);
+            assertEquals(1, d.placed(false), "the loop had another open call: a worker ran it");
+            assertEquals(1, d.placed(true));
+            assertEquals(alone.getResult().getAudioOutputsOrThrow("resample").getSamples(),
+                    shared.getResult().getAudioOutputsOrThrow("resample").getSamples());
+
+            // once the session's stream has closed (the server ends it when the client half-closes),
+            // a call is alone again
+            session.onCompleted();
+            ended.get(20, TimeUnit.SECONDS);
+            stub.executePipeline(request);
+            assertEquals(2, d.placed(true));
+        }
+    }
+
+    @Test
+    void inlineAndWorkersModesDoNotDecidePerCall() throws Exception {
+        var request = Kit.request(Kit.resample16k(), "resample", Kit.f32(Kit.sine(44_100, 44_100), 44_100));
+        try (TestDaemon d = TestDaemon.start("execution.dsp_mode", "workers")) {
+            ExecutePipelineTest.stub(d).executePipeline(request);
+            assertEquals(1, d.placed(false));
+            assertEquals(0, d.placed(true));
+        }
+        try (TestDaemon d = TestDaemon.start("execution.dsp_mode", "inline")) {
+            ExecutePipelineTest.stub(d).executePipeline(request);
+            assertEquals(1, d.placed(true));
+        }
+    }
+}
