@@ -158,7 +158,7 @@ public final class GrpcServer implements AutoCloseable {
      * default (at netty's own default it records a stack trace for one buffer in 128). A level
      * given as {@code -Dio.netty.leakDetection.level} (the tests run PARANOID) always wins.
      */
-    private static void applyLeakDetection(String level, JsonLog log) {
+    static void applyLeakDetection(String level, JsonLog log) {
         if (System.getProperty("io.netty.leakDetection.level") != null
                 || System.getProperty("io.netty.leakDetectionLevel") != null) {
             return;

@@ -5,6 +5,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
 import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -40,25 +41,28 @@ public final class InMemoryConnection implements AutoCloseable {
     private final DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
     private final DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader();
     private final Responses responses = new Responses();
-    private final int maxFrame;
     private ByteBuf pending;
     private int nextStreamId = 1;
 
     private InMemoryConnection(ServerConfig.Transport config, MethodRegistry registry, JsonLog log) {
+        GrpcServer.applyLeakDetection(config.leakDetection(), log); // as the network server will run
         TransportContext context = new TransportContext(config, registry, new TransportMetrics(new Metrics(), registry), log);
         server = new EmbeddedChannel();
-        server.config().setAllocator(PooledByteBufAllocator.DEFAULT);
-        server.pipeline().addLast(new ConnectionHandlerBuilder(context).build());
         client = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
         out = client.pipeline().firstContext();
-        maxFrame = Http2CodecUtil.DEFAULT_MAX_FRAME_SIZE;
-        ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
-        server.writeInbound(preface);
-        writer.writeSettings(out, new Http2Settings().initialWindowSize(CLIENT_WINDOW).pushEnabled(false),
-                out.newPromise());
-        writer.writeWindowUpdate(out, 0, CLIENT_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE, out.newPromise());
-        send();
-        receive();
+        try {
+            server.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+            server.pipeline().addLast(new ConnectionHandlerBuilder(context).build());
+            server.writeInbound(Http2CodecUtil.connectionPrefaceBuf());
+            writer.writeSettings(out, new Http2Settings().initialWindowSize(CLIENT_WINDOW).pushEnabled(false),
+                    out.newPromise());
+            writer.writeWindowUpdate(out, 0, CLIENT_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE, out.newPromise());
+            send();
+            receive();
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
     }
 
     /** Opens a connection served by {@code registry} with the transport settings of {@code config}. */
@@ -73,8 +77,14 @@ public final class InMemoryConnection implements AutoCloseable {
     public record Reply(int status, byte[] message) {
     }
 
-    /** One unary call of {@code path} with an uncompressed request message. */
+    /**
+     * One unary call of {@code path} with an uncompressed request message. Answers of up to 16
+     * MiB (the client's window); a connection the server has closed answers -1 at once.
+     */
     public Reply unary(String path, byte[] message) {
+        if (!server.isActive()) {
+            return new Reply(-1, null);
+        }
         int streamId = nextStreamId;
         nextStreamId += 2;
         Http2Headers h = new DefaultHttp2Headers()
@@ -84,10 +94,7 @@ public final class InMemoryConnection implements AutoCloseable {
         writer.writeHeaders(out, streamId, h, 0, false, out.newPromise());
         ByteBuf body = out.alloc().buffer(5 + message.length);
         body.writeByte(0).writeInt(message.length).writeBytes(message);
-        while (body.readableBytes() > maxFrame) {
-            writer.writeData(out, streamId, body.readRetainedSlice(maxFrame), 0, false, out.newPromise());
-        }
-        writer.writeData(out, streamId, body, 0, true, out.newPromise());
+        writer.writeData(out, streamId, body, 0, true, out.newPromise()); // split into 16 KiB frames by the writer
         responses.expect(streamId);
         send();
         receive();
@@ -108,7 +115,7 @@ public final class InMemoryConnection implements AutoCloseable {
         server.runPendingTasks();
         for (Object o; (o = server.readOutbound()) != null; ) {
             ByteBuf b = (ByteBuf) o;
-            pending = pending == null ? b : append(pending, b);
+            pending = pending == null ? b : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(out.alloc(), pending, b);
         }
         if (pending == null) {
             return;
@@ -122,9 +129,13 @@ public final class InMemoryConnection implements AutoCloseable {
             pending.release();
             pending = null;
         }
-        if (responses.settingsToAck || responses.windowToReturn > 0) {
+        if (responses.settingsToAck || responses.windowToReturn > 0 || responses.pingToAck != null) {
             if (responses.settingsToAck) {
                 writer.writeSettingsAck(out, out.newPromise());
+            }
+            if (responses.pingToAck != null) {
+                writer.writePing(out, true, responses.pingToAck, out.newPromise());
+                responses.pingToAck = null;
             }
             if (responses.windowToReturn > 0) {
                 writer.writeWindowUpdate(out, 0, responses.windowToReturn, out.newPromise());
@@ -135,24 +146,22 @@ public final class InMemoryConnection implements AutoCloseable {
         }
     }
 
-    private static ByteBuf append(ByteBuf into, ByteBuf more) {
-        ByteBuf joined = into.alloc().buffer(into.readableBytes() + more.readableBytes());
-        joined.writeBytes(into).writeBytes(more);
-        into.release();
-        more.release();
-        return joined;
-    }
-
     @Override
     public void close() {
         if (pending != null) {
             pending.release();
             pending = null;
         }
-        server.finishAndReleaseAll();
-        client.finishAndReleaseAll();
-        reader.close();
-        writer.close();
+        try {
+            server.finishAndReleaseAll();
+        } finally {
+            try {
+                client.finishAndReleaseAll();
+            } finally {
+                reader.close();
+                writer.close();
+            }
+        }
     }
 
     /** The client's frame listener: the expected stream's grpc-status, window and SETTINGS bookkeeping. */
@@ -162,6 +171,7 @@ public final class InMemoryConnection implements AutoCloseable {
         int status;
         boolean settingsToAck;
         int windowToReturn;
+        Long pingToAck; // keepalive PINGs are answered, so a slow warm-up is not closed for silence
 
         void expect(int id) {
             streamId = id;
@@ -203,6 +213,11 @@ public final class InMemoryConnection implements AutoCloseable {
         @Override
         public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
             settingsToAck = true;
+        }
+
+        @Override
+        public void onPingRead(ChannelHandlerContext ctx, long data) {
+            pingToAck = data;
         }
     }
 }

@@ -29,8 +29,10 @@ class ServiceWarmUpTest {
 
     @Test
     void stopsAtTheTimeBudget() {
-        ServiceWarmUp.Result r = ServiceWarmUp.run(ServerConfig.from(Map.of()), 1, Integer.MAX_VALUE);
-        assertTrue(r.calls() < 1_000 && r.millis() < 5_000, "the budget covers the set-up too: " + r);
+        // the budget covers the set-up too; calls stop at it however many the cap would allow
+        ServiceWarmUp.Result r = ServiceWarmUp.run(ServerConfig.from(Map.of()), 1_500, Integer.MAX_VALUE);
+        assertTrue(r.calls() > 0 && r.failed() == 0, r.toString());
+        assertTrue(r.millis() >= 1_500 && r.millis() < 10_000, r.toString());
     }
 
     /** Both warm-up requests are valid pipelines: results with the expected sinks, not in-band errors. */
@@ -48,6 +50,19 @@ class ServiceWarmUpTest {
                     .getAudioOutputsOrThrow("resample").getNumSamples());
             assertTrue(ExecuteResponse.parseFrom(replies.get(1).message()).getResult().containsDataOutputs("vad"));
         }
+    }
+
+    /** A daemon whose limits refuse the large request warms up with the small one, without failures. */
+    @Test
+    void tightLimitsWarmUpWithWhatTheyAdmit() {
+        ServiceWarmUp.Result small = ServiceWarmUp.run(ServerConfig.from(Map.of("transport.max_inbound_message_bytes",
+                "65536")), 60_000, 20);
+        assertEquals(20, small.calls());
+        assertEquals(0, small.failed(), "first failure: " + small.firstFailure());
+        assertEquals(1, ServiceWarmUp.fitting(ServerConfig.from(Map.of("execution.max_audio_samples", "1000"))).size());
+        ServiceWarmUp.Result none = ServiceWarmUp.run(ServerConfig.from(Map.of("execution.max_audio_samples", "100")),
+                60_000, 20);
+        assertEquals(0, none.calls(), "nothing fits: no calls, no failures");
     }
 
     @Test
