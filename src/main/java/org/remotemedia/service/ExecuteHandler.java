@@ -43,10 +43,18 @@ import org.remotemedia.rpc.UnaryHandler;
  * <p>Threads: {@link #onRequest} runs on the connection's event loop. In {@code inline} mode the
  * whole call runs there; in {@code workers} mode the request is retained and everything after
  * admission runs on a DSP worker, which sends the response (serialized on that worker) and
- * releases the request. The handler itself is stateless and shared.
+ * releases the request; {@code auto} runs a call inline when it is the only call open on its
+ * event loop and its request is at most {@link #AUTO_INLINE_MAX_BYTES}, else as in workers. The
+ * handler itself is stateless and shared.
  */
 public final class ExecuteHandler implements UnaryHandler {
     public static final String PATH = "/remotemedia.v1.PipelineExecutionService/ExecutePipeline";
+
+    /**
+     * {@code auto}: a request larger than this goes to a worker even when alone on its event loop,
+     * so that one long execution does not hold the loop (1 MiB is ~6 s of 44.1 kHz mono f32).
+     */
+    static final int AUTO_INLINE_MAX_BYTES = 1 << 20;
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final boolean CPU_TIME = THREADS.isCurrentThreadCpuTimeSupported();
@@ -77,14 +85,16 @@ public final class ExecuteHandler implements UnaryHandler {
             }
         });
         DspExecutor dsp = ctx.dsp();
-        if (dsp.inline() || (dsp.inlineWhenAlone() && call.callsOnEventLoop() <= 1)) {
+        if (dsp.inline() || (dsp.inlineWhenAlone() && call.callsOnEventLoop() <= 1
+                && request.length() <= AUTO_INLINE_MAX_BYTES)) {
             metrics.placed(true);
             run(call, request, control, t0, false);
             return;
         }
-        metrics.placed(false);
+
         InboundMessage kept = request.retain();
         Runnable task = () -> {
+            metrics.placed(false);
             metrics.queueWait.recordNanos(System.nanoTime() - t0);
             run(call, kept, control, t0, true);
         };

@@ -70,6 +70,62 @@ class DspPlacementTest {
         }
     }
 
+    /** The count is per event loop: a session on another connection of the same loop counts; a cancelled one stops counting. */
+    @Test
+    void autoCountsCallsOfEveryConnectionOnTheLoopAndForgetsCancelledOnes() throws Exception {
+        var request = Kit.request(Kit.resample16k(), "resample", Kit.f32(Kit.sine(44_100, 44_100), 44_100));
+        try (TestDaemon d = TestDaemon.start("execution.dsp_mode", "auto", "transport.event_loop_threads", "1")) {
+            io.grpc.ManagedChannel other = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", d.port())
+                    .usePlaintext().build();
+            try {
+                CompletableFuture<StreamResponse> ready = new CompletableFuture<>();
+                var session = StreamingPipelineServiceGrpc.newStub(other).streamPipeline(new StreamObserver<>() {
+                    @Override
+                    public void onNext(StreamResponse r) {
+                        ready.complete(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        ready.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+                session.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder()
+                        .setManifest(Kit.resample16k()).setClientVersion("v1")).build());
+                assertTrue(ready.get(20, TimeUnit.SECONDS).hasReady());
+                ExecutePipelineTest.stub(d).executePipeline(request);
+                assertEquals(1, d.placed(false), "a call open on another connection of the loop counts");
+
+                session.onError(new RuntimeException("client gives up")); // RST_STREAM CANCEL
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (d.placed(true) == 0 && System.nanoTime() < deadline) {
+                    ExecutePipelineTest.stub(d).executePipeline(request); // on a worker until the reset is seen
+                    Thread.sleep(20);
+                }
+                assertEquals(1, d.placed(true), "after the reset the loop's count is back to the call itself");
+            } finally {
+                other.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A large request goes to a worker even alone: one long execution must not hold the event loop. */
+    @Test
+    void autoSendsALargeRequestToAWorkerEvenAlone() throws Exception {
+        var large = Kit.request(Kit.resample16k(), "resample", Kit.f32(Kit.sine(400_000, 44_100), 44_100));
+        assertTrue(large.getSerializedSize() > ExecuteHandler.AUTO_INLINE_MAX_BYTES);
+        try (TestDaemon d = TestDaemon.start("execution.dsp_mode", "auto")) {
+            ExecuteResponse r = ExecutePipelineTest.stub(d).executePipeline(large);
+            assertTrue(r.hasResult(), r::toString);
+            assertEquals(1, d.placed(false));
+            assertEquals(0, d.placed(true));
+        }
+    }
+
     @Test
     void inlineAndWorkersModesDoNotDecidePerCall() throws Exception {
         var request = Kit.request(Kit.resample16k(), "resample", Kit.f32(Kit.sine(44_100, 44_100), 44_100));

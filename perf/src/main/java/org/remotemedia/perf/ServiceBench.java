@@ -86,7 +86,7 @@ public final class ServiceBench {
         double warmup = Double.parseDouble(opt("warmup", "2"));
         int rounds = Integer.parseInt(opt("rounds", "5"));
         int[] conc = Arrays.stream(opt("concurrency", "1,16").split(",")).mapToInt(Integer::parseInt).toArray();
-        List<String> targets = List.of(opt("targets", "inproc,ours-inline,ours-workers,stock").split(","));
+        List<String> targets = List.of(opt("targets", "inproc,ours-inline,ours-workers,ours-auto,stock").split(","));
         int openRate = Integer.parseInt(opt("open-rate", "0"));
 
         ExecuteRequest request = request();
@@ -233,7 +233,7 @@ public final class ServiceBench {
         };
     }
 
-    /** utime + stime of a process from /proc (clock ticks of 10 ms). */
+    /** utime + stime of a process from /proc (in clock ticks: USER_HZ, 100 on Linux x86-64 and arm64). */
     private static long processCpuNanos(long pid) {
         try {
             String st = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
