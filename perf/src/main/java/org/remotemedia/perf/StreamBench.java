@@ -91,7 +91,7 @@ public final class StreamBench {
         double warmup = Double.parseDouble(opt("warmup", "5"));
         long intervalNs = (long) (Double.parseDouble(opt("interval-ms", "100")) * 1e6);
         int chunkFrames = (int) Math.round(RATE * intervalNs / 1e9);
-        List<String> modes = List.of(opt("modes", "inline,workers").split(","));
+        List<String> modes = List.of(opt("modes", "auto,inline,workers").split(","));
         pipeline = opt("pipeline", "resample-vad");
 
         List<Target> targets = new ArrayList<>();
