@@ -31,30 +31,7 @@ class DspPlacementTest {
             assertEquals(0, d.placed(false));
 
             // a StreamPipeline session open on the same connection (so on the same event loop)
-            CompletableFuture<StreamResponse> ready = new CompletableFuture<>();
-            CompletableFuture<Void> ended = new CompletableFuture<>();
-            StreamObserver<StreamRequest> session = StreamingPipelineServiceGrpc.newStub(d.channel())
-                    .streamPipeline(new StreamObserver<>() {
-                        @Override
-                        public void onNext(StreamResponse r) {
-                            ready.complete(r);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            ready.completeExceptionally(t);
-                            ended.complete(null);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            ended.complete(null);
-                        }
-                    });
-            session.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder()
-                    .setManifest(Kit.resample16k()).setClientVersion("v1")).build());
-            assertTrue(ready.get(20, TimeUnit.SECONDS).hasReady());
-
+            Session session = Session.open(d.channel());
             ExecuteResponse shared = stub.executePipeline(request);
             assertEquals(1, d.placed(false), "the loop had another open call: a worker ran it");
             assertEquals(1, d.placed(true));
@@ -63,8 +40,8 @@ class DspPlacementTest {
 
             // once the session's stream has closed (the server ends it when the client half-closes),
             // a call is alone again
-            session.onCompleted();
-            ended.get(20, TimeUnit.SECONDS);
+            session.requests.onCompleted();
+            session.ended.get(20, TimeUnit.SECONDS);
             stub.executePipeline(request);
             assertEquals(2, d.placed(true));
         }
@@ -78,29 +55,11 @@ class DspPlacementTest {
             io.grpc.ManagedChannel other = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", d.port())
                     .usePlaintext().build();
             try {
-                CompletableFuture<StreamResponse> ready = new CompletableFuture<>();
-                var session = StreamingPipelineServiceGrpc.newStub(other).streamPipeline(new StreamObserver<>() {
-                    @Override
-                    public void onNext(StreamResponse r) {
-                        ready.complete(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        ready.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
-                session.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder()
-                        .setManifest(Kit.resample16k()).setClientVersion("v1")).build());
-                assertTrue(ready.get(20, TimeUnit.SECONDS).hasReady());
+                Session session = Session.open(other);
                 ExecutePipelineTest.stub(d).executePipeline(request);
                 assertEquals(1, d.placed(false), "a call open on another connection of the loop counts");
 
-                session.onError(new RuntimeException("client gives up")); // RST_STREAM CANCEL
+                session.requests.onError(new RuntimeException("client gives up")); // RST_STREAM CANCEL
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (d.placed(true) == 0 && System.nanoTime() < deadline) {
                     ExecutePipelineTest.stub(d).executePipeline(request); // on a worker until the reset is seen
@@ -137,6 +96,36 @@ class DspPlacementTest {
         try (TestDaemon d = TestDaemon.start("execution.dsp_mode", "inline")) {
             ExecutePipelineTest.stub(d).executePipeline(request);
             assertEquals(1, d.placed(true));
+        }
+    }
+
+    /** A StreamPipeline session, opened and ready (its init answered). */
+    private record Session(StreamObserver<StreamRequest> requests, CompletableFuture<Void> ended) {
+        static Session open(io.grpc.Channel channel) throws Exception {
+            CompletableFuture<StreamResponse> ready = new CompletableFuture<>();
+            CompletableFuture<Void> ended = new CompletableFuture<>();
+            StreamObserver<StreamRequest> requests = StreamingPipelineServiceGrpc.newStub(channel)
+                    .streamPipeline(new StreamObserver<>() {
+                        @Override
+                        public void onNext(StreamResponse r) {
+                            ready.complete(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ready.completeExceptionally(t);
+                            ended.complete(null);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(null);
+                        }
+                    });
+            requests.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder()
+                    .setManifest(Kit.resample16k()).setClientVersion("v1")).build());
+            assertTrue(ready.get(20, TimeUnit.SECONDS).hasReady());
+            return new Session(requests, ended);
         }
     }
 }

@@ -166,19 +166,9 @@ public final class ServiceBench {
     private Target start(String name) throws Exception {
         return switch (name) {
             case "inproc" -> inProcess();
-            case "ours-inline" -> remote(launch(List.of("org.remotemedia.daemon.Main", "serve",
+            case "ours-inline", "ours-workers", "ours-auto" -> remote(launch(List.of("org.remotemedia.daemon.Main", "serve",
                     "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
-                    "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=inline"),
-                    Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)")));
-            case "ours-workers" -> remote(launch(List.of("org.remotemedia.daemon.Main", "serve",
-                    "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
-                    "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=workers",
-                    "--set", "execution.idle_strategy=" + opt("idle", "backoff"),
-                    "--set", "execution.pin_workers=" + opt("pin", "false")),
-                    Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)")));
-            case "ours-auto" -> remote(launch(List.of("org.remotemedia.daemon.Main", "serve",
-                    "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
-                    "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=auto",
+                    "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=" + name.substring("ours-".length()),
                     "--set", "execution.idle_strategy=" + opt("idle", "backoff"),
                     "--set", "execution.pin_workers=" + opt("pin", "false")),
                     Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)")));
