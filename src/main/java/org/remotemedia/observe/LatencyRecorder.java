@@ -46,6 +46,24 @@ public final class LatencyRecorder {
         recorder.recordValueWithExpectedInterval(clamp(ns), expectedIntervalNs);
     }
 
+    /**
+     * Count, mean, max and the given percentiles of everything recorded since start, read in
+     * place (no copy of the histogram: scrapes and GetMetrics make no garbage of its size).
+     */
+    public synchronized Summary summary(double... percentiles) {
+        fold();
+        long[] values = new long[percentiles.length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = cumulative.getValueAtPercentile(percentiles[i]);
+        }
+        long n = cumulative.getTotalCount();
+        return new Summary(n, n == 0 ? 0.0 : cumulative.getMean(), cumulative.getMaxValue(), values);
+    }
+
+    /** What {@link #summary} read: nanoseconds; {@code values[i]} is the i-th percentile asked for. */
+    public record Summary(long count, double mean, long max, long[] values) {
+    }
+
     /** Everything recorded since start. The returned copy belongs to the caller. */
     public synchronized Histogram cumulative() {
         fold();

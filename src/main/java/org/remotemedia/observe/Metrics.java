@@ -10,7 +10,6 @@ import io.prometheus.metrics.model.snapshots.Quantiles;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.HdrHistogram.Histogram;
 
 /**
  * The daemon's metrics: Prometheus counters and gauges, plus HdrHistogram latency recorders
@@ -22,6 +21,7 @@ import org.HdrHistogram.Histogram;
 public final class Metrics {
     public static final String PREFIX = "remotemedia_";
     static final double[] QUANTILES = {0.5, 0.95, 0.99, 0.999};
+    private static final double[] PERCENTILES = {50, 95, 99, 99.9}; // QUANTILES x 100, for HdrHistogram
 
     private final PrometheusRegistry registry;
     private final List<LatencyRecorder> latencies = new CopyOnWriteArrayList<>();
@@ -61,17 +61,17 @@ public final class Metrics {
     private MetricSnapshots collectLatencies() {
         MetricSnapshots.Builder out = MetricSnapshots.builder();
         for (LatencyRecorder r : latencies) {
-            Histogram h = r.cumulative();
+            LatencyRecorder.Summary h = r.summary(PERCENTILES);
             Quantile[] qs = new Quantile[QUANTILES.length];
             for (int i = 0; i < qs.length; i++) {
-                qs[i] = new Quantile(QUANTILES[i], h.getValueAtPercentile(QUANTILES[i] * 100.0) / 1e9);
+                qs[i] = new Quantile(QUANTILES[i], h.values()[i] / 1e9);
             }
-            double sumSeconds = h.getTotalCount() == 0 ? 0.0 : h.getMean() * h.getTotalCount() / 1e9;
+            double sumSeconds = h.mean() * h.count() / 1e9;
             out.metricSnapshot(SummarySnapshot.builder()
                     .name(r.name())
                     .help(r.help())
                     .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder()
-                            .count(h.getTotalCount())
+                            .count(h.count())
                             .sum(sumSeconds)
                             .quantiles(Quantiles.of(qs))
                             .build())

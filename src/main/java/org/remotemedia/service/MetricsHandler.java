@@ -3,7 +3,6 @@ package org.remotemedia.service;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.Label;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-import org.HdrHistogram.Histogram;
 import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.Status;
 import org.remotemedia.observe.LatencyRecorder;
@@ -66,16 +65,16 @@ public final class MetricsHandler implements UnaryHandler {
             }
         }
         for (LatencyRecorder r : ctx.metrics().registry().latencies()) {
-            Histogram h = r.cumulative();
+            LatencyRecorder.Summary h = r.summary(50, 95, 99, 99.9);
             b.addLatencies(LatencySummary.newBuilder()
                     .setName(r.name())
-                    .setCount(h.getTotalCount())
-                    .setP50Ms(ms(h.getValueAtPercentile(50)))
-                    .setP95Ms(ms(h.getValueAtPercentile(95)))
-                    .setP99Ms(ms(h.getValueAtPercentile(99)))
-                    .setP999Ms(ms(h.getValueAtPercentile(99.9)))
-                    .setMaxMs(ms(h.getMaxValue()))
-                    .setMeanMs(h.getTotalCount() == 0 ? 0 : h.getMean() / 1e6));
+                    .setCount(h.count())
+                    .setP50Ms(ms(h.values()[0]))
+                    .setP95Ms(ms(h.values()[1]))
+                    .setP99Ms(ms(h.values()[2]))
+                    .setP999Ms(ms(h.values()[3]))
+                    .setMaxMs(ms(h.max()))
+                    .setMeanMs(h.mean() / 1e6));
         }
         return b.build();
     }
