@@ -9,8 +9,10 @@ import org.remotemedia.proto.v1.PipelineManifest;
 /**
  * Compiled plans of manifests seen before: clients tend to send the same manifest with every
  * call, and a plan is immutable and shareable (CompiledPlan), so validation and compilation run
- * once per distinct manifest. Keys are the parsed PipelineManifest message (equality by value;
- * its strings are copies, never views of a network buffer) or the manifest_json text. Only valid
+ * once per distinct manifest. Keys are the parsed PipelineManifest message (equality by value)
+ * or the manifest_json text. A request's manifest may hold views of its network buffer (unknown
+ * fields from a newer client are parsed as aliased bytes), so the cache stores a detached copy,
+ * made once per miss, never the request's own message. Only valid
  * manifests are cached; an invalid one is compiled (and rejected) every time, with the same
  * diagnostics. Bounded: past {@link #MAX_ENTRIES} distinct manifests the cache starts over.
  *
@@ -42,8 +44,17 @@ public final class PlanCache {
         if (plans.size() >= MAX_ENTRIES) {
             plans.clear();
         }
-        plans.put(key, plan);
+        plans.put(proto ? detached(manifest) : key, plan);
         return plan;
+    }
+
+    /** The same message with nothing aliased to the request's buffers. */
+    private static PipelineManifest detached(PipelineManifest m) {
+        try {
+            return PipelineManifest.parseFrom(m.toByteString());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a manifest that was just parsed must parse again", e);
+        }
     }
 
     public int size() {

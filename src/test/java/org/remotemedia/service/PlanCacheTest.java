@@ -40,6 +40,27 @@ class PlanCacheTest {
         assertThrows(PipelineException.class, () -> cache.compile(null, ""), "neither");
     }
 
+    /** A manifest parsed with aliasing keeps unknown fields as views of the request's buffer: the cache must not. */
+    @Test
+    void theCachedKeyDoesNotAliasTheRequestBuffer() throws Exception {
+        com.google.protobuf.ByteString unknown = com.google.protobuf.ByteString.copyFromUtf8("from a newer client");
+        byte[] wire = Kit.resample16k().toBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                .addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addLengthDelimited(unknown).build())
+                .build()).build().toByteArray();
+        java.nio.ByteBuffer network = java.nio.ByteBuffer.allocateDirect(wire.length).put(wire).flip();
+        // as ProtoCodec parses a request: an immutable view of the network buffer, aliasing on
+        com.google.protobuf.CodedInputStream in = com.google.protobuf.UnsafeByteOperations.unsafeWrap(network)
+                .newCodedInput();
+        in.enableAliasing(true);
+        PipelineManifest aliased = PipelineManifest.parseFrom(in);
+        PlanCache cache = new PlanCache(PipelineEngine.standard());
+        CompiledPlan first = cache.compile(aliased, "");
+        for (int i = 0; i < network.capacity(); i++) {
+            network.put(i, (byte) 0x5a); // the network buffer is reused for other bytes
+        }
+        assertSame(first, cache.compile(PipelineManifest.parseFrom(wire), ""), "the key kept its own bytes");
+    }
+
     @Test
     void boundedByStartingOver() throws Exception {
         PlanCache cache = new PlanCache(PipelineEngine.standard());
