@@ -74,7 +74,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private final String idPrefix;
 
     private ChannelHandlerContext ctx;
-    private TransportContext.LoopLoad loopLoad; // on the loop only
+    private TransportContext.LoopLoad loopLoad; // set in handlerAdded; touched on the loop only
     private ChannelPromise quiet;
     private GzipCodec gzip;
     private boolean inRead;
@@ -86,9 +86,12 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private boolean secondGoAwaySent;
     private ScheduledFuture<?> drainPingTimer;
     private ScheduledFuture<?> idleTimer;
-    private final HeaderStringCache strings = new HeaderStringCache();
     private final RequestHeaderScan scan = new RequestHeaderScan();
-    /** The last method path and its registration: most connections call one method again and again. */
+    /**
+     * The last method path and its registration: most connections call one method again and
+     * again. HPACK hands over the same AsciiString for a repeated path and netty caches its
+     * toString(), so an identity check finds the repeat without a map lookup or a new String.
+     */
     private String lastPath;
     private RegisteredMethod lastMethod;
     private long idleSinceNanos;
@@ -108,13 +111,13 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             @Override
             public void onStreamActive(Http2Stream stream) {
                 context.metrics.streamOpened();
-                loopLoad().openStreams++;
+                loopLoad.openStreams++;
             }
 
             @Override
             public void onStreamClosed(Http2Stream stream) {
                 context.metrics.streamClosed();
-                loopLoad().openStreams--;
+                loopLoad.openStreams--;
                 if (connection().numActiveStreams() == 0) {
                     idleSinceNanos = System.nanoTime();
                 }
@@ -152,11 +155,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         return idPrefix;
     }
 
-    /** This connection's event loop's open-stream count (looked up once, on the loop). */
+    /** This connection's event loop's open-stream count. */
     TransportContext.LoopLoad loopLoad() {
-        if (loopLoad == null) {
-            loopLoad = context.loopLoad(ctx.executor());
-        }
         return loopLoad;
     }
 
@@ -177,6 +177,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
         this.quiet = new VoidChannelPromise(ctx.channel(), false);
+        this.loopLoad = context.loopLoad(ctx.executor());
         super.handlerAdded(ctx);
         // a connection window much larger than a stream's, so one slow stream that holds its
         // window does not stall the others (bounded: 16 stream windows, at most 2 GiB)
@@ -461,7 +462,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                     + (te == null ? "none" : "'" + te + "'") + "); a proxy on the way may not support trailers");
             return;
         }
-        String pathString = strings.toString(path);
+        String pathString = path.toString();
         RegisteredMethod registered = pathString == lastPath ? lastMethod : context.registry.lookup(pathString);
         lastPath = pathString;
         lastMethod = registered;
@@ -491,7 +492,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             }
         }
         Metadata md = new Metadata(Math.max(4, h.customCount()));
-        String badKey = toMetadata(h, md, strings);
+        String badKey = toMetadata(h, md);
         if (badKey != null) {
             reject(stream, endStream, mm, start, Status.of(StatusCode.INTERNAL, "invalid base64 in binary header '"
                     + badKey + "': -bin values must be base64 (RFC 4648, padded or not)"), null);
@@ -514,7 +515,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                 && Metadata.isValidAsciiValue(xRequestId) ? xRequestId.toString() : null;
 
         ServerStream call = new ServerStream(this, stream, registered, md,
-                authority == null ? null : strings.toString(authority), clientRequestId, inboundEncoding, acceptsGzip,
+                authority == null ? null : authority.toString(), clientRequestId, inboundEncoding, acceptsGzip,
                 timeoutNanos);
         stream.setProperty(callKey, call);
         try {
@@ -592,9 +593,9 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     }
 
     /** Copies custom metadata; returns the key of a -bin header with invalid base64, else null. */
-    private static String toMetadata(RequestHeaderScan h, Metadata md, HeaderStringCache strings) {
+    private static String toMetadata(RequestHeaderScan h, Metadata md) {
         for (int c = 0; c < h.customCount(); c++) {
-            String key = strings.toString(h.customName(c));
+            String key = h.customName(c).toString();
             CharSequence v = h.customValue(c);
             if (Metadata.isBinaryKey(key)) {
                 // several values may arrive joined by ','
@@ -618,7 +619,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                     }
                 }
             } else {
-                md.addTrusted(key, strings.toString(v));
+                md.addTrusted(key, v.toString());
             }
         }
         return null;
