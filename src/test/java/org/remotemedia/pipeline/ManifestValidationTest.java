@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 class ManifestValidationTest {
     private final PipelineEngine engine = PipelineEngine.standard();
 
-    private static List<String[]> problems(PipelineException e) throws Exception {
-        assertEquals(ErrorType.VALIDATION, e.type());
+    /** The validation problems of {@code e} as {path, message} pairs. */
+    static List<String[]> problems(PipelineException e) throws Exception {
+        assertEquals(ErrorType.VALIDATION, e.type(), e.getMessage());
         JsonNode ctx = new ObjectMapper().readTree(e.error().contextJson());
         List<String[]> out = new ArrayList<>();
         for (JsonNode p : ctx.get("problems")) {
@@ -25,7 +26,8 @@ class ManifestValidationTest {
         return out;
     }
 
-    private static void has(List<String[]> ps, String path, String... fragments) {
+    /** Fails unless a problem at {@code path} contains every fragment. */
+    static void has(List<String[]> ps, String path, String... fragments) {
         for (String[] p : ps) {
             if (p[0].equals(path) && java.util.Arrays.stream(fragments).allMatch(p[1]::contains)) {
                 return;

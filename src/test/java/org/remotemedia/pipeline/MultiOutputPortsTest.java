@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.remotemedia.pipeline.ExecutionTest.manifest;
+import static org.remotemedia.pipeline.ManifestValidationTest.has;
+import static org.remotemedia.pipeline.ManifestValidationTest.problems;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,6 @@ import org.remotemedia.dsp.Problems;
  * right after its last reader.
  */
 class MultiOutputPortsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Records the pool's bytes in use at its first process() call; copies its input to f32. */
     static final class PoolProbe extends NodeType {
@@ -106,10 +106,6 @@ class MultiOutputPortsTest {
     @AfterEach
     void noPooledBytesInUse() {
         assertEquals(0, pool.inUseBytes(), "pooled bytes still in use after every output was released");
-    }
-
-    private static String manifest(String nodes, String connections) {
-        return ExecutionTest.manifest(nodes, connections);
     }
 
     private static byte[] bytes(AudioOutput o) {
@@ -324,26 +320,6 @@ class MultiOutputPortsTest {
             long perSlice = 3L * BufferPool.capacityFor(2L * GraphRun.SLICE_FRAMES); // three i16 mono ports
             assertEquals(perSlice, split.memoryBytes(), "one buffer per port per slice, each released before the next");
         }
-    }
-
-    private static List<String[]> problems(PipelineException e) throws Exception {
-        assertEquals(ErrorType.VALIDATION, e.type(), e.getMessage());
-        List<String[]> out = new ArrayList<>();
-        for (JsonNode p : JSON.readTree(e.error().contextJson()).get("problems")) {
-            out.add(new String[] {p.get("path").asText(), p.get("message").asText()});
-        }
-        return out;
-    }
-
-    private static void has(List<String[]> ps, String path, String... fragments) {
-        for (String[] p : ps) {
-            if (p[0].equals(path) && java.util.Arrays.stream(fragments).allMatch(p[1]::contains)) {
-                return;
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        ps.forEach(p -> sb.append("\n  ").append(p[0]).append(": ").append(p[1]));
-        throw new AssertionError("no problem at " + path + " containing " + List.of(fragments) + " in:" + sb);
     }
 
     @Test

@@ -9,7 +9,6 @@ import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.grpc.testing.integration.Messages;
 import io.grpc.testing.integration.TestServiceGrpc;
 import java.util.ArrayList;
@@ -93,7 +92,7 @@ class SpinBeforeSleepTest {
             List<CompletableFuture<Messages.SimpleResponse>> futures = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 CompletableFuture<Messages.SimpleResponse> f = new CompletableFuture<>();
-                async.unaryCall(request(i), observer(f));
+                async.unaryCall(request(i), TransportIntegrationTest.observer(f, x -> x));
                 futures.add(f);
             }
             for (int i = 0; i < futures.size(); i++) {
@@ -134,23 +133,5 @@ class SpinBeforeSleepTest {
         } finally {
             Clients.close(ch);
         }
-    }
-
-    private static <T> StreamObserver<T> observer(CompletableFuture<T> f) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                f.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                f.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
     }
 }
