@@ -10,9 +10,7 @@ import org.remotemedia.observe.JsonLog;
 import org.remotemedia.observe.Metrics;
 import org.remotemedia.pipeline.EngineLimits;
 import org.remotemedia.pipeline.PipelineEngine;
-import org.remotemedia.pipeline.exec.AutoDsp;
 import org.remotemedia.pipeline.exec.DspExecutor;
-import org.remotemedia.pipeline.exec.DspWorkerPool;
 import org.remotemedia.proto.v1.ExecutionProto;
 import org.remotemedia.proto.v1.StreamingProto;
 import org.remotemedia.rpc.MethodRegistry;
@@ -77,7 +75,7 @@ final class Services implements AutoCloseable {
         this.registry = b.build();
         standard.serving(registry);
         log.info("services_ready", null, "dsp_mode", dsp.mode(), "worker_threads",
-                dsp instanceof DspWorkerPool p ? p.threads() : dsp instanceof AutoDsp a ? a.threads() : 0, "pin_workers", cfg.execution().pinWorkers(),
+                dsp.threads(), "pin_workers", cfg.execution().pinWorkers(),
                 "idle_strategy", cfg.execution().idleStrategy(), "auth", auth.enabled() ? "bearer" : "off",
                 "auth_tokens", auth.tokenCount(), "max_concurrent_executions", admission.maxInFlight());
     }

@@ -91,14 +91,13 @@ public final class ExecuteHandler implements UnaryHandler {
             run(call, request, control, t0, false);
             return;
         }
-
         InboundMessage kept = request.retain();
         Runnable task = () -> {
             metrics.placed(false);
             metrics.queueWait.recordNanos(System.nanoTime() - t0);
             run(call, kept, control, t0, true);
         };
-        if (!ctx.dsp().submit(task)) {
+        if (!dsp.submit(task)) {
             kept.release();
             ctx.gate().exit();
             metrics.count(ServiceMetrics.Outcome.REJECTED_OVERLOADED);

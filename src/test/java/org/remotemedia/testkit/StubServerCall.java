@@ -16,7 +16,6 @@ import org.remotemedia.rpc.ServerCall;
  */
 public abstract class StubServerCall implements ServerCall {
     private final String path;
-    private int callsOnEventLoop = 1;
     private final MethodKind kind;
 
     protected StubServerCall(String path, MethodKind kind) {
@@ -104,15 +103,10 @@ public abstract class StubServerCall implements ServerCall {
         return true;
     }
 
-    /** Alone on its loop unless a test says otherwise. */
+    /** Alone on its loop. */
     @Override
     public int callsOnEventLoop() {
-        return callsOnEventLoop;
-    }
-
-    /** Sets what {@link #callsOnEventLoop()} answers. */
-    public void callsOnEventLoop(int n) {
-        callsOnEventLoop = n;
+        return 1;
     }
 
     @Override

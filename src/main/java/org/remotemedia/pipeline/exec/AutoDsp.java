@@ -43,7 +43,7 @@ public final class AutoDsp implements DspExecutor {
         return "auto";
     }
 
-    /** The pool's size. */
+    @Override
     public int threads() {
         return workers.threads();
     }

@@ -22,6 +22,16 @@ public interface DspExecutor extends AutoCloseable {
         return false;
     }
 
+    /** True: a streaming session's chunks run on the event loop ({@code inline}, and {@code auto}: short chunks). */
+    default boolean sessionsInline() {
+        return inline() || inlineWhenAlone();
+    }
+
+    /** DSP worker threads (0 when everything runs inline). */
+    default int threads() {
+        return 0;
+    }
+
     /** Runs {@code task} on a worker; false (nothing queued) when every queue is full. */
     boolean submit(Runnable task);
 

@@ -80,6 +80,7 @@ public final class DspWorkerPool implements DspExecutor {
         return "workers";
     }
 
+    @Override
     public int threads() {
         return workers.length;
     }

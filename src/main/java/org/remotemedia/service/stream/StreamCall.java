@@ -121,8 +121,7 @@ final class StreamCall implements CallListener {
         this.sessionId = sessionId;
         this.metrics = svc.metrics;
         this.ring = new InputRing(svc.settings.inputQueueChunks());
-        // auto: sessions inline (short chunks; a hop per chunk costs more than it saves)
-        this.inline = svc.ctx.dsp().inline() || svc.ctx.dsp().inlineWhenAlone();
+        this.inline = svc.ctx.dsp().sessionsInline();
         this.worker = inline ? null : svc.ctx.dsp().pinned(key);
         this.control = call.hasDeadline() ? ExecutionControl.withDeadline(call.deadlineNanoTime())
                 : ExecutionControl.create();
