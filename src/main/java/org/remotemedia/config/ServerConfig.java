@@ -64,6 +64,12 @@ public record ServerConfig(
         public boolean inline() {
             return "inline".equals(dspMode);
         }
+
+        /** The same settings with another {@code dsp_mode}. */
+        public Execution withDspMode(String mode) {
+            return new Execution(mode, workerThreads, pinWorkers, idleStrategy, maxAudioSamples, maxMemoryBytes,
+                    maxTimeoutMs, maxConcurrentExecutions, debugErrors, warmupMs);
+        }
     }
 
     /** StreamPipeline sessions. */
@@ -86,6 +92,16 @@ public record ServerConfig(
 
     /** JSON lines on stdout. */
     public record Logging(String level) {
+    }
+
+    /** The same settings with another execution section. */
+    public ServerConfig with(Execution e) {
+        return new ServerConfig(server, transport, e, streaming, auth, logging);
+    }
+
+    /** The same settings with another auth section ({@code new Auth(List.of(), null)}: off). */
+    public ServerConfig with(Auth a) {
+        return new ServerConfig(server, transport, execution, streaming, a, logging);
     }
 
     /** The defaults: gRPC on 0.0.0.0:50051, metrics on 9090. */

@@ -125,6 +125,8 @@ final class ServeCommand implements Callable<Integer> {
                 ms.close();
                 throw e;
             }
+            // before the warm-up, so it runs the leak detector the network connections will
+            GrpcServer.applyLeakDetection(cfg.transport().leakDetection(), log);
             warmUp(services, cfg, log);
             MethodRegistry registry = services.registry;
             GrpcServer grpc;
@@ -156,19 +158,21 @@ final class ServeCommand implements Callable<Integer> {
             if (millis <= 0) {
                 return;
             }
+            try {
+                warmUpOrThrow(services, cfg, millis, log);
+            } catch (RuntimeException e) { // an optimisation: the daemon starts without it
+                log.warn("warmup_failed", null, "error", e.toString());
+            }
+        }
+
+        private static void warmUpOrThrow(Services services, ServerConfig cfg, long millis, JsonLog log) {
             long t0 = System.nanoTime();
             PipelineEngine.WarmUp w = services.engine.warmUp(millis);
             log.info("warmup_done", null, "process_calls", w.processCalls(), "ms", (System.nanoTime() - t0) / 1_000_000);
             for (String d : w.dropped()) {
                 log.warn("warmup_node_dropped", null, "node", d);
             }
-            ServiceWarmUp.Result r;
-            try {
-                r = ServiceWarmUp.run(cfg, millis);
-            } catch (RuntimeException e) { // an optimisation: the daemon starts without it
-                log.warn("warmup_service_failed", null, "error", e.toString());
-                return;
-            }
+            ServiceWarmUp.Result r = ServiceWarmUp.run(cfg, millis);
             log.info("warmup_service_done", null, "calls", r.calls(), "failed", r.failed(), "ms", r.millis());
             if (r.failed() > 0) {
                 log.warn("warmup_calls_failed", null, "failed", r.failed(), "first_failure", r.firstFailure(),

@@ -2,8 +2,6 @@ package org.remotemedia.daemon;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -53,8 +51,8 @@ final class ServiceWarmUp {
     static Result run(ServerConfig cfg, long millis, int maxCalls) {
         long t0 = System.nanoTime();
         long end = t0 + millis * 1_000_000L;
-        JsonLog silent = new JsonLog(new PrintStream(OutputStream.nullOutputStream()), JsonLog.Level.ERROR);
-        List<byte[]> requests = fitting(cfg);
+        JsonLog silent = JsonLog.silent();
+        List<WarmUpRequest> requests = fitting(cfg);
         if (requests.isEmpty()) {
             return new Result(0, 0, null, 0);
         }
@@ -66,7 +64,7 @@ final class ServiceWarmUp {
             while (calls < maxCalls && System.nanoTime() < end) {
                 // one large request (spans many DATA frames) to seven small ones
                 int kind = calls % 8 == 0 ? 0 : requests.size() - 1;
-                InMemoryConnection.Reply reply = conn.unary(ExecuteHandler.PATH, requests.get(kind));
+                InMemoryConnection.Reply reply = conn.unary(ExecuteHandler.PATH, requests.get(kind).message());
                 // every answer's status; the first answer of each kind's content too (in-band errors are status OK)
                 String problem = reply.status() != 0 ? "grpc-status " + reply.status()
                         : calls < 2 ? resultProblem(reply.message()) : null;
@@ -97,32 +95,28 @@ final class ServiceWarmUp {
 
     /** The daemon's settings with DSP inline (an in-memory connection answers on its caller) and auth off. */
     static ServerConfig forWarmUp(ServerConfig cfg) {
-        ServerConfig.Execution e = cfg.execution();
-        ServerConfig.Execution inline = new ServerConfig.Execution("inline", e.workerThreads(), false, e.idleStrategy(),
-                e.maxAudioSamples(), e.maxMemoryBytes(), e.maxTimeoutMs(), e.maxConcurrentExecutions(), false, 0);
-        return new ServerConfig(cfg.server(), cfg.transport(), inline, cfg.streaming(),
-                new ServerConfig.Auth(List.of(), null), cfg.logging());
+        return cfg.with(cfg.execution().withDspMode("inline")).with(new ServerConfig.Auth(List.of(), null));
+    }
+
+    /** A serialized ExecuteRequest and how many sample frames it carries. */
+    record WarmUpRequest(byte[] message, int frames) {
     }
 
     /**
-     * The requests this daemon's limits admit (message size, samples per request), so that a
-     * tightly configured daemon warms up with what it accepts instead of counting refusals.
+     * The requests this daemon's limits admit (message size, samples per request, and the
+     * stream window the in-memory client sends into without waiting), so that a tightly
+     * configured daemon warms up with what it accepts instead of counting refusals.
      */
-    static List<byte[]> fitting(ServerConfig cfg) {
-        List<byte[]> all = requests();
-        long[] samples = {44_100, 441};
-        List<byte[]> fit = new java.util.ArrayList<>();
-        for (int i = 0; i < all.size(); i++) {
-            if (all.get(i).length <= cfg.transport().maxInboundMessageBytes()
-                    && samples[i] <= cfg.execution().maxAudioSamples()) {
-                fit.add(all.get(i));
-            }
-        }
-        return fit;
+    static List<WarmUpRequest> fitting(ServerConfig cfg) {
+        return requests().stream()
+                .filter(r -> r.message().length <= cfg.transport().maxInboundMessageBytes()
+                        && InMemoryConnection.fits(cfg.transport(), r.message().length)
+                        && r.frames() <= cfg.execution().maxAudioSamples())
+                .toList();
     }
 
     /** [0]: 1 s of 44.1 kHz mono f32 resampled to 16 kHz; [1]: 10 ms through Resample -> VAD. */
-    static List<byte[]> requests() {
+    static List<WarmUpRequest> requests() {
         PipelineManifest resample = manifest("warm-up resample", node("resample", "AudioResample",
                 "{\"target_sample_rate\": 16000}"));
         PipelineManifest resampleVad = manifest("warm-up resample-vad",
@@ -147,14 +141,14 @@ final class ServiceWarmUp {
     }
 
     /** A 440 Hz tone at 44.1 kHz, mono f32, {@code frames} long, into the manifest's first node. */
-    private static byte[] request(PipelineManifest m, int frames) {
+    private static WarmUpRequest request(PipelineManifest m, int frames) {
         ByteBuffer bb = ByteBuffer.allocate(frames * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < frames; i++) {
             bb.putFloat((float) (0.5 * Math.sin(2 * Math.PI * 440 * i / 44_100.0)));
         }
         AudioBuffer audio = AudioBuffer.newBuilder().setSamples(ByteString.copyFrom(bb.array())).setSampleRate(44_100)
                 .setChannels(1).setFormat(AudioFormat.AUDIO_FORMAT_F32).setNumSamples(frames).build();
-        return ExecuteRequest.newBuilder().setManifest(m).setClientVersion("v1")
-                .putAudioInputs(m.getNodes(0).getId(), audio).build().toByteArray();
+        return new WarmUpRequest(ExecuteRequest.newBuilder().setManifest(m).setClientVersion("v1")
+                .putAudioInputs(m.getNodes(0).getId(), audio).build().toByteArray(), frames);
     }
 }

@@ -21,6 +21,11 @@ public final class JsonLog {
         this.threshold = threshold;
     }
 
+    /** Writes nothing (the daemon's throw-away warm-up services, tests). */
+    public static JsonLog silent() {
+        return new JsonLog(new PrintStream(java.io.OutputStream.nullOutputStream()), Level.ERROR);
+    }
+
     public static JsonLog stdout(String level) {
         return new JsonLog(System.out, Level.valueOf(level.toUpperCase(java.util.Locale.ROOT)));
     }

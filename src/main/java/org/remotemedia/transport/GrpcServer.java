@@ -158,7 +158,8 @@ public final class GrpcServer implements AutoCloseable {
      * default (at netty's own default it records a stack trace for one buffer in 128). A level
      * given as {@code -Dio.netty.leakDetection.level} (the tests run PARANOID) always wins.
      */
-    static void applyLeakDetection(String level, JsonLog log) {
+    /** Sets netty's leak detector as {@code transport.leak_detection} says (unless a system property does). */
+    public static void applyLeakDetection(String level, JsonLog log) {
         if (System.getProperty("io.netty.leakDetection.level") != null
                 || System.getProperty("io.netty.leakDetectionLevel") != null) {
             return;

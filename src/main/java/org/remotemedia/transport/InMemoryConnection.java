@@ -35,6 +35,7 @@ public final class InMemoryConnection implements AutoCloseable {
     /** The client's receive window; given back as responses arrive. */
     private static final int CLIENT_WINDOW = 16 << 20;
 
+    private final ServerConfig.Transport config;
     private final EmbeddedChannel server;
     private final EmbeddedChannel client;
     private final ChannelHandlerContext out;
@@ -45,7 +46,7 @@ public final class InMemoryConnection implements AutoCloseable {
     private int nextStreamId = 1;
 
     private InMemoryConnection(ServerConfig.Transport config, MethodRegistry registry, JsonLog log) {
-        GrpcServer.applyLeakDetection(config.leakDetection(), log); // as the network server will run
+        this.config = config;
         TransportContext context = new TransportContext(config, registry, new TransportMetrics(new Metrics(), registry), log);
         server = new EmbeddedChannel();
         client = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
@@ -78,10 +79,23 @@ public final class InMemoryConnection implements AutoCloseable {
     }
 
     /**
-     * One unary call of {@code path} with an uncompressed request message. Answers of up to 16
-     * MiB (the client's window); a connection the server has closed answers -1 at once.
+     * Whether a request message of {@code messageBytes} can be sent: this client does not wait
+     * for window updates, so the framed message must fit the server's initial stream window.
+     */
+    public static boolean fits(ServerConfig.Transport config, int messageBytes) {
+        return 5L + messageBytes <= config.initialWindowBytes();
+    }
+
+    /**
+     * One unary call of {@code path} with an uncompressed request message that {@link #fits}.
+     * Answers of up to 16 MiB (the client's window); a connection the server has closed
+     * answers -1 at once.
      */
     public Reply unary(String path, byte[] message) {
+        if (!fits(config, message.length)) {
+            throw new IllegalArgumentException("a " + message.length + "-byte request does not fit the server's"
+                    + " initial stream window of " + config.initialWindowBytes() + " bytes");
+        }
         if (!server.isActive()) {
             return new Reply(-1, null);
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.remotemedia.config.ServerConfig;
@@ -15,8 +16,7 @@ import org.remotemedia.transport.InMemoryConnection;
 
 /** The start-up warm-up of the request path: real calls that succeed, on services of its own. */
 class ServiceWarmUpTest {
-    private static final JsonLog QUIET = new JsonLog(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-            JsonLog.Level.ERROR);
+    private static final JsonLog QUIET = JsonLog.silent();
 
     @Test
     void everyWarmUpCallSucceedsAndStopsAtTheCallCap() {
@@ -41,7 +41,7 @@ class ServiceWarmUpTest {
         ServerConfig cfg = ServerConfig.from(Map.of());
         try (Services s = Services.create(ServiceWarmUp.forWarmUp(cfg), new Metrics(), QUIET);
                 InMemoryConnection c = InMemoryConnection.open(cfg.transport(), s.registry, QUIET)) {
-            var replies = ServiceWarmUp.requests().stream().map(req -> c.unary(ExecuteHandler.PATH, req)).toList();
+            var replies = ServiceWarmUp.requests().stream().map(req -> c.unary(ExecuteHandler.PATH, req.message())).toList();
             for (InMemoryConnection.Reply r : replies) {
                 assertEquals(0, r.status());
                 assertNull(ServiceWarmUp.resultProblem(r.message()));
@@ -60,6 +60,9 @@ class ServiceWarmUpTest {
         assertEquals(20, small.calls());
         assertEquals(0, small.failed(), "first failure: " + small.firstFailure());
         assertEquals(1, ServiceWarmUp.fitting(ServerConfig.from(Map.of("execution.max_audio_samples", "1000"))).size());
+        // the in-memory client sends without waiting for window: a small stream window keeps the small request only
+        assertEquals(List.of(441), ServiceWarmUp.fitting(ServerConfig.from(Map.of("transport.initial_window_bytes",
+                "65535"))).stream().map(ServiceWarmUp.WarmUpRequest::frames).toList());
         ServiceWarmUp.Result none = ServiceWarmUp.run(ServerConfig.from(Map.of("execution.max_audio_samples", "100")),
                 60_000, 20);
         assertEquals(0, none.calls(), "nothing fits: no calls, no failures");

@@ -1,6 +1,9 @@
 package org.remotemedia.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.testing.integration.EmptyProtos;
 import io.grpc.testing.integration.Messages;
@@ -13,8 +16,7 @@ import org.remotemedia.rpc.MethodRegistry;
 /** The in-memory connection the daemon warms up through: real codec and handlers, no socket. */
 class InMemoryConnectionTest {
     private static final ServerConfig.Transport CONFIG = ServerConfig.from(Map.of()).transport();
-    private static final JsonLog QUIET = new JsonLog(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-            JsonLog.Level.ERROR);
+    private static final JsonLog QUIET = JsonLog.silent();
 
     @Test
     void unaryCallsGetTheHandlersStatus() {
@@ -58,6 +60,21 @@ class InMemoryConnectionTest {
             assertEquals(8, c.unary(EchoTestService.SERVICE + "UnaryCall", Messages.SimpleRequest.newBuilder()
                     .setPayload(TransportIntegrationTest.payload(2000)).build().toByteArray()).status(), "RESOURCE_EXHAUSTED");
             assertEquals(0, c.unary(EchoTestService.SERVICE + "EmptyCall", new byte[0]).status());
+        }
+    }
+
+    /** The client does not wait for window updates: a request over the server's stream window is refused up front. */
+    @Test
+    void requestsMustFitTheServersStreamWindow() {
+        ServerConfig.Transport small = ServerConfig.from(Map.of("transport.initial_window_bytes", "65535")).transport();
+        assertTrue(InMemoryConnection.fits(small, 65_530));
+        assertFalse(InMemoryConnection.fits(small, 65_531));
+        EchoTestService svc = new EchoTestService();
+        try (InMemoryConnection c = InMemoryConnection.open(small, svc.register(MethodRegistry.builder()).build(), QUIET)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> c.unary(EchoTestService.SERVICE + "UnaryCall", new byte[70_000]));
+            assertTrue(e.getMessage().contains("65535"), e.getMessage());
+            assertEquals(0, c.unary(EchoTestService.SERVICE + "EmptyCall", new byte[0]).status(), "still usable");
         }
     }
 }
