@@ -28,8 +28,29 @@ final class ServerJvm {
     private ServerJvm() {
     }
 
-    /** Starts {@code mainAndArgs} and returns the port its log reports (first group of {@code portLine}). */
-    static int start(List<String> mainAndArgs, Pattern portLine, List<Process> started) throws Exception {
+    /** A started server: its process and the port its log reported. */
+    record Started(Process process, int port) {
+    }
+
+    /** The daemon's start line, with the gRPC port. */
+    private static final Pattern DAEMON_STARTED = Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)");
+
+    /**
+     * Our daemon ({@code remotemedia serve}) on 127.0.0.1 with free ports, the given
+     * {@code execution.dsp_mode}, and the DSP workers' idle strategy and pinning (used by the
+     * modes that have workers: {@code workers}, {@code auto}).
+     */
+    static Started startDaemon(String dspMode, String idleStrategy, String pinWorkers, List<Process> started)
+            throws Exception {
+        return start(List.of("org.remotemedia.daemon.Main", "serve",
+                "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
+                "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=" + dspMode,
+                "--set", "execution.idle_strategy=" + idleStrategy, "--set", "execution.pin_workers=" + pinWorkers),
+                DAEMON_STARTED, started);
+    }
+
+    /** Starts {@code mainAndArgs}; the port is the first group of {@code portLine} in its log. */
+    static Started start(List<String> mainAndArgs, Pattern portLine, List<Process> started) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
@@ -70,7 +91,7 @@ final class ServerJvm {
         reader.setDaemon(true);
         reader.start();
         try {
-            return port.get(60, TimeUnit.SECONDS);
+            return new Started(p, port.get(60, TimeUnit.SECONDS));
         } catch (Exception e) {
             synchronized (last) {
                 throw new IllegalStateException("server " + mainAndArgs.get(0) + " did not report its port; its last lines:\n"

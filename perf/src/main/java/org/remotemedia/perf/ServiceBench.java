@@ -122,7 +122,7 @@ public final class ServiceBench {
             for (String p : phases) {
                 for (Map.Entry<String, Target> e : ts.entrySet()) {
                     Target t = e.getValue();
-                    long client0 = clientCpuNanos();
+                    long client0 = ProcStats.selfCpuNanos();
                     long server0 = t.cpuNanos();
                     Histogram handler = new Histogram(3_600_000_000_000L, 3);
                     Histogram h = p.startsWith("open") ? openLoop(t, request, openRate, seconds)
@@ -131,7 +131,7 @@ public final class ServiceBench {
                     results.get(e.getKey()).get(p).add(new double[] {h.getValueAtPercentile(50) / 1e3,
                             h.getValueAtPercentile(95) / 1e3, h.getValueAtPercentile(99) / 1e3, calls,
                             handler.getTotalCount() == 0 ? Double.NaN : handler.getValueAtPercentile(50) / 1e3,
-                            (clientCpuNanos() - client0) / calls / 1e3,
+                            (ProcStats.selfCpuNanos() - client0) / calls / 1e3,
                             server0 < 0 ? Double.NaN : (t.cpuNanos() - server0) / calls / 1e3});
                 }
             }
@@ -166,27 +166,18 @@ public final class ServiceBench {
     private Target start(String name) throws Exception {
         return switch (name) {
             case "inproc" -> inProcess();
-            case "ours-inline", "ours-workers", "ours-auto" -> remote(launch(List.of("org.remotemedia.daemon.Main", "serve",
-                    "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
-                    "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=" + name.substring("ours-".length()),
-                    "--set", "execution.idle_strategy=" + opt("idle", "backoff"),
-                    "--set", "execution.pin_workers=" + opt("pin", "false")),
-                    Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)")));
-            case "stock" -> remote(launch(List.of(StockGrpcServer.class.getName(), "0"),
-                    Pattern.compile("^listening (\\d+)")));
+            case "ours-inline", "ours-workers", "ours-auto" -> remote(ServerJvm.startDaemon(
+                    name.substring("ours-".length()), opt("idle", "backoff"), opt("pin", "false"), servers));
+            case "stock" -> remote(ServerJvm.start(List.of(StockGrpcServer.class.getName(), "0"),
+                    Pattern.compile("^listening (\\d+)"), servers));
             default -> throw new IllegalArgumentException("unknown target " + name
                     + ": inproc, ours-inline, ours-workers, ours-auto, stock");
         };
     }
 
-    /** Starts a server JVM (see {@link ServerJvm}); returns its port. */
-    private int launch(List<String> mainAndArgs, Pattern portLine) throws Exception {
-        return ServerJvm.start(mainAndArgs, portLine, servers);
-    }
-
-    private Target remote(int port) {
-        long pid = servers.get(servers.size() - 1).pid();
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+    private static Target remote(ServerJvm.Started server) {
+        long pid = server.process().pid();
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
         var blocking = PipelineExecutionServiceGrpc.newBlockingStub(ch);
         var future = PipelineExecutionServiceGrpc.newFutureStub(ch);
@@ -199,7 +190,7 @@ public final class ServiceBench {
 
             @Override
             public long cpuNanos() {
-                return processCpuNanos(pid);
+                return ProcStats.cpuNanos(pid);
             }
 
             @Override
@@ -221,22 +212,6 @@ public final class ServiceBench {
                 ch.shutdownNow();
             }
         };
-    }
-
-    /** utime + stime of a process from /proc (in clock ticks: USER_HZ, 100 on Linux x86-64 and arm64). */
-    private static long processCpuNanos(long pid) {
-        try {
-            String st = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
-        } catch (java.io.IOException e) {
-            return -1;
-        }
-    }
-
-    private static long clientCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static boolean check(ExecuteResponse r) {

@@ -3,11 +3,8 @@ package org.remotemedia.perf;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,7 +15,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.remotemedia.proto.v1.AudioBuffer;
@@ -58,7 +54,6 @@ import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
  */
 public final class StreamBench {
     private static final int RATE = 44_100;
-    private static final Pattern PORT = Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)");
 
     private final Map<String, String> opts = new LinkedHashMap<>();
     private final List<Process> servers = new ArrayList<>();
@@ -105,7 +100,7 @@ public final class StreamBench {
         }
         System.out.printf(Locale.ROOT, "# stream bench: %d sessions x %d ms chunks (%d frames of 44.1 kHz f32) through"
                         + " %s; %d rounds x %s; warm-up %.0f s + measured %.0f s per round; load %s%n",
-                sessions, intervalNs / 1_000_000, chunkFrames, pipeline, rounds, modes, warmup, seconds, loadAverage());
+                sessions, intervalNs / 1_000_000, chunkFrames, pipeline, rounds, modes, warmup, seconds, ProcStats.loadAverage());
         Map<String, List<Result>> results = new LinkedHashMap<>();
         for (Target t : targets) {
             results.put(t.name(), new ArrayList<>());
@@ -118,7 +113,7 @@ public final class StreamBench {
             }
         }
         report(results);
-        System.out.println("# load at the end: " + loadAverage());
+        System.out.println("# load at the end: " + ProcStats.loadAverage());
         for (Target t : targets) {
             t.control().shutdownNow();
         }
@@ -175,8 +170,8 @@ public final class StreamBench {
             if (!ready.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("sessions not ready: " + ready.getCount() + " missing");
             }
-            long cpu0 = cpuNanos(t.process());
-            long client0 = selfCpuNanos();
+            long cpu0 = ProcStats.cpuNanos(t.process().pid());
+            long client0 = ProcStats.selfCpuNanos();
             long stagger = intervalNs / sessions;
             long t0 = System.nanoTime() + 20_000_000;
             for (int s = 0; s < sessions; s++) {
@@ -212,8 +207,8 @@ public final class StreamBench {
             if (!closed.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("sessions not closed: " + closed.getCount() + " missing");
             }
-            long cpu1 = cpuNanos(t.process());
-            long client1 = selfCpuNanos();
+            long cpu1 = ProcStats.cpuNanos(t.process().pid());
+            long client1 = ProcStats.selfCpuNanos();
             if (failures.get() > 0) {
                 throw new IllegalStateException(failures.get() + " failures, first: " + firstFailure);
             }
@@ -239,7 +234,7 @@ public final class StreamBench {
                     h.getTotalCount(), cpu1 < 0 ? -1 : (cpu1 - cpu0) / 1e3 / allChunks,
                     engine.getValueAtPercentile(50) / 1e6, engine.getValueAtPercentile(99) / 1e6,
                     late.getValueAtPercentile(99) / 1e6, late.getMaxValue() / 1e6, (client1 - client0) / 1e3 / allChunks,
-                    loadAverage());
+                    ProcStats.loadAverage());
         } finally {
             for (ManagedChannel ch : channels) {
                 ch.shutdownNow();
@@ -347,17 +342,9 @@ public final class StreamBench {
     // ---- server, metrics, report ----
 
     private Target start(String mode) throws Exception {
-        List<String> args = new ArrayList<>(List.of("org.remotemedia.daemon.Main", "serve", "--set", "server.host=127.0.0.1",
-                "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1", "--set", "server.metrics_port=0",
-                "--set", "execution.dsp_mode=" + mode));
-        if (mode.equals("workers")) {
-            args.addAll(List.of("--set", "execution.idle_strategy=" + opt("idle", "backoff"),
-                    "--set", "execution.pin_workers=" + opt("pin", "false")));
-        }
-        int grpcPort = ServerJvm.start(args, PORT, servers);
-        Process p = servers.get(servers.size() - 1);
-        ManagedChannel control = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
-        return new Target(mode, p, grpcPort, control);
+        ServerJvm.Started s = ServerJvm.startDaemon(mode, opt("idle", "backoff"), opt("pin", "false"), servers);
+        ManagedChannel control = NettyChannelBuilder.forAddress("127.0.0.1", s.port()).usePlaintext().build();
+        return new Target(mode, s.process(), s.port(), control);
     }
 
     private static GetMetricsResponse metrics(Target t) {
@@ -365,31 +352,6 @@ public final class StreamBench {
                 .getMetrics(GetMetricsRequest.getDefaultInstance());
     }
 
-    /** CPU time of this JVM (the load generator). */
-    private static long selfCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
-    }
-
-    /** utime + stime of the process from /proc (-1 where there is no /proc). */
-    private static long cpuNanos(Process p) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            return ticks * 10_000_000L; // USER_HZ = 100 on Linux
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "n/a";
-        }
-    }
 
     private static void report(Map<String, List<Result>> results) {
         System.out.println();
@@ -407,16 +369,17 @@ public final class StreamBench {
                     median(rs, Result::serverCpuUsPerChunk), median(rs, Result::engineP50Ms),
                     median(rs, Result::engineP99Ms), median(rs, Result::lateP99Ms));
         }
-        if (results.size() == 2) {
-            List<List<Result>> two = new ArrayList<>(results.values());
-            List<String> names = new ArrayList<>(results.keySet());
-            double[] r50 = new double[two.get(0).size()];
+        // every other mode against the first, round by round
+        List<List<Result>> all = new ArrayList<>(results.values());
+        List<String> names = new ArrayList<>(results.keySet());
+        for (int m = 1; m < all.size(); m++) {
+            double[] r50 = new double[all.get(0).size()];
             double[] r99 = new double[r50.length];
             for (int i = 0; i < r50.length; i++) {
-                r50[i] = two.get(1).get(i).p50Ms() / two.get(0).get(i).p50Ms();
-                r99[i] = two.get(1).get(i).p99Ms() / two.get(0).get(i).p99Ms();
+                r50[i] = all.get(m).get(i).p50Ms() / all.get(0).get(i).p50Ms();
+                r99[i] = all.get(m).get(i).p99Ms() / all.get(0).get(i).p99Ms();
             }
-            System.out.printf(Locale.ROOT, "%n%s / %s per round: p50 %s, p99 %s%n", names.get(1), names.get(0),
+            System.out.printf(Locale.ROOT, "%n%s / %s per round: p50 %s, p99 %s%n", names.get(m), names.get(0),
                     Arrays.toString(round2(r50)), Arrays.toString(round2(r99)));
         }
     }

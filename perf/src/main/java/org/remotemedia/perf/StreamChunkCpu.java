@@ -57,7 +57,7 @@ public final class StreamChunkCpu {
             over[r] = svc[r] - eng[r];
         }
         System.out.printf(Locale.ROOT, "# %d rounds x %d chunks each path (100 ms of 44.1 kHz f32, Resample -> VAD); load %s%n",
-                rounds, ops, java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
+                rounds, ops, ProcStats.loadAverage());
         System.out.println("| path | CPU us/chunk median | min | max | heap B/chunk median |");
         System.out.println("|---|---|---|---|---|");
         row("service (StreamCall, no network)", svc, svcAlloc);

@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -115,7 +114,7 @@ public final class TransportBench {
         }
         SCENARIOS = selected;
 
-        long clkTck = clockTicks();
+        long clkTck = ProcStats.CLOCK_TICKS;
         Map<String, Server> servers = new LinkedHashMap<>();
         try {
             servers.put("ours", Server.start("ours", java, jvmFlags, cp, serverCpus, ourLoops, aSet));
@@ -305,13 +304,6 @@ public final class TransportBench {
 
     // ------------------------------------------------------------------ server processes
 
-    private static long clockTicks() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
-        String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-        p.waitFor(5, TimeUnit.SECONDS);
-        return Long.parseLong(s);
-    }
-
     /** CPUs in a taskset list such as "1" or "0-1,3". */
     private static int countCpus(String list) {
         int n = 0;
@@ -409,10 +401,7 @@ public final class TransportBench {
 
         /** {utime, stime} of the whole process (all threads), in clock ticks. */
         long[] cpuTicks() throws IOException {
-            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // after "pid (comm) ": state is f[0]; utime and stime are fields 14 and 15 of the line
-            return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+            return ProcStats.cpuTicks(process.pid());
         }
 
         void checkAlive() {
