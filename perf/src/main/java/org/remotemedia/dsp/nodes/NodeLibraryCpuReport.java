@@ -6,23 +6,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.agrona.BufferUtil;
-import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.remotemedia.buffer.AudioBlock;
-import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Node;
-import org.remotemedia.dsp.NodeExample;
-import org.remotemedia.dsp.NodeRegistry;
-import org.remotemedia.dsp.NodeType;
-import org.remotemedia.dsp.Params;
-import org.remotemedia.dsp.Problems;
 
 /**
  * Node throughput per core measured in thread CPU time, for a shared, loaded machine: JMH's
  * wall-clock figures fall with every other process time-sliced onto the same two cores, while
  * samples per CPU-second of the measuring thread track the node's own cost. Every node runs
- * the steady state of NodeLibraryBench.stream (one 4096-frame block per call, every output
+ * the steady state of NodeLibraryBench.stream, set up by that class itself (one 4096-frame block per call, every output
  * port); rounds are interleaved across the nodes (A, B, C, A, B, C, ...) so drift hits all
  * alike. Prints per node the median and min..max over rounds of M input samples per CPU-second
  * and per wall-second, and heap bytes allocated per call. A name ending in {@code @oneShot}
@@ -38,78 +27,33 @@ public final class NodeLibraryCpuReport {
     private NodeLibraryCpuReport() {
     }
 
+    /** One node example, run through NodeLibraryBench's own setup and operations. */
     private static final class Subject {
         final String name;
-        final Node node;
-        final AudioBlock[] blocks;
-        final MutableDirectBuffer[] outs;
-        final int[] offsets;
+        final boolean oneShot;
+        final NodeLibraryBench bench = new NodeLibraryBench();
         final long samplesPerCall;
         final double[] cpuRate;
         final double[] wallRate;
         long calls;
         long allocated;
 
-        final boolean oneShot;
-        final UnsafeBuffer[] signals;
-        final AudioSpec[] specs;
-
         Subject(String name, int rounds) {
             this.name = name;
             this.oneShot = name.endsWith("@oneShot");
-            String[] parts = name.replace("@oneShot", "").split("#");
-            NodeType type = NodeRegistry.builtin().find(parts[0]);
-            NodeExample ex = type.examples().get(parts.length > 1 ? Integer.parseInt(parts[1]) : 0);
-            Problems problems = new Problems();
-            Params p = type.params().validate(ex.params(), problems);
-            node = type.create(p, ex.inputs(), problems);
-            if (!problems.isEmpty()) {
-                throw new IllegalStateException(problems.list().toString());
-            }
-            blocks = new AudioBlock[ex.inputs().size()];
-            signals = new UnsafeBuffer[blocks.length];
-            specs = ex.inputs().toArray(new AudioSpec[0]);
+            bench.node = name.replace("@oneShot", "");
+            bench.blockFrames = BLOCK;
+            bench.streamFrames = STREAM;
+            bench.setup();
             int frames = oneShot ? STREAM : BLOCK;
-            long s = 0;
-            for (int i = 0; i < blocks.length; i++) {
-                AudioSpec spec = ex.inputs().get(i);
-                UnsafeBuffer b = new UnsafeBuffer(BufferUtil.allocateDirectAligned(frames * spec.frameBytes(), 64));
-                signals[i] = b;
-                java.util.SplittableRandom r = new java.util.SplittableRandom(i);
-                for (int k = 0; k < frames * spec.channels(); k++) {
-                    spec.format().write(b, 0, k, 0.5 * Math.sin(k * 0.01) + 0.01 * (r.nextDouble() - 0.5));
-                }
-                blocks[i] = new AudioBlock().wrap(b, 0, BLOCK, spec.channels(), spec.sampleRate(), spec.format());
-                s += (long) frames * spec.channels();
-            }
-            samplesPerCall = s;
-            int ports = node.outputPorts();
-            outs = new MutableDirectBuffer[ports];
-            offsets = new int[ports];
-            for (int k = 0; k < ports; k++) {
-                outs[k] = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-                        Math.max(64, (node.maxOutputFrames(BLOCK) + (oneShot ? STREAM : 0)) * node.outputSpec(k).frameBytes()), 64));
-            }
+            samplesPerCall = NodeLibraryBench.example(bench.node).inputs().stream()
+                    .mapToLong(spec -> (long) frames * spec.channels()).sum();
             cpuRate = new double[rounds];
             wallRate = new double[rounds];
         }
 
         int call() {
-            if (!oneShot) {
-                return node.process(blocks, outs, offsets);
-            }
-            int written = 0;
-            for (int done = 0; done < STREAM; done += BLOCK) {
-                int n = Math.min(BLOCK, STREAM - done);
-                for (int i = 0; i < blocks.length; i++) {
-                    blocks[i].wrap(signals[i], done * specs[i].frameBytes(), n, specs[i].channels(), specs[i].sampleRate(),
-                            specs[i].format());
-                }
-                written += node.process(blocks, outs, offsets);
-            }
-            written += node.flush(outs, offsets);
-            node.reset();
-            return written;
+            return oneShot ? bench.oneShot() : bench.stream();
         }
     }
 
