@@ -37,6 +37,7 @@ import org.remotemedia.proto.v1.StreamInit;
 import org.remotemedia.proto.v1.StreamRequest;
 import org.remotemedia.proto.v1.StreamResponse;
 import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
+import org.remotemedia.service.ProtoConvert;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -340,29 +341,25 @@ public final class CallCommand implements Callable<Integer> {
         WavAudio w = WavReader.read(p);
         byte[] bytes = new byte[w.lengthBytes()];
         w.samples().getBytes(0, bytes);
-        AudioFormat f = switch (w.format()) {
-            case F32 -> AudioFormat.AUDIO_FORMAT_F32;
-            case I16 -> AudioFormat.AUDIO_FORMAT_I16;
-            case I32 -> AudioFormat.AUDIO_FORMAT_I32;
-        };
         return AudioBuffer.newBuilder().setSamples(ByteString.copyFrom(bytes)).setSampleRate(w.sampleRate())
-                .setChannels(w.channels()).setFormat(f).setNumSamples(w.numSamples()).build();
+                .setChannels(w.channels()).setFormat(ProtoConvert.format(w.format())).setNumSamples(w.numSamples()).build();
     }
 
     private static void write(Path p, ByteString samples, AudioBuffer shape) throws Exception {
         ByteBuffer d = ByteBuffer.allocateDirect(Math.max(1, samples.size()));
         samples.copyTo(d);
-        SampleFormat f = switch (shape.getFormat()) {
-            case AUDIO_FORMAT_I16 -> SampleFormat.I16;
-            case AUDIO_FORMAT_I32 -> SampleFormat.I32;
-            default -> SampleFormat.F32;
-        };
         WavWriter.write(p, new UnsafeBuffer(d), 0, (int) (shape.getNumSamples() / shape.getChannels()),
-                shape.getChannels(), shape.getSampleRate(), f);
+                shape.getChannels(), shape.getSampleRate(), sampleFormat(shape.getFormat()));
+    }
+
+    /** The engine's format of an answer's AUDIO_FORMAT_*; the server always sets one, F32 otherwise. */
+    private static SampleFormat sampleFormat(AudioFormat f) {
+        SampleFormat s = ProtoConvert.format(f.getNumber());
+        return s == null ? SampleFormat.F32 : s;
     }
 
     private static int bytesPerSample(AudioFormat f) {
-        return f == AudioFormat.AUDIO_FORMAT_I16 ? 2 : 4;
+        return sampleFormat(f).bytesPerSample();
     }
 
     private static String describe(AudioBuffer b) {
