@@ -234,7 +234,8 @@ public final class PipelineEngine {
     }
 
     /**
-     * Runs the resampler's own warm-up (until its kernels run at compiled speed), then every
+     * Runs the resampler's own warm-up when the registry has AudioResample (until its kernels
+     * run at compiled speed), then every
      * registered node type's examples on 4096-frame blocks for about {@code millis} ms (nodes
      * reset every 64 blocks; a node that refuses the input drops out), so the JIT compiles the
      * Vector API kernels before the first request (until C2 has them, vector code runs boxed,
@@ -244,7 +245,8 @@ public final class PipelineEngine {
      * @return process() calls made, and the examples that dropped out
      */
     public WarmUp warmUp(long millis) {
-        long calls = org.remotemedia.dsp.resample.Resampler.warmUp() > 0 ? 1 : 0; // its kernel's own paths
+        long calls = registry.find(org.remotemedia.dsp.nodes.AudioResample.NAME) != null
+                && org.remotemedia.dsp.resample.Resampler.warmUp() > 0 ? 1 : 0; // its kernel's own paths
         long end = System.nanoTime() + millis * 1_000_000L;
         List<org.remotemedia.dsp.Node> nodes = new ArrayList<>();
         List<String> names = new ArrayList<>();

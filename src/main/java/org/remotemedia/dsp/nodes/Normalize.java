@@ -38,7 +38,7 @@ import org.remotemedia.dsp.Problems;
 public final class Normalize extends NodeType {
     public static final String NAME = "Normalize";
     static final int PAGE_SAMPLES = 1 << 16;
-    /** Most audio held, whatever the params: 256 MiB of F32 (the engine's memory limit does not see it grow). */
+    /** Most audio held, whatever the params: 256 MiB of F32 (also charged to the request's memory limit, via stateBytes()). */
     static final long MAX_HOLD_SAMPLES = 1L << 26;
 
     public Normalize() {
