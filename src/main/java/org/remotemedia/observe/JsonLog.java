@@ -21,6 +21,13 @@ public final class JsonLog {
         this.threshold = threshold;
     }
 
+    /** {@code t}'s stack trace as text, for a log field (never for a client, unless debug errors are on). */
+    public static String stackTrace(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
+    }
+
     /** Writes nothing (the daemon's throw-away warm-up services, tests). */
     public static JsonLog silent() {
         return new JsonLog(new PrintStream(java.io.OutputStream.nullOutputStream()), Level.ERROR);

@@ -191,7 +191,7 @@ public final class ExecuteHandler implements UnaryHandler {
         } catch (RuntimeException | Error e) {
             outcome = ServiceMetrics.Outcome.INTERNAL;
             ctx.log().error("execute_internal_error", call.requestId(), "error", e.toString(),
-                    "stack_trace", ProtoConvert.stackTrace(e));
+                    "stack_trace", JsonLog.stackTrace(e));
             respondError(call, ProtoConvert.internal(e, call.requestId(), ctx.debugErrors()));
         } finally {
             if (result != null) {
@@ -237,7 +237,7 @@ public final class ExecuteHandler implements UnaryHandler {
             }
             case INTERNAL -> {
                 ctx.log().error("execute_internal_error", call.requestId(), "error", e.message(), "stack_trace",
-                        e.cause() == null ? null : ProtoConvert.stackTrace(e.cause()));
+                        e.cause() == null ? null : JsonLog.stackTrace(e.cause()));
                 respondError(call, ProtoConvert.error(e, ctx.debugErrors()));
                 return ServiceMetrics.Outcome.INTERNAL;
             }

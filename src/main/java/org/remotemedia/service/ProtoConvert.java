@@ -1,8 +1,6 @@
 package org.remotemedia.service;
 
 import com.google.protobuf.ByteString;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -167,7 +165,7 @@ public final class ProtoConvert {
                 .setFailingNodeId(nullToEmpty(e.failingNodeId()))
                 .setContext(e.contextJson() == null || e.contextJson().isEmpty() ? "{}" : e.contextJson());
         if (debugErrors && e.cause() != null) {
-            b.setStackTrace(stackTrace(e.cause()));
+            b.setStackTrace(JsonLog.stackTrace(e.cause()));
         }
         return b.build();
     }
@@ -210,7 +208,7 @@ public final class ProtoConvert {
                         + " problem with the request; the server log has the details under this request id")
                 .setContext(ctx.toString());
         if (debugErrors) {
-            b.setStackTrace(stackTrace(t));
+            b.setStackTrace(JsonLog.stackTrace(t));
         }
         return b.build();
     }
@@ -221,12 +219,6 @@ public final class ProtoConvert {
     }
 
     /** A throwable's stack trace as text (for the log line of an INTERNAL error). */
-    public static String stackTrace(Throwable t) {
-        StringWriter w = new StringWriter();
-        t.printStackTrace(new PrintWriter(w));
-        return w.toString();
-    }
-
     private static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
     }

@@ -260,9 +260,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                 String.valueOf(cause));
         if (http2Ex == null) {
             // not a protocol error of the peer: a bug of ours; keep the trace in the log
-            java.io.StringWriter sw = new java.io.StringWriter();
-            cause.printStackTrace(new java.io.PrintWriter(sw));
-            context.log.error("connection_internal_error", null, "connection", idPrefix, "stack", sw.toString());
+            context.log.error("connection_internal_error", null, "connection", idPrefix, "stack",
+                    JsonLog.stackTrace(cause));
         }
         super.onConnectionError(ctx, outbound, cause, http2Ex);
     }
@@ -393,10 +392,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
      * treat the exception as a connection error).
      */
     private void transportBug(ServerStream call, Throwable bug) {
-        java.io.StringWriter sw = new java.io.StringWriter();
-        bug.printStackTrace(new java.io.PrintWriter(sw));
-        context.log.error("transport_bug", call.requestId(), "method", call.methodPath(), "error", bug.toString(),
-                "stack", sw.toString());
+        logCallError("transport_bug", call, Status.of(StatusCode.INTERNAL, "transport"), bug);
         try {
             call.cancelForShutdown(Status.of(StatusCode.INTERNAL, "internal transport error (request id "
                     + call.requestId() + ")"), true);
@@ -682,10 +678,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                     "message", status.description());
         } else {
             // the stack trace stays in the log, never in the response
-            java.io.StringWriter sw = new java.io.StringWriter();
-            t.printStackTrace(new java.io.PrintWriter(sw));
             context.log.error(event, call.requestId(), "method", call.methodPath(), "where", status.description(),
-                    "error", t.toString(), "stack", sw.toString());
+                    "error", t.toString(), "stack", JsonLog.stackTrace(t));
         }
     }
 

@@ -510,7 +510,7 @@ final class StreamCall implements CallListener {
         if (t == ErrorType.INTERNAL) {
             svc.ctx.log().error("stream_internal_error", call.requestId(), "session_id", sessionId, "error",
                     e.getMessage(), "stack_trace", e.error().cause() == null ? null
-                            : ProtoConvert.stackTrace(e.error().cause()));
+                            : JsonLog.stackTrace(e.error().cause()));
         }
         StreamResponse err = StreamMessages.error(ProtoConvert.error(e.error(), svc.ctx.debugErrors()),
                 StreamErrorType.STREAM_ERROR_EXECUTION, seq, sessionId, session.isOpen()
@@ -618,7 +618,7 @@ final class StreamCall implements CallListener {
 
     private void bug(Throwable t) {
         svc.ctx.log().error("stream_internal_error", call.requestId(), "session_id", sessionId, "error", t.toString(),
-                "stack_trace", ProtoConvert.stackTrace(t));
+                "stack_trace", JsonLog.stackTrace(t));
         if (!ended) {
             try {
                 fail(StreamMessages.error(ProtoConvert.internal(t, call.requestId(), svc.ctx.debugErrors()),
