@@ -253,9 +253,11 @@ public final class StreamingSession implements AutoCloseable {
     }
 
     /**
-     * The figure for {@code StreamReady.max_buffer_latency_ms} (uint64): {@link #latencySeconds()}
-     * in whole milliseconds, rounded up; 0 when {@link #latencyUnbounded()} (no bound exists), so
-     * a consumer that must tell "unbounded" from "no delay" reads the flag.
+     * {@link #latencySeconds()} in whole milliseconds, rounded up, in the shape of
+     * {@code StreamReady.max_buffer_latency_ms} (uint64); 0 when {@link #latencyUnbounded()} (no
+     * bound exists), so a consumer that must tell "unbounded" from "no delay" reads the flag.
+     * StreamReady itself carries the configured {@code streaming.max_buffer_latency_ms}: it is sent
+     * before the first chunk, when the nodes (and so this figure) do not exist yet.
      */
     public long maxBufferLatencyMs() {
         return latencyUnbounded() ? 0 : (long) Math.ceil(latencySeconds() * 1000.0 - 1e-9);
