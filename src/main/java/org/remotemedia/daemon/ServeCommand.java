@@ -172,7 +172,7 @@ final class ServeCommand implements Callable<Integer> {
             for (String d : w.dropped()) {
                 log.warn("warmup_node_dropped", null, "node", d);
             }
-            ServiceWarmUp.Result r = ServiceWarmUp.run(cfg, millis);
+            ServiceWarmUp.Result r = ServiceWarmUp.run(cfg, services.engine, millis);
             log.info("warmup_service_done", null, "calls", r.calls(), "failed", r.failed(), "ms", r.millis());
             if (r.failed() > 0) {
                 log.warn("warmup_calls_failed", null, "failed", r.failed(), "first_failure", r.firstFailure(),

@@ -8,6 +8,7 @@ import java.util.List;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.observe.Metrics;
+import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.AudioFormat;
 import org.remotemedia.proto.v1.Connection;
@@ -27,8 +28,8 @@ import org.remotemedia.transport.InMemoryConnection;
  * twice as slow while the JIT caught up).
  *
  * <p>The calls go to a throw-away copy of the daemon's services (same settings, DSP inline, no
- * auth, own engine and buffer pool, own metrics, silent log): nothing here shows in the daemon's
- * metrics or log (netty's pooled allocator is shared, as it is by every connection). Covered:
+ * auth, own metrics and plan cache, silent log) on the daemon's own engine, so its buffer pool is
+ * warm too: nothing here shows in the daemon's metrics or log. Covered:
  * h2c, the inline path; not covered: TLS, auth, the hand-off to DSP workers. Runs on the main
  * thread before the gRPC port opens.
  */
@@ -43,12 +44,12 @@ final class ServiceWarmUp {
     private ServiceWarmUp() {
     }
 
-    /** Calls for at most {@code millis} and {@link #MAX_CALLS} calls. */
-    static Result run(ServerConfig cfg, long millis) {
-        return run(cfg, millis, MAX_CALLS);
+    /** Calls for at most {@code millis} and {@link #MAX_CALLS} calls, executed on {@code engine} (the daemon's). */
+    static Result run(ServerConfig cfg, PipelineEngine engine, long millis) {
+        return run(cfg, engine, millis, MAX_CALLS);
     }
 
-    static Result run(ServerConfig cfg, long millis, int maxCalls) {
+    static Result run(ServerConfig cfg, PipelineEngine engine, long millis, int maxCalls) {
         long t0 = System.nanoTime();
         long end = t0 + millis * 1_000_000L;
         JsonLog silent = JsonLog.silent();
@@ -59,7 +60,7 @@ final class ServiceWarmUp {
         int calls = 0;
         int failed = 0;
         String firstFailure = null;
-        try (Services throwAway = Services.create(forWarmUp(cfg), new Metrics(), silent);
+        try (Services throwAway = Services.create(forWarmUp(cfg), new Metrics(), silent, engine);
                 InMemoryConnection conn = InMemoryConnection.open(cfg.transport(), throwAway.registry, silent)) {
             while (calls < maxCalls && System.nanoTime() < end) {
                 // one large request (spans many DATA frames) to seven small ones

@@ -43,9 +43,9 @@ final class Services implements AutoCloseable {
     final MethodRegistry registry;
     final StandardServices standard;
 
-    private Services(ServerConfig cfg, Metrics metrics, JsonLog log, NodeRegistry nodes) {
+    private Services(ServerConfig cfg, Metrics metrics, JsonLog log, PipelineEngine engine) {
         this.cfg = cfg;
-        this.engine = new PipelineEngine(nodes, new BufferPool(), EngineLimits.from(cfg.execution()));
+        this.engine = engine;
         this.auth = TokenAuthenticator.from(cfg.auth());
         this.admission = Admission.from(cfg.execution());
         this.dsp = DspExecutor.from(cfg.execution());
@@ -61,7 +61,7 @@ final class Services implements AutoCloseable {
                 .build(build.version(), build.buildTimestamp())
                 .supportedProtocols(List.of("v1"))
                 .activeStreams(streamMetrics::active)
-                .nodeTypes(nodes.names())
+                .nodeTypes(engine.registry().names())
                 .conclude();
         this.streaming = new StreamingService(context, cfg.streaming(), streamMetrics);
         MethodRegistry.Builder b = MethodRegistry.builder();
@@ -91,12 +91,18 @@ final class Services implements AutoCloseable {
     }
 
     static Services create(ServerConfig cfg, Metrics metrics, JsonLog log) {
-        return new Services(cfg, metrics, log, NodeRegistry.builtin());
+        return create(cfg, metrics, log, NodeRegistry.builtin());
+    }
+
+    /** Services on an engine that exists already (the warm-up's throw-away services use the daemon's). */
+    static Services create(ServerConfig cfg, Metrics metrics, JsonLog log, PipelineEngine engine) {
+        return new Services(cfg, metrics, log, engine);
     }
 
     /** With another node registry (tests add nodes that fail on purpose). */
     static Services create(ServerConfig cfg, Metrics metrics, JsonLog log, NodeRegistry nodes) {
-        return new Services(cfg, metrics, log, nodes);
+        return new Services(cfg, metrics, log,
+                new PipelineEngine(nodes, new BufferPool(), EngineLimits.from(cfg.execution())));
     }
 
     /** The admission slots, seen by the service as an {@link ExecutionGate}. */

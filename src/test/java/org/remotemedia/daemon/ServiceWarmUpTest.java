@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.observe.Metrics;
+import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.proto.v1.ExecuteResponse;
 import org.remotemedia.service.ExecuteHandler;
 import org.remotemedia.transport.InMemoryConnection;
@@ -22,7 +23,7 @@ class ServiceWarmUpTest {
     void everyWarmUpCallSucceedsAndStopsAtTheCallCap() {
         // workers and auth on in the daemon's settings: the warm-up's own services run inline, without auth
         ServerConfig cfg = ServerConfig.from(Map.of("execution.dsp_mode", "workers", "auth.tokens", "secret"));
-        ServiceWarmUp.Result r = ServiceWarmUp.run(cfg, 60_000, 40);
+        ServiceWarmUp.Result r = ServiceWarmUp.run(cfg, PipelineEngine.standard(), 60_000, 40);
         assertEquals(40, r.calls(), "bounded by the call cap, well before the time budget");
         assertEquals(0, r.failed(), "first failure: " + r.firstFailure());
     }
@@ -30,7 +31,8 @@ class ServiceWarmUpTest {
     @Test
     void stopsAtTheTimeBudget() {
         // the budget covers the set-up too; calls stop at it however many the cap would allow
-        ServiceWarmUp.Result r = ServiceWarmUp.run(ServerConfig.from(Map.of()), 1_500, Integer.MAX_VALUE);
+        ServiceWarmUp.Result r = ServiceWarmUp.run(ServerConfig.from(Map.of()), PipelineEngine.standard(), 1_500,
+                Integer.MAX_VALUE);
         assertTrue(r.calls() > 0 && r.failed() == 0, r.toString());
         assertTrue(r.millis() >= 1_500 && r.millis() < 10_000, r.toString());
     }
@@ -56,7 +58,7 @@ class ServiceWarmUpTest {
     @Test
     void tightLimitsWarmUpWithWhatTheyAdmit() {
         ServiceWarmUp.Result small = ServiceWarmUp.run(ServerConfig.from(Map.of("transport.max_inbound_message_bytes",
-                "65536")), 60_000, 20);
+                "65536")), PipelineEngine.standard(), 60_000, 20);
         assertEquals(20, small.calls());
         assertEquals(0, small.failed(), "first failure: " + small.firstFailure());
         assertEquals(1, ServiceWarmUp.fitting(ServerConfig.from(Map.of("execution.max_audio_samples", "1000"))).size());
@@ -64,7 +66,7 @@ class ServiceWarmUpTest {
         assertEquals(List.of(441), ServiceWarmUp.fitting(ServerConfig.from(Map.of("transport.initial_window_bytes",
                 "65535"))).stream().map(ServiceWarmUp.WarmUpRequest::frames).toList());
         ServiceWarmUp.Result none = ServiceWarmUp.run(ServerConfig.from(Map.of("execution.max_audio_samples", "100")),
-                60_000, 20);
+                PipelineEngine.standard(), 60_000, 20);
         assertEquals(0, none.calls(), "nothing fits: no calls, no failures");
     }
 
