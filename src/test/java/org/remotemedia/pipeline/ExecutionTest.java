@@ -12,78 +12,49 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.AudioSpec;
 import org.remotemedia.dsp.BuiltinNodes;
-import org.remotemedia.dsp.Node;
-import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeException;
 import org.remotemedia.dsp.NodeRegistry;
 import org.remotemedia.dsp.NodeType;
 import org.remotemedia.dsp.ParamSchema;
 import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
-import org.remotemedia.dsp.Ports;
-import org.remotemedia.dsp.Problems;
+import org.remotemedia.testkit.F32TestNodeType;
 
 /** One-shot executions end to end on real signals, with every error path and no leaked buffer. */
 class ExecutionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Fails when asked (after {@code fail_after} samples), or spins (for time limits / cancellation). */
-    static final class Faulty extends NodeType {
+    static final class Faulty extends F32TestNodeType {
         Faulty() {
             super("Faulty", "test node", ParamSchema.of(
                     ParamSpec.integer("fail_after", 0, Long.MAX_VALUE, Long.MAX_VALUE, "fail once this many samples passed"),
-                    ParamSpec.integer("spin_ms", 0, 10_000, 0L, "busy time per call")), Ports.filter());
+                    ParamSpec.integer("spin_ms", 0, 10_000, 0L, "busy time per call")));
         }
 
         @Override
-        public String latencyDoc() {
-            return "0";
-        }
-
-        @Override
-        public List<NodeExample> examples() {
-            return List.of();
-        }
-
-        @Override
-        public Node create(Params p, List<AudioSpec> inputs, Problems problems) {
+        protected Hook hook(Params p) {
             long failAfter = p.integer("fail_after");
             long spinNs = p.integer("spin_ms") * 1_000_000L;
-            AudioSpec out = inputs.get(0).withFormat(SampleFormat.F32);
-            return new Node() {
+            return new Hook() {
                 long seen;
 
                 @Override
-                public AudioSpec outputSpec() {
-                    return out;
-                }
-
-                @Override
-                public int maxOutputFrames(int inputFrames) {
-                    return inputFrames;
-                }
-
-                @Override
-                public int process(AudioBlock[] in, MutableDirectBuffer dst, int off) {
+                public void before(AudioBlock in) {
                     long t = System.nanoTime();
                     while (System.nanoTime() - t < spinNs) {
                         Thread.onSpinWait();
                     }
-                    seen += in[0].samples();
+                    seen += in.samples();
                     if (seen > failAfter) {
                         throw new NodeException("sample budget of " + failAfter + " exhausted");
                     }
-                    org.remotemedia.dsp.Kernels.scaleToF32(in[0].buffer(), in[0].offset(), in[0].format(),
-                            in[0].samples(), 1f, dst, off);
-                    return in[0].frames();
                 }
 
                 @Override

@@ -17,23 +17,16 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.IntUnaryOperator;
-import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.AudioSpec;
 import org.remotemedia.dsp.BuiltinNodes;
-import org.remotemedia.dsp.Kernels;
-import org.remotemedia.dsp.Node;
-import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeRegistry;
 import org.remotemedia.dsp.NodeType;
 import org.remotemedia.dsp.ParamSchema;
 import org.remotemedia.dsp.Params;
-import org.remotemedia.dsp.Ports;
-import org.remotemedia.dsp.Problems;
+import org.remotemedia.testkit.F32TestNodeType;
 
 /**
  * Output ports of a multi-output node (ChannelSplit) in manifests: "<id>.<k>" connections,
@@ -44,50 +37,20 @@ import org.remotemedia.dsp.Problems;
 class MultiOutputPortsTest {
 
     /** Records the pool's bytes in use at its first process() call; copies its input to f32. */
-    static final class PoolProbe extends NodeType {
+    static final class PoolProbe extends F32TestNodeType {
         final BufferPool pool;
         long inUseAtFirstCall = -1;
 
         PoolProbe(BufferPool pool) {
-            super("PoolProbe", "test node", ParamSchema.of(), Ports.filter());
+            super("PoolProbe", "test node", ParamSchema.of());
             this.pool = pool;
         }
 
         @Override
-        public String latencyDoc() {
-            return "0";
-        }
-
-        @Override
-        public List<NodeExample> examples() {
-            return List.of();
-        }
-
-        @Override
-        public Node create(Params p, List<AudioSpec> inputs, Problems problems) {
-            AudioSpec out = inputs.get(0).withFormat(SampleFormat.F32);
-            return new Node() {
-                @Override
-                public AudioSpec outputSpec() {
-                    return out;
-                }
-
-                @Override
-                public int maxOutputFrames(int inputFrames) {
-                    return inputFrames;
-                }
-
-                @Override
-                public int process(AudioBlock[] in, MutableDirectBuffer dst, int off) {
-                    if (inUseAtFirstCall < 0) {
-                        inUseAtFirstCall = pool.inUseBytes();
-                    }
-                    Kernels.scaleToF32(in[0].buffer(), in[0].offset(), in[0].format(), in[0].samples(), 1f, dst, off);
-                    return in[0].frames();
-                }
-
-                @Override
-                public void reset() {
+        protected Hook hook(Params p) {
+            return in -> {
+                if (inUseAtFirstCall < 0) {
+                    inUseAtFirstCall = pool.inUseBytes();
                 }
             };
         }
