@@ -110,6 +110,7 @@ public final class ExecuteHandler implements UnaryHandler {
     /** Everything after admission, on the thread that runs the DSP. Releases what it was given. */
     private void run(ServerCall call, InboundMessage msg, ExecutionControl control, long t0, boolean retained) {
         PooledBuffer[] gathered = new PooledBuffer[1];
+        Slot slot = new Slot(ctx.gate());
         ExecutionResult result = null;
         ServiceMetrics.Outcome outcome = ServiceMetrics.Outcome.INTERNAL;
         try {
@@ -124,6 +125,7 @@ public final class ExecuteHandler implements UnaryHandler {
                 req = ProtoCodec.parse(msg, ExecuteRequest.parser(), ctx.engine().pool(), gathered);
             } catch (InvalidProtocolBufferException e) {
                 outcome = ServiceMetrics.Outcome.MALFORMED;
+                slot.giveBack();
                 StatusDetails.undecodable("remotemedia.v1.ExecuteRequest", e.getMessage()).close(call);
                 return;
             }
@@ -133,6 +135,7 @@ public final class ExecuteHandler implements UnaryHandler {
             Compatibility.Verdict v = Compatibility.negotiate(req.getClientVersion());
             if (!v.compatible()) {
                 outcome = ServiceMetrics.Outcome.VERSION_MISMATCH;
+                slot.giveBack();
                 respondError(call, ProtoConvert.versionMismatch(v));
                 return;
             }
@@ -148,6 +151,7 @@ public final class ExecuteHandler implements UnaryHandler {
                         ProtoConvert.limits(req.hasResourceLimits() ? req.getResourceLimits() : null), control);
             } catch (PipelineException e) {
                 metrics.engine.recordNanos(System.nanoTime() - e0);
+                slot.giveBack();
                 outcome = failed(call, e.error());
                 return;
             }
@@ -185,6 +189,7 @@ public final class ExecuteHandler implements UnaryHandler {
             m.setWallTimeMs((now - t0) / 1e6);
             m.setCpuTimeMs(cpu0 < 0 ? 0 : (cpuNanos() - cpu0) / 1e6);
             ExecuteResponse response = resp.build();
+            slot.giveBack();
             call.sendMessage(response, ProtoCodec.ENCODER);
             call.close(Status.OK);
             outcome = ServiceMetrics.Outcome.SUCCESS;
@@ -192,6 +197,7 @@ public final class ExecuteHandler implements UnaryHandler {
             outcome = ServiceMetrics.Outcome.INTERNAL;
             ctx.log().error("execute_internal_error", call.requestId(), "error", e.toString(),
                     "stack_trace", JsonLog.stackTrace(e));
+            slot.giveBack();
             respondError(call, ProtoConvert.internal(e, call.requestId(), ctx.debugErrors()));
         } finally {
             if (result != null) {
@@ -205,7 +211,29 @@ public final class ExecuteHandler implements UnaryHandler {
             }
             metrics.count(outcome);
             metrics.execute.recordNanos(System.nanoTime() - t0);
-            ctx.gate().exit();
+            slot.giveBack(); // paths that send nothing (cancelled)
+        }
+    }
+
+    /**
+     * The call's execution slot. It goes back just before the answer is sent, not after: a worker
+     * sends the answer to the event loop and goes on, so a client that sends its next call as soon
+     * as the answer arrives must not find the slot still taken. Used by one thread (the one in
+     * {@link #run}).
+     */
+    private static final class Slot {
+        private final ExecutionGate gate;
+        private boolean held = true;
+
+        Slot(ExecutionGate gate) {
+            this.gate = gate;
+        }
+
+        void giveBack() {
+            if (held) {
+                held = false;
+                gate.exit();
+            }
         }
     }
 

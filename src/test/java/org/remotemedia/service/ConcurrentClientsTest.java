@@ -93,7 +93,7 @@ class ConcurrentClientsTest {
                 }
                 assertTrue(failures.isEmpty(), failures.size() + " wrong answers, e.g. " + failures.peek());
                 assertEquals(CLIENTS * CALLS, total);
-                // a DSP worker gives back its slot and buffers just after it sent the answer
+                // a DSP worker gives back its buffers just after it sent the answer
                 long settled = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while ((d.admission().inFlight() != 0 || d.engine().pool().inUseBytes() != 0)
                         && System.nanoTime() < settled) {
