@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.remotemedia.daemon.TestDaemon;
+import org.remotemedia.testkit.Await;
 import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.Connection;
 import org.remotemedia.proto.v1.ErrorResponse;
@@ -345,24 +346,22 @@ class ErrorTableTest {
     @ParameterizedTest
     @ValueSource(strings = {"inline", "workers"})
     void deadlineIsDeadlineExceededAndTheExecutionStops(String mode) throws Exception {
-        // 60 blocks of 16384 frames x 50 ms: a 3 s execution if nothing stopped it
-        PipelineManifest slow = Kit.manifest("slow", Kit.node("s", "Slow", "{\"sleep_ms\": 50}"));
+        // 20 blocks of 16384 frames x 500 ms: a 10 s execution if nothing stopped it
+        PipelineManifest slow = Kit.manifest("slow", Kit.node("s", "Slow", "{\"sleep_ms\": 500}"));
+        ExecuteRequest req = ExecuteRequest.newBuilder().setManifest(slow)
+                .putAudioInputs("s", Kit.f32(new float[20 * 16384], 16_000)).build();
         try (TestDaemon d = TestDaemon.start(TestNodes.registry(), "execution.dsp_mode", mode)) {
+            var stub = PipelineExecutionServiceGrpc.newBlockingStub(d.channel());
+            stub.getVersion(VersionRequest.getDefaultInstance()); // connected before the deadline starts
             long t0 = System.nanoTime();
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
-                    PipelineExecutionServiceGrpc.newBlockingStub(d.channel()).withDeadlineAfter(200, TimeUnit.MILLISECONDS)
-                            .executePipeline(ExecuteRequest.newBuilder().setManifest(slow)
-                                    .putAudioInputs("s", Kit.f32(new float[60 * 16384], 16_000)).build()));
+                    stub.withDeadlineAfter(1, TimeUnit.SECONDS).executePipeline(req));
             assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
             // the slot goes back before the status is sent, the outcome is counted just after
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while ((d.admission().inFlight() > 0 || stopped(d) == 0) && System.nanoTime() < until) {
-                Thread.sleep(5);
-            }
-            assertEquals(0, d.admission().inFlight(), "the execution stopped");
-            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(2500),
-                    "stopped long before the 3 s it would take");
-            assertEquals(1, stopped(d));
+            Await.until(() -> d.admission().inFlight() == 0 && stopped(d) == 1,
+                    () -> "in flight " + d.admission().inFlight() + ", stopped " + stopped(d));
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(6),
+                    "stopped long before the 10 s it would take");
         }
     }
 

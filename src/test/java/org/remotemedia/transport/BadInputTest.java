@@ -440,7 +440,8 @@ class BadInputTest {
         });
         try (TestServer small = new TestServer(b.build(), "transport.max_concurrent_streams", "2");
                 RawH2Client c = new RawH2Client(small.port(), Http2Settings.defaultSettings())) {
-            Thread.sleep(200); // let the server's SETTINGS arrive
+            // else its MAX_CONCURRENT_STREAMS could arrive after allowStreams and undo it
+            assertTrue(c.awaitServerSettings(5000), "the server's SETTINGS");
             int a = c.headers(RawH2Client.grpcHeaders(HOLD), false);
             int d = c.headers(RawH2Client.grpcHeaders(HOLD), false);
             c.allowStreams(100); // our codec would refuse a third locally

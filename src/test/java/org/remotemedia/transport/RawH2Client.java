@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -65,6 +66,7 @@ final class RawH2Client implements AutoCloseable {
     private final Channel channel;
     private final Http2ConnectionHandler handler;
     private volatile boolean autoConsume = true;
+    private final CountDownLatch serverSettings = new CountDownLatch(1);
     private int nextStreamId = 1;
 
     RawH2Client(int port) throws Exception {
@@ -90,6 +92,11 @@ final class RawH2Client implements AutoCloseable {
                 });
         channel = b.connect("127.0.0.1", port).sync().channel();
         handler = h.get(5, TimeUnit.SECONDS);
+    }
+
+    /** Waits until the server's first SETTINGS frame has arrived and been applied. */
+    boolean awaitServerSettings(long timeoutMs) throws InterruptedException {
+        return serverSettings.await(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
     /** Stop giving flow-control window back: the client "stops reading". */
@@ -130,6 +137,11 @@ final class RawH2Client implements AutoCloseable {
         @Override
         public void onPingRead(ChannelHandlerContext ctx, long data) {
             events.add(new Event("PING", 0, null, null, false, data, 0, null));
+        }
+
+        @Override
+        public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
+            serverSettings.countDown(); // netty has applied them by now
         }
 
         @Override

@@ -69,8 +69,8 @@ class TransportIntegrationTest {
         b.unary("/test.Slow/Never", (call, req) -> call.setListener(new CallListener() {
             @Override
             public void onCancel(Status reason) {
+                NEVER_FLAG.set(call.isCancelled()); // before NEVER_CANCEL, which the test waits for
                 NEVER_CANCEL.set(reason);
-                NEVER_FLAG.set(call.isCancelled());
                 NEVER_CANCELLED.countDown();
             }
         }));

@@ -71,14 +71,16 @@ class DspWorkerPoolTest {
     void fullQueuesRefuseInsteadOfBlocking() throws Exception {
         try (DspWorkerPool p = new DspWorkerPool(1, false, IdleMode.SLEEP, 4)) {
             CountDownLatch hold = new CountDownLatch(1);
+            CountDownLatch taken = new CountDownLatch(1);
             assertTrue(p.submit(() -> {
+                taken.countDown();
                 try {
                     hold.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }));
-            Thread.sleep(50);
+            assertTrue(taken.await(10, TimeUnit.SECONDS), "the worker took the first task off its queue");
             int accepted = 0;
             for (int i = 0; i < 10; i++) {
                 if (p.submit(() -> { })) {

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.remotemedia.daemon.TestDaemon;
 import org.remotemedia.proto.v1.StreamResponse.ResponseCase;
+import org.remotemedia.testkit.Await;
 import org.remotemedia.testkit.LeakCheck;
 
 /**
@@ -87,7 +88,7 @@ class FlowControlViolationTest {
                 handler.encoder().writeData(ctx, 3, Unpooled.wrappedBuffer(init), 0, false, ctx.newPromise());
                 handler.flush(ctx);
             }).get(5, TimeUnit.SECONDS);
-            StreamPipelineTest.await(() -> StreamPipelineTest.activeStreams(d) == 1, () -> "session not open");
+            Await.until(() -> StreamPipelineTest.activeStreams(d) == 1, () -> "session not open");
 
             // 1 MiB of chunks on a 256 KiB window, straight through the frame writer
             int sent = 0;

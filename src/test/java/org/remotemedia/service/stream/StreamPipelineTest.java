@@ -12,12 +12,12 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.remotemedia.daemon.TestDaemon;
+import org.remotemedia.testkit.Await;
 import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.ChunkResult;
 import org.remotemedia.proto.v1.ErrorResponse;
@@ -460,18 +460,8 @@ class StreamPipelineTest {
 
     /** Waits until no session is open and the engine holds no pooled memory (ends are asynchronous). */
     static void awaitReleased(TestDaemon d) throws InterruptedException {
-        await(() -> activeStreams(d) == 0 && d.engine().pool().inUseBytes() == 0,
+        Await.until(() -> activeStreams(d) == 0 && d.engine().pool().inUseBytes() == 0,
                 () -> "sessions still open: " + activeStreams(d) + ", pooled bytes in use: " + d.engine().pool().inUseBytes());
-    }
-
-    static void await(BooleanSupplier cond, java.util.function.Supplier<String> what) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError(what.get());
-            }
-            Thread.sleep(10);
-        }
     }
 
     static String summary(long[] ns) {
