@@ -38,15 +38,20 @@ final class ServerJvm {
     /**
      * Our daemon ({@code remotemedia serve}) on 127.0.0.1 with free ports, the given
      * {@code execution.dsp_mode}, and the DSP workers' idle strategy and pinning (used by the
-     * modes that have workers: {@code workers}, {@code auto}).
+     * modes that have workers: {@code workers}, {@code auto}), then {@code settings} ("key=value",
+     * as {@code --set} takes them).
      */
-    static Started startDaemon(String dspMode, String idleStrategy, String pinWorkers, List<Process> started)
-            throws Exception {
-        return start(List.of("org.remotemedia.daemon.Main", "serve",
+    static Started startDaemon(String dspMode, String idleStrategy, String pinWorkers, List<String> settings,
+            List<Process> started) throws Exception {
+        List<String> args = new ArrayList<>(List.of("org.remotemedia.daemon.Main", "serve",
                 "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
                 "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=" + dspMode,
-                "--set", "execution.idle_strategy=" + idleStrategy, "--set", "execution.pin_workers=" + pinWorkers),
-                DAEMON_STARTED, started);
+                "--set", "execution.idle_strategy=" + idleStrategy, "--set", "execution.pin_workers=" + pinWorkers));
+        for (String kv : settings) { // later --set wins
+            args.add("--set");
+            args.add(kv);
+        }
+        return start(args, DAEMON_STARTED, started);
     }
 
     /** Starts {@code mainAndArgs}; the port is the first group of {@code portLine} in its log. */

@@ -41,7 +41,9 @@ import org.remotemedia.service.ProtoConvert;
  * <ul>
  *   <li>{@code inproc}: the same pipeline on the engine in this JVM (compile + execute, the floor);</li>
  *   <li>{@code ours-inline} / {@code ours-workers} / {@code ours-auto}: our daemon in its own JVM, DSP
- *       inline, on workers, or inline while a call is alone on its event loop ({@code auto});</li>
+ *       inline, on workers, or inline while a call is alone on its event loop ({@code auto}); a
+ *       target may add settings, e.g. {@code ours-auto@execution.worker_threads=1}, so that
+ *       configurations are compared in one interleaved run;</li>
  *   <li>{@code stock}: stock grpc-java (Netty epoll, direct executor) serving the same engine
  *       ({@link StockGrpcServer}), in its own JVM.</li>
  * </ul>
@@ -166,13 +168,23 @@ public final class ServiceBench {
     private Target start(String name) throws Exception {
         return switch (name) {
             case "inproc" -> inProcess();
-            case "ours-inline", "ours-workers", "ours-auto" -> remote(ServerJvm.startDaemon(
-                    name.substring("ours-".length()), opt("idle", "backoff"), opt("pin", "false"), servers));
+            case String n when n.startsWith("ours-") -> ours(n);
             case "stock" -> remote(ServerJvm.start(List.of(StockGrpcServer.class.getName(), "0"),
                     Pattern.compile("^listening (\\d+)"), servers));
             default -> throw new IllegalArgumentException("unknown target " + name
-                    + ": inproc, ours-inline, ours-workers, ours-auto, stock");
+                    + ": inproc, ours-inline, ours-workers, ours-auto (each with optional @key=value settings), stock");
         };
+    }
+
+    /** {@code ours-<dsp mode>[@key=value...]}: the daemon with that mode and any further settings. */
+    private Target ours(String name) throws Exception {
+        String[] parts = name.split("@");
+        String mode = parts[0].substring("ours-".length());
+        if (!List.of("inline", "workers", "auto").contains(mode)) {
+            throw new IllegalArgumentException("unknown DSP mode in target " + name + ": inline, workers, auto");
+        }
+        return remote(ServerJvm.startDaemon(mode, opt("idle", "backoff"), opt("pin", "false"),
+                List.of(parts).subList(1, parts.length), servers));
     }
 
     private static Target remote(ServerJvm.Started server) {
@@ -401,8 +413,8 @@ public final class ServiceBench {
         System.out.println("| phase | ours | ours p50 - inproc p50 (us) | ours/stock p50 | ours/stock p99 |");
         System.out.println("|---|---|---|---|---|");
         for (String p : phases) {
-            for (String ours : List.of("ours-inline", "ours-workers", "ours-auto")) {
-                if (!res.containsKey(ours)) {
+            for (String ours : res.keySet()) {
+                if (!ours.startsWith("ours-")) {
                     continue;
                 }
                 List<Double> over = new ArrayList<>();
