@@ -47,21 +47,19 @@ public final class LatencyRecorder {
     }
 
     /**
-     * Count, mean, max and the given percentiles of everything recorded since start, read in
-     * place (no copy of the histogram: scrapes and GetMetrics make no garbage of its size).
+     * Count, mean, max, p50, p95, p99 and p99.9 of everything recorded since start, read in place
+     * (no copy of the histogram: scrapes and GetMetrics make no garbage of its size).
      */
-    public synchronized Summary summary(double... percentiles) {
+    public synchronized Summary summary() {
         fold();
-        long[] values = new long[percentiles.length];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = cumulative.getValueAtPercentile(percentiles[i]);
-        }
         long n = cumulative.getTotalCount();
-        return new Summary(n, n == 0 ? 0.0 : cumulative.getMean(), cumulative.getMaxValue(), values);
+        return new Summary(n, n == 0 ? 0.0 : cumulative.getMean(), cumulative.getMaxValue(),
+                cumulative.getValueAtPercentile(50), cumulative.getValueAtPercentile(95),
+                cumulative.getValueAtPercentile(99), cumulative.getValueAtPercentile(99.9));
     }
 
-    /** What {@link #summary} read: nanoseconds; {@code values[i]} is the i-th percentile asked for. */
-    public record Summary(long count, double mean, long max, long[] values) {
+    /** What {@link #summary} read, in nanoseconds (the mean too). */
+    public record Summary(long count, double mean, long max, long p50, long p95, long p99, long p999) {
     }
 
     /** Everything recorded since start. The returned copy belongs to the caller. */

@@ -20,8 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class Metrics {
     public static final String PREFIX = "remotemedia_";
-    static final double[] QUANTILES = {0.5, 0.95, 0.99, 0.999};
-    private static final double[] PERCENTILES = {50, 95, 99, 99.9}; // QUANTILES x 100, for HdrHistogram
+    static final double[] QUANTILES = {0.5, 0.95, 0.99, 0.999}; // those LatencyRecorder.Summary holds
 
     private final PrometheusRegistry registry;
     private final List<LatencyRecorder> latencies = new CopyOnWriteArrayList<>();
@@ -61,10 +60,11 @@ public final class Metrics {
     private MetricSnapshots collectLatencies() {
         MetricSnapshots.Builder out = MetricSnapshots.builder();
         for (LatencyRecorder r : latencies) {
-            LatencyRecorder.Summary h = r.summary(PERCENTILES);
+            LatencyRecorder.Summary h = r.summary();
+            long[] at = {h.p50(), h.p95(), h.p99(), h.p999()};
             Quantile[] qs = new Quantile[QUANTILES.length];
             for (int i = 0; i < qs.length; i++) {
-                qs[i] = new Quantile(QUANTILES[i], h.values()[i] / 1e9);
+                qs[i] = new Quantile(QUANTILES[i], at[i] / 1e9);
             }
             double sumSeconds = h.mean() * h.count() / 1e9;
             out.metricSnapshot(SummarySnapshot.builder()

@@ -65,14 +65,14 @@ public final class MetricsHandler implements UnaryHandler {
             }
         }
         for (LatencyRecorder r : ctx.metrics().registry().latencies()) {
-            LatencyRecorder.Summary h = r.summary(50, 95, 99, 99.9);
+            LatencyRecorder.Summary h = r.summary();
             b.addLatencies(LatencySummary.newBuilder()
                     .setName(r.name())
                     .setCount(h.count())
-                    .setP50Ms(ms(h.values()[0]))
-                    .setP95Ms(ms(h.values()[1]))
-                    .setP99Ms(ms(h.values()[2]))
-                    .setP999Ms(ms(h.values()[3]))
+                    .setP50Ms(ms(h.p50()))
+                    .setP95Ms(ms(h.p95()))
+                    .setP99Ms(ms(h.p99()))
+                    .setP999Ms(ms(h.p999()))
                     .setMaxMs(ms(h.max()))
                     .setMeanMs(h.mean() / 1e6));
         }

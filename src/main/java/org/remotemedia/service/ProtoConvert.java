@@ -218,7 +218,6 @@ public final class ProtoConvert {
         return m.isEmpty() ? Map.of() : m;
     }
 
-    /** A throwable's stack trace as text (for the log line of an INTERNAL error). */
     private static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
     }
