@@ -154,11 +154,11 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     /**
-     * {@code transport.leak_detection}: netty's buffer leak detector, off in production by
-     * default (at netty's own default it records a stack trace for one buffer in 128). A level
-     * given as {@code -Dio.netty.leakDetection.level} (the tests run PARANOID) always wins.
+     * Sets netty's buffer leak detector as {@code transport.leak_detection} says: off in production
+     * by default (at netty's own default it records a stack trace for one buffer in 128). A level
+     * given as {@code -Dio.netty.leakDetection.level} (the tests run PARANOID) always wins. The
+     * daemon calls it before its warm-up too; a second call with the same level does nothing.
      */
-    /** Sets netty's leak detector as {@code transport.leak_detection} says (unless a system property does). */
     public static void applyLeakDetection(String level, JsonLog log) {
         if (System.getProperty("io.netty.leakDetection.level") != null
                 || System.getProperty("io.netty.leakDetectionLevel") != null) {

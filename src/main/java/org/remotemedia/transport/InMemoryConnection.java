@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import org.remotemedia.config.ServerConfig;
+import org.remotemedia.grpc.MessageDeframer;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.observe.Metrics;
 import org.remotemedia.rpc.MethodRegistry;
@@ -83,7 +84,7 @@ public final class InMemoryConnection implements AutoCloseable {
      * for window updates, so the framed message must fit the server's initial stream window.
      */
     public static boolean fits(ServerConfig.Transport config, int messageBytes) {
-        return 5L + messageBytes <= config.initialWindowBytes();
+        return (long) MessageDeframer.PREFIX_BYTES + messageBytes <= config.initialWindowBytes();
     }
 
     /**
@@ -106,7 +107,7 @@ public final class InMemoryConnection implements AutoCloseable {
                 .set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.APPLICATION_GRPC)
                 .set(GrpcHeaderNames.TE, GrpcHeaderNames.TRAILERS);
         writer.writeHeaders(out, streamId, h, 0, false, out.newPromise());
-        ByteBuf body = out.alloc().buffer(5 + message.length);
+        ByteBuf body = out.alloc().buffer(MessageDeframer.PREFIX_BYTES + message.length);
         body.writeByte(0).writeInt(message.length).writeBytes(message);
         writer.writeData(out, streamId, body, 0, true, out.newPromise()); // split into 16 KiB frames by the writer
         responses.expect(streamId);
@@ -125,8 +126,7 @@ public final class InMemoryConnection implements AutoCloseable {
     }
 
     /** Reads every frame the server wrote, answering SETTINGS and returning window as DATA arrives. */
-    private void receive() {
-        server.runPendingTasks();
+    private void receive() { // always after send(), which ran the server's pending tasks
         for (Object o; (o = server.readOutbound()) != null; ) {
             ByteBuf b = (ByteBuf) o;
             pending = pending == null ? b : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(out.alloc(), pending, b);
@@ -162,6 +162,9 @@ public final class InMemoryConnection implements AutoCloseable {
 
     @Override
     public void close() {
+        if (responses.body.refCnt() > 0) {
+            responses.body.release();
+        }
         if (pending != null) {
             pending.release();
             pending = null;
@@ -180,7 +183,7 @@ public final class InMemoryConnection implements AutoCloseable {
 
     /** The client's frame listener: the expected stream's grpc-status, window and SETTINGS bookkeeping. */
     private static final class Responses extends Http2FrameAdapter {
-        final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        final ByteBuf body = io.netty.buffer.Unpooled.buffer();
         int streamId;
         int status;
         boolean settingsToAck;
@@ -190,20 +193,20 @@ public final class InMemoryConnection implements AutoCloseable {
         void expect(int id) {
             streamId = id;
             status = -1;
-            body.reset();
+            body.clear();
         }
 
         /** The response's one message without its 5-byte gRPC prefix (uncompressed: none was offered). */
         byte[] message() {
-            byte[] b = body.toByteArray();
-            return b.length < 5 ? null : java.util.Arrays.copyOfRange(b, 5, b.length);
+            int n = body.readableBytes() - MessageDeframer.PREFIX_BYTES;
+            return n < 0 ? null : io.netty.buffer.ByteBufUtil.getBytes(body, MessageDeframer.PREFIX_BYTES, n);
         }
 
         @Override
         public int onDataRead(ChannelHandlerContext ctx, int stream, ByteBuf data, int padding, boolean endOfStream) {
             int n = data.readableBytes() + padding;
             if (stream == streamId) {
-                body.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(data));
+                body.writeBytes(data, data.readerIndex(), data.readableBytes());
             }
             windowToReturn += n;
             return n;
