@@ -36,17 +36,14 @@ final class ServerJvm {
     private static final Pattern DAEMON_STARTED = Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)");
 
     /**
-     * Our daemon ({@code remotemedia serve}) on 127.0.0.1 with free ports, the given
-     * {@code execution.dsp_mode}, and the DSP workers' idle strategy and pinning (used by the
-     * modes that have workers: {@code workers}, {@code auto}), then {@code settings} ("key=value",
-     * as {@code --set} takes them).
+     * Our daemon ({@code remotemedia serve}) on 127.0.0.1 with free ports and the given
+     * {@code execution.dsp_mode}, then {@code settings} ("key=value", as {@code --set} takes them;
+     * e.g. the DSP workers' idle strategy and pinning).
      */
-    static Started startDaemon(String dspMode, String idleStrategy, String pinWorkers, List<String> settings,
-            List<Process> started) throws Exception {
+    static Started startDaemon(String dspMode, List<String> settings, List<Process> started) throws Exception {
         List<String> args = new ArrayList<>(List.of("org.remotemedia.daemon.Main", "serve",
                 "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
-                "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=" + dspMode,
-                "--set", "execution.idle_strategy=" + idleStrategy, "--set", "execution.pin_workers=" + pinWorkers));
+                "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=" + dspMode));
         for (String kv : settings) { // later --set wins
             args.add("--set");
             args.add(kv);

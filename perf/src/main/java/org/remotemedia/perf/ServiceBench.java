@@ -183,8 +183,10 @@ public final class ServiceBench {
         if (!List.of("inline", "workers", "auto").contains(mode)) {
             throw new IllegalArgumentException("unknown DSP mode in target " + name + ": inline, workers, auto");
         }
-        return remote(ServerJvm.startDaemon(mode, opt("idle", "backoff"), opt("pin", "false"),
-                List.of(parts).subList(1, parts.length), servers));
+        List<String> settings = new ArrayList<>(List.of("execution.idle_strategy=" + opt("idle", "backoff"),
+                "execution.pin_workers=" + opt("pin", "false")));
+        settings.addAll(List.of(parts).subList(1, parts.length));
+        return remote(ServerJvm.startDaemon(mode, settings, servers));
     }
 
     private static Target remote(ServerJvm.Started server) {

@@ -342,7 +342,8 @@ public final class StreamBench {
     // ---- server, metrics, report ----
 
     private Target start(String mode) throws Exception {
-        ServerJvm.Started s = ServerJvm.startDaemon(mode, opt("idle", "backoff"), opt("pin", "false"), List.of(), servers);
+        ServerJvm.Started s = ServerJvm.startDaemon(mode, List.of("execution.idle_strategy=" + opt("idle", "backoff"),
+                "execution.pin_workers=" + opt("pin", "false")), servers);
         ManagedChannel control = NettyChannelBuilder.forAddress("127.0.0.1", s.port()).usePlaintext().build();
         return new Target(mode, s.process(), s.port(), control);
     }

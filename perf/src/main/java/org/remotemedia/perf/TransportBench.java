@@ -58,8 +58,6 @@ public final class TransportBench {
             double clientCpuUsPerCall) {
     }
 
-    private static final com.sun.management.OperatingSystemMXBean OS =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     private static final List<Scenario> ALL_SCENARIOS = List.of(
             new Scenario("latency 1x1, 0 B", 1, 1, 0),
@@ -114,7 +112,6 @@ public final class TransportBench {
         }
         SCENARIOS = selected;
 
-        long clkTck = ProcStats.CLOCK_TICKS;
         Map<String, Server> servers = new LinkedHashMap<>();
         try {
             servers.put("ours", Server.start("ours", java, jvmFlags, cp, serverCpus, ourLoops, aSet));
@@ -138,7 +135,7 @@ public final class TransportBench {
                     for (int k = 0; k < SERVERS.length; k++) {
                         int srv = (r % 2 == 0) ? k : SERVERS.length - 1 - k; // A, B, C / C, B, A
                         Server server = servers.get(SERVERS[srv]);
-                        Result res = run(server, SCENARIOS.get(s), warmupS, durationS, clkTck);
+                        Result res = run(server, SCENARIOS.get(s), warmupS, durationS);
                         results[s][srv][r] = res;
                         System.err.printf(Locale.ROOT, "round %d  %-24s %-9s p50 %7.1f us  p99 %7.1f us  %9.0f qps  "
                                 + "server cpu %6.1f us/call%n", r + 1, SCENARIOS.get(s).name, SERVERS[srv],
@@ -167,14 +164,14 @@ public final class TransportBench {
         };
     }
 
-    private static Result run(Server server, Scenario sc, int warmupS, int durationS, long clkTck) throws Exception {
+    private static Result run(Server server, Scenario sc, int warmupS, int durationS) throws Exception {
         String[] common = clientArgs(server, sc);
         clientRun(common, warmupS); // warm-up: JIT of both sides, connections, pools
-        long[] cpuBefore = server.cpuTicks();
-        long clientBefore = OS.getProcessCpuTime();
+        long[] cpuBefore = ProcStats.cpuTicks(server.process.pid());
+        long clientBefore = ProcStats.selfCpuNanos();
         String out = clientRun(common, durationS);
-        long clientAfter = OS.getProcessCpuTime();
-        long[] cpuAfter = server.cpuTicks();
+        long clientAfter = ProcStats.selfCpuNanos();
+        long[] cpuAfter = ProcStats.cpuTicks(server.process.pid());
         server.checkAlive();
         double p50 = field(out, "50%ile Latency \\(in micros\\):\\s+(\\d+)");
         double p99 = field(out, "99%ile Latency \\(in micros\\):\\s+(\\d+)");
@@ -182,7 +179,7 @@ public final class TransportBench {
         double calls = qps * durationS;
         long user = cpuAfter[0] - cpuBefore[0];
         long sys = cpuAfter[1] - cpuBefore[1];
-        double cpuUs = (user + sys) * 1e6 / clkTck;
+        double cpuUs = (user + sys) * 1e6 / ProcStats.CLOCK_TICKS;
         return new Result(p50, p99, qps, calls > 0 ? cpuUs / calls : Double.NaN,
                 user + sys > 0 ? (double) sys / (user + sys) : Double.NaN,
                 calls > 0 ? (clientAfter - clientBefore) / 1e3 / calls : Double.NaN);
@@ -397,11 +394,6 @@ public final class TransportBench {
             return new Server(name, p, port, banner + (loops > 0 ? ", " + loops + " event loops" : "")
                     + (settings.isBlank() ? "" : ", --set " + settings) + (name.equals("ours-B") ? ", JVM flags "
                     + jvmFlags + ", classpath " + cp.substring(0, Math.min(cp.length(), 120)) + "..." : ""));
-        }
-
-        /** {utime, stime} of the whole process (all threads), in clock ticks. */
-        long[] cpuTicks() throws IOException {
-            return ProcStats.cpuTicks(process.pid());
         }
 
         void checkAlive() {
