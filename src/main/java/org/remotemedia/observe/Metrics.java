@@ -2,6 +2,7 @@ package org.remotemedia.observe;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -10,6 +11,7 @@ import io.prometheus.metrics.model.snapshots.Quantiles;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.DoubleSupplier;
 
 /**
  * The daemon's metrics: Prometheus counters and gauges, plus HdrHistogram latency recorders
@@ -44,6 +46,12 @@ public final class Metrics {
 
     public Gauge gauge(String name, String help, String... labelNames) {
         return Gauge.builder().name(PREFIX + name).help(help).labelNames(labelNames).register(registry);
+    }
+
+    /** A gauge whose value is read from {@code value} at each scrape (no bookkeeping to drift). */
+    public void gaugeOf(String name, String help, DoubleSupplier value) {
+        GaugeWithCallback.builder().name(PREFIX + name).help(help).callback(cb -> cb.call(value.getAsDouble()))
+                .register(registry);
     }
 
     /** A latency distribution, exported as {@code remotemedia_<name>_seconds}. */

@@ -190,7 +190,6 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         }
         lastReadNanos = System.nanoTime();
         idleSinceNanos = lastReadNanos;
-        context.metrics.connectionOpened();
         scheduleKeepalive();
         scheduleIdleCheck();
         context.log.debug("connection_open", null, "connection", idPrefix, "remote",
@@ -210,7 +209,6 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                 gzip.close();
                 gzip = null;
             }
-            context.metrics.connectionClosed();
             context.log.debug("connection_closed", null, "connection", idPrefix);
         }
     }
@@ -866,9 +864,5 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             flush(ctx);
             ctx.close();
         });
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 }

@@ -24,8 +24,6 @@ import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.observe.JsonLog;
@@ -46,11 +44,11 @@ public final class GrpcServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel serverChannel;
     private final boolean epoll;
-    private final Set<ConnectionHandler> live;
+    private final ConnectionRegistry live;
     private volatile boolean shutdown;
 
     private GrpcServer(TransportContext context, EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel,
-            boolean epoll, Set<ConnectionHandler> live) {
+            boolean epoll, ConnectionRegistry live) {
         this.context = context;
         this.live = live;
         this.boss = boss;
@@ -67,7 +65,9 @@ public final class GrpcServer implements AutoCloseable {
     public static GrpcServer start(ServerConfig config, MethodRegistry registry, Metrics metrics, JsonLog log)
             throws Exception {
         ServerConfig.Transport t = config.transport();
-        TransportContext context = new TransportContext(t, registry, new TransportMetrics(metrics, registry), log);
+        ConnectionRegistry connections = new ConnectionRegistry();
+        TransportContext context = new TransportContext(t, registry,
+                new TransportMetrics(metrics, registry, connections::size), log);
         SslContext ssl = t.tlsEnabled() ? sslContext(t) : null;
         applyLeakDetection(t.leakDetection(), log);
         boolean useEpoll = t.preferEpoll() && Epoll.isAvailable();
@@ -87,7 +87,6 @@ public final class GrpcServer implements AutoCloseable {
             workers = new NioEventLoopGroup(threads, new DefaultThreadFactory("grpc-loop", true));
             channelClass = NioServerSocketChannel.class;
         }
-        Set<ConnectionHandler> connections = ConcurrentHashMap.newKeySet();
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelClass)
@@ -99,14 +98,14 @@ public final class GrpcServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (ssl == null) {
-                            ch.pipeline().addLast(newConnection(context, connections));
+                            ch.pipeline().addLast(newConnection(context, connections, ch));
                         } else {
                             ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
                             ch.pipeline().addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_2) {
                                 @Override
                                 protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
                                     if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                                        ctx.pipeline().addLast(newConnection(context, connections));
+                                        ctx.pipeline().addLast(newConnection(context, connections, ctx.channel()));
                                     } else {
                                         context.log.info("alpn_refused", null, "protocol", protocol,
                                                 "remote", String.valueOf(ctx.channel().remoteAddress()));
@@ -171,9 +170,10 @@ public final class GrpcServer implements AutoCloseable {
         }
     }
 
-    private static ConnectionHandler newConnection(TransportContext context, Set<ConnectionHandler> connections) {
+    private static ConnectionHandler newConnection(TransportContext context, ConnectionRegistry connections,
+            Channel channel) {
         ConnectionHandler h = new ConnectionHandlerBuilder(context).build();
-        connections.add(h);
+        connections.add(h, channel);
         return h;
     }
 
@@ -202,9 +202,8 @@ public final class GrpcServer implements AutoCloseable {
         return epoll;
     }
 
-    /** Open connections (tests, metrics). */
+    /** Open connections: those whose channel has not closed yet (tests, metrics). */
     public int connectionCount() {
-        live.removeIf(ConnectionHandler::isClosed);
         return live.size();
     }
 
@@ -220,16 +219,12 @@ public final class GrpcServer implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMs);
         serverChannel.close().await(5, TimeUnit.SECONDS);
         context.log.info("drain_started", null, "connections", connectionCount(), "grace_ms", graceMs);
-        for (ConnectionHandler c : live) {
-            c.startDrain();
-        }
+        live.forEach(ConnectionHandler::startDrain);
         while (System.nanoTime() < deadline && connectionCount() > 0) {
             Thread.sleep(10);
         }
         int left = connectionCount();
-        for (ConnectionHandler c : live) {
-            c.forceClose();
-        }
+        live.forEach(ConnectionHandler::forceClose);
         long forceDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < forceDeadline && connectionCount() > 0) {
             Thread.sleep(10);

@@ -48,7 +48,7 @@ public final class InMemoryConnection implements AutoCloseable {
 
     private InMemoryConnection(ServerConfig.Transport config, MethodRegistry registry, JsonLog log) {
         this.config = config;
-        TransportContext context = new TransportContext(config, registry, new TransportMetrics(new Metrics(), registry), log);
+        TransportContext context = new TransportContext(config, registry, new TransportMetrics(new Metrics(), registry, () -> 1), log);
         server = new EmbeddedChannel();
         client = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
         out = client.pipeline().firstContext();

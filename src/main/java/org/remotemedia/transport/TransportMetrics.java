@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import org.remotemedia.grpc.StatusCode;
 import org.remotemedia.observe.LatencyRecorder;
 import org.remotemedia.observe.Metrics;
@@ -24,7 +25,6 @@ final class TransportMetrics {
     static final String UNREGISTERED = "unregistered";
 
     private final Counter calls;
-    private final Gauge connections;
     private final Gauge streams;
     private final Counter httpRejections;
     private final Counter connectionErrors;
@@ -49,9 +49,14 @@ final class TransportMetrics {
         }
     }
 
-    TransportMetrics(Metrics metrics, MethodRegistry registry) {
+    /**
+     * @param openConnections the size of the server's connection registry: the gauge reads the
+     *     registry itself, so connections that never leave it would show as growth
+     */
+    TransportMetrics(Metrics metrics, MethodRegistry registry, IntSupplier openConnections) {
         calls = metrics.counter("grpc_server_calls", "gRPC calls finished, by method and status", "method", "code");
-        connections = metrics.gauge("grpc_server_connections", "open HTTP/2 connections");
+        metrics.gaugeOf("grpc_server_connections", "open connections (the server's connection registry)",
+                openConnections::getAsInt);
         streams = metrics.gauge("grpc_server_streams", "active gRPC calls (HTTP/2 streams)");
         httpRejections = metrics.counter("grpc_server_http_rejections",
                 "requests refused before gRPC (bad method, content-type, te, headers), by HTTP status", "status");
@@ -70,14 +75,6 @@ final class TransportMetrics {
     MethodMetrics method(RegisteredMethod method) {
         MethodMetrics m = method == null ? null : byMethod.get(method);
         return m == null ? unregistered : m;
-    }
-
-    void connectionOpened() {
-        connections.inc();
-    }
-
-    void connectionClosed() {
-        connections.dec();
     }
 
     void streamOpened() {
