@@ -39,7 +39,7 @@ public final class BuiltinNodes {
         NodeType vad = new Vad();
         t.add(resample);
         t.add(vad);
-        // node library (issue 3, docs/nodes.md)
+        // node library (docs/nodes.md)
         t.add(new Normalize());
         t.add(new LevelMeter());
         t.add(new DCBlock());
@@ -50,7 +50,7 @@ public final class BuiltinNodes {
         t.add(new Trim());
         t.add(new Pad());
         t.add(new Fade());
-        // seed aliases (CONTRACT.md, Extensions)
+        // seed aliases (docs/contract.md, Extensions)
         t.add(NodeType.alias("PassThroughNode", passThrough));
         t.add(NodeType.alias("Echo", passThrough));
         t.add(NodeType.alias("RustFormatConverterNode", converter));

@@ -16,7 +16,7 @@ import org.remotemedia.rpc.ServerCall;
  * gRPC statuses with rich details: a {@code google.rpc.Status} (same code and message, plus
  * ErrorInfo / BadRequest / RetryInfo / QuotaFailure) in the {@code grpc-status-details-bin}
  * trailer, as grpc-java's {@code StatusProto.fromThrowable} and the other standard clients read
- * it. Used for protocol, auth and limit failures (CONTRACT.md "Where errors go"); pipeline
+ * it. Used for protocol, auth and limit failures (docs/contract.md "Where errors go"); pipeline
  * failures go in-band instead.
  *
  * <p>Immutable values; the builders are safe from any thread.

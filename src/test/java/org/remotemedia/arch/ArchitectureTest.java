@@ -11,12 +11,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The package dependency rule of shared/DESIGN.md ("Layout"), enforced: a change that makes a
+ * The package dependency rule of docs/design.md ("Layout"), enforced: a change that makes a
  * lower package call up the chain fails the build.
  *
- * <p>Deliberate widening of the design's table: {@code service} may also use the small
- * lower-level packages (grpc status codes, buffer, observe, config) that sit below rpc and
- * pipeline anyway; it is the top of the request chain and wires nothing itself.
+ * <p>{@code service} may also use the small lower-level packages (grpc status codes, buffer,
+ * observe, config) that sit below rpc and pipeline anyway, as the table says: it is the top of
+ * the request chain and wires nothing itself.
  */
 class ArchitectureTest {
     private static final String ROOT = "org.remotemedia";

@@ -40,7 +40,7 @@ import org.remotemedia.proto.v1.VersionRequest;
 import org.remotemedia.testkit.LeakCheck;
 
 /**
- * Every row of CONTRACT.md "Where errors go", as a grpc-java client sees it: the in-band
+ * Every row of docs/contract.md "Where errors go", as a grpc-java client sees it: the in-band
  * ErrorType, message content and failing node, or the gRPC status and its google.rpc.Status
  * details.
  */

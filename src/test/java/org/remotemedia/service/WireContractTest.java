@@ -22,7 +22,7 @@ import org.remotemedia.proto.v1.ExecutionProto;
 import org.remotemedia.proto.v1.StreamingProto;
 
 /**
- * Reads the message and enum tables of shared/CONTRACT.md and checks every listed field
+ * Reads the message and enum tables of docs/contract.md and checks every listed field
  * (number, name, type) and enum value (number, name) against our compiled protos, so a
  * renumbered or retyped field fails the build instead of breaking existing clients.
  */
@@ -37,8 +37,8 @@ class WireContractTest {
 
     @Test
     void everyContractFieldAndEnumValueIsOnTheWireUnchanged() throws IOException {
-        Path contract = Path.of("..", "shared", "CONTRACT.md");
-        assertTrue(Files.exists(contract), "shared/CONTRACT.md must sit beside the repository");
+        Path contract = Path.of("docs", "contract.md");
+        assertTrue(Files.exists(contract), "docs/contract.md (the wire contract) is missing");
         int checked = 0;
         List<String> problems = new ArrayList<>();
         for (String line : Files.readAllLines(contract)) {

@@ -35,7 +35,7 @@ import org.remotemedia.proto.v1.PipelineManifest;
 import org.remotemedia.service.ProtoConvert;
 
 /**
- * The unary service benchmark (issue 4): 1 s of 44.1 kHz mono f32 resampled to 16 kHz, p50 / p95 /
+ * The unary service benchmark: 1 s of 44.1 kHz mono f32 resampled to 16 kHz, p50 / p95 /
  * p99 at each concurrency, in one interleaved run (round 1: every target, round 2: every target,
  * ...) against
  * <ul>

@@ -34,7 +34,7 @@ import org.remotemedia.proto.v1.StreamResponse;
 import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
 
 /**
- * The streaming benchmark (issue 4): {@code sessions} concurrent StreamPipeline sessions, each
+ * The streaming benchmark: {@code sessions} concurrent StreamPipeline sessions, each
  * sending 100 ms chunks of 44.1 kHz mono f32 at 10 Hz through Resample (16 kHz) -> VAD (or, with
  * {@code --pipeline passthrough}, PassThrough: the transport and service floor), against our
  * daemon in its own JVM, DSP {@code inline} and {@code workers} interleaved round by round

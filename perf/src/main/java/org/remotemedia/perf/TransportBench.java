@@ -21,7 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Transport benchmark (issue 2): grpc-java's official benchmark client ({@link AsyncClient},
+ * Transport benchmark: grpc-java's official benchmark client ({@link AsyncClient},
  * unary BenchmarkService/UnaryCall, in this JVM) against two servers in their own JVMs, started
  * once and measured interleaved (A, B, A, B ..., the order flipped every round):
  * <ul>

@@ -37,7 +37,7 @@ import org.remotemedia.rpc.MethodRegistry;
  * process: rounds interleave A and B. Reports per-round p50 / p99 latency (1 channel x 1
  * outstanding call, closed loop), throughput (4 channels x 10 outstanding), and server CPU per
  * call from the server threads' own CPU time. The official grpc-java benchmark client run
- * (perf/RESULTS.md, issue 2 conformance part) is the reference; this is the transport's quick check.
+ * (perf/RESULTS.md, "Transport") is the reference; this is the transport's quick check.
  *
  * <p>Usage: {@code java -cp <test classpath> org.remotemedia.transport.UnaryLoopbackBench [rounds] [seconds]}
  */

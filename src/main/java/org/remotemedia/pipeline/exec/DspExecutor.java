@@ -4,7 +4,7 @@ import java.util.concurrent.Executor;
 import org.remotemedia.config.ServerConfig;
 
 /**
- * Where DSP runs (DESIGN.md "Threads"): {@code inline} on the calling event loop, no hop; on
+ * Where DSP runs (docs/design.md "Threads"): {@code inline} on the calling event loop, no hop; on
  * pooled {@code workers}; or {@code auto}: inline while a unary call is alone on its event loop,
  * on the workers when others share it ({@link AutoDsp}). The service asks {@link #inline()} and
  * {@link #inlineWhenAlone()} once per call and, when it does not run the work itself, hands it

@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Issue 3's quality targets, measured against analytic signals (exact sine values at every
+ * The resampler's quality targets, measured against analytic signals (exact sine values at every
  * output instant; no reference resampler): the four rate pairs at HIGH, and each preset's own
  * documented figures (docs/resampler.md). Frequencies are in units of nu = the lower Nyquist
  * frequency min(fi, fo) / 2: for downsampling the output Nyquist, for upsampling the input
@@ -80,7 +80,7 @@ class ResamplerQualityTest {
         assertTrue(latency > 0 && latency <= 0.025, () -> "latency " + latency);
     }
 
-    /** HIGH's stopband from 1.1 nu is issue 3's figure; the other presets are tighter or looser. */
+    /** HIGH's stopband from 1.1 nu is the quality target's figure; the other presets are tighter or looser. */
     @ParameterizedTest(name = "HIGH {0}->{1}")
     @MethodSource("pairs")
     void highAttenuatesEveryToneFrom1Point1NuTo120Db(int fi, int fo) {

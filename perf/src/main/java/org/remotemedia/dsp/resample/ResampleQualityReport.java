@@ -2,7 +2,7 @@ package org.remotemedia.dsp.resample;
 
 /**
  * Prints the measured quality table of docs/resampler.md: every preset on the four rate pairs
- * of issue 3 (plus any pairs given as arguments, e.g. {@code 44100:47999}).
+ * of the resampler's quality targets (plus any pairs given as arguments, e.g. {@code 44100:47999}).
  *
  * <p>Run: {@code scripts/resample-quality [fi:fo ...]}.
  */
