@@ -32,20 +32,31 @@ else
     || say "npm install failed: grpc-js and buf tests will fail"
 fi
 
-# --- Debian: grpcio for python3 (PyPI is not reachable here) -------------------------------
-py_ok() { /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1; }
-if py_ok; then
-  :
-elif ! command -v apt-get >/dev/null 2>&1; then
-  say "apt-get not found: install python3-grpcio and python3-protobuf by hand; grpcio tests will fail"
-else
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
-  say "apt-get install python3-grpcio python3-protobuf"
-  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-grpcio python3-protobuf >&2; then
-    $SUDO apt-get update -q >&2 || true
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-grpcio python3-protobuf >&2 \
-      || say "apt-get install failed: grpcio tests will fail"
+# --- Debian packages (PyPI is not reachable here) ------------------------------------------
+# apt_ensure CHECK PKG...: installs PKGs when the shell command CHECK fails. Waits for another
+# apt/dpkg run instead of failing on its lock; updates the package lists once, if needed.
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
+APT="$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q"
+apt_updated=""
+apt_ensure() {
+  local check="$1"; shift
+  if bash -c "$check" >/dev/null 2>&1; then
+    return 0
   fi
-fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "apt-get not found: install $* by hand; the tests that need them will fail"
+    return 0
+  fi
+  say "apt-get install $*"
+  if ! $APT install "$@" >&2; then
+    if [ -z "$apt_updated" ]; then
+      $APT update >&2 || true
+      apt_updated=1
+    fi
+    $APT install "$@" >&2 || say "apt-get install $* failed: the tests that need them will fail"
+  fi
+}
+
+apt_ensure "/usr/bin/python3 -c 'import grpc, google.protobuf'" python3-grpcio python3-protobuf
 exit 0
