@@ -41,7 +41,10 @@ public record ServerConfig(
             int rstFramesWindowSeconds,
             long maxConnectionIdleMs,
             String leakDetection,
-            int spinBeforeSleepMicros) {
+            int spinBeforeSleepMicros,
+            int maxContinuationFrames,
+            long resetStreamGraceMs,
+            int resetStreamMemory) {
 
         public boolean tlsEnabled() {
             return tlsCertChain != null;
@@ -157,7 +160,10 @@ public record ServerConfig(
                 r.intIn("transport.rst_frames_window_seconds", 30, 1, 3600),
                 r.longIn("transport.max_connection_idle_ms", 0, 0, Long.MAX_VALUE / 2),
                 r.oneOf("transport.leak_detection", "disabled", "disabled", "simple", "advanced", "paranoid"),
-                r.intIn("transport.spin_before_sleep_us", 50, 0, 10_000));
+                r.intIn("transport.spin_before_sleep_us", 50, 0, 10_000),
+                r.intIn("transport.max_continuation_frames", 16, 0, 1_000_000),
+                r.longIn("transport.reset_stream_grace_ms", 10_000, 0, 3_600_000),
+                r.intIn("transport.reset_stream_memory", 1024, 1, 1_000_000));
 
         Execution execution = new Execution(
                 r.oneOf("execution.dsp_mode", "auto", "inline", "workers", "auto"),

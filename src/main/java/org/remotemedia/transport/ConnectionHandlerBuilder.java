@@ -2,9 +2,18 @@ package org.remotemedia.transport;
 
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
+import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
+import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2FrameReader;
+import io.netty.handler.codec.http2.Http2FrameWriter;
+import io.netty.handler.codec.http2.Http2OutboundFrameLogger;
+import io.netty.handler.codec.http2.Http2PromisedRequestVerifier;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import org.remotemedia.config.ServerConfig;
@@ -12,8 +21,14 @@ import org.remotemedia.config.ServerConfig;
 /**
  * Builds a {@link ConnectionHandler} with our settings and netty's protections switched on:
  * max concurrent streams, max header list size, initial window, the rapid-reset limit (max
- * RST_STREAM frames per window), the control-frame-flood limit (max queued control frames),
- * and the empty-DATA-frame limit. Used on the event loop when a connection is set up.
+ * RST_STREAM frames received per window), the empty-DATA-frame limit and the limit of small
+ * CONTINUATION frames per header block. Used on the event loop when a connection is set up.
+ *
+ * <p>The codec is assembled here rather than by netty's builder, so our decorators can sit in
+ * it: {@link GuardedFrameReader} between netty's frame reader and its connection decoder (stray
+ * frames on streams we reset are dropped there, RFC 9113 §5.1), and on the encoder
+ * {@link ResetTracker} and {@link ControlFrameBacklog}, which take the place of netty's own
+ * encoder limits (sent RST_STREAMs, queued control frames) that only its builder can add.
  *
  * <p>Outbound bytes are shared between streams by netty's {@link UniformStreamByteDistributor}
  * instead of its default priority tree (WeightedFairQueueByteDistributor): gRPC clients send
@@ -28,6 +43,7 @@ final class ConnectionHandlerBuilder
 
     private final TransportContext context;
     private final WriteMonitor writeMonitor = new WriteMonitor();
+    private final ConnectionGuard guard;
 
     ConnectionHandlerBuilder(TransportContext context) {
         this.context = context;
@@ -35,20 +51,27 @@ final class ConnectionHandlerBuilder
         DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
         connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
                 new UniformStreamByteDistributor(connection)));
-        connection(connection); // a server connection: netty takes isServer from it
-        frameLogger(writeMonitor);
-        validateHeaders(true);
         gracefulShutdownTimeoutMillis(0);
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(t.maxConcurrentStreams())
                 .maxHeaderListSize(t.maxHeaderListBytes())
                 .initialWindowSize(t.initialWindowBytes());
         initialSettings(settings);
-        encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES);
+        // decoder decorations: netty adds them in build() around the decoder given to codec()
         decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_CONSECUTIVE_EMPTY_DATA_FRAMES);
-        if (t.maxRstFramesPerWindow() > 0) {
-            decoderEnforceMaxRstFramesPerWindow(t.maxRstFramesPerWindow(), t.rstFramesWindowSeconds());
-        }
+        decoderEnforceMaxRstFramesPerWindow(t.maxRstFramesPerWindow(), t.rstFramesWindowSeconds());
+
+        guard = new ConnectionGuard(connection, context, System::nanoTime);
+        Http2FrameReader reader = new GuardedFrameReader(new DefaultHttp2FrameReader(
+                new DefaultHttp2HeadersDecoder(true, t.maxHeaderListBytes()),
+                t.maxContinuationFrames()), guard);
+        Http2FrameWriter writer = new Http2OutboundFrameLogger(new DefaultHttp2FrameWriter(), writeMonitor);
+        Http2ConnectionEncoder encoder = new DefaultHttp2ConnectionEncoder(connection, writer);
+        encoder = new ControlFrameBacklog(encoder, guard, MAX_QUEUED_CONTROL_FRAMES);
+        encoder = new ResetTracker(encoder, guard);
+        Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader,
+                Http2PromisedRequestVerifier.ALWAYS_VERIFY, true, true, true, false);
+        codec(decoder, encoder);
     }
 
     @Override
@@ -61,6 +84,7 @@ final class ConnectionHandlerBuilder
             Http2Settings initialSettings) {
         ConnectionHandler h = new ConnectionHandler(decoder, encoder, initialSettings, context);
         writeMonitor.enforcer(h.keepAliveEnforcer());
+        guard.idPrefix(h.idPrefix());
         return h;
     }
 }

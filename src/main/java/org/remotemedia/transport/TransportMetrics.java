@@ -28,6 +28,8 @@ final class TransportMetrics {
     private final Gauge streams;
     private final Counter httpRejections;
     private final Counter connectionErrors;
+    private final Counter strayFrames;
+    private final Counter budgetsExceeded;
     private final Map<RegisteredMethod, MethodMetrics> byMethod = new IdentityHashMap<>();
     private final MethodMetrics unregistered;
 
@@ -62,6 +64,11 @@ final class TransportMetrics {
                 "requests refused before gRPC (bad method, content-type, te, headers), by HTTP status", "status");
         connectionErrors = metrics.counter("grpc_server_connection_errors",
                 "connections ended by a protocol error or policy (GOAWAY with an error), by reason", "reason");
+        strayFrames = metrics.counter("grpc_server_stray_frames_ignored",
+                "frames ignored because they arrived on a stream the server had just reset or refused (RFC 9113 5.1)");
+        budgetsExceeded = metrics.counter("grpc_server_budget_exceeded",
+                "connections ended with GOAWAY ENHANCE_YOUR_CALM because the peer exceeded a budget "
+                        + "(docs/configuration.md, transport), by budget", "budget");
         for (RegisteredMethod m : registry.methods().values()) {
             byMethod.put(m, new MethodMetrics(calls, m.metricName(),
                     metrics.latency("grpc_server_latency_" + sanitize(m.metricName()),
@@ -91,6 +98,14 @@ final class TransportMetrics {
 
     void connectionError(String reason) {
         connectionErrors.labelValues(reason).inc();
+    }
+
+    void strayFrameIgnored() {
+        strayFrames.inc();
+    }
+
+    void budgetExceeded(String budget) {
+        budgetsExceeded.labelValues(budget).inc();
     }
 
     static String sanitize(String s) {

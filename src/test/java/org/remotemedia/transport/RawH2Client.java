@@ -175,6 +175,50 @@ final class RawH2Client implements AutoCloseable {
         return out.toByteArray();
     }
 
+    /** One frame as bytes, for {@link #raw}: 9-byte header, then the payload. */
+    static byte[] rawFrame(int type, int flags, int streamId, byte[] payload) {
+        byte[] f = new byte[9 + payload.length];
+        f[0] = (byte) (payload.length >>> 16);
+        f[1] = (byte) (payload.length >>> 8);
+        f[2] = (byte) payload.length;
+        f[3] = (byte) type;
+        f[4] = (byte) flags;
+        f[5] = (byte) (streamId >>> 24);
+        f[6] = (byte) (streamId >>> 16);
+        f[7] = (byte) (streamId >>> 8);
+        f[8] = (byte) streamId;
+        System.arraycopy(payload, 0, f, 9, payload.length);
+        return f;
+    }
+
+    /**
+     * What a client still sends on a stream it does not know is reset yet, written past the
+     * codec (which would refuse to write on a stream it has seen reset): {@code frames} DATA
+     * frames of {@code bytes} each, then empty trailers (HEADERS, END_STREAM), then a
+     * WINDOW_UPDATE and a RST_STREAM(CANCEL).
+     */
+    static byte[] inFlight(int streamId, int frames, int bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < frames; i++) {
+            out.writeBytes(rawFrame(0x0, 0, streamId, new byte[bytes]));
+        }
+        out.writeBytes(rawFrame(0x1, 0x4 | 0x1, streamId, new byte[0])); // END_HEADERS | END_STREAM
+        out.writeBytes(rawFrame(0x8, 0, streamId, new byte[] {0, 0, 0x10, 0}));
+        out.writeBytes(rawFrame(0x3, 0, streamId, new byte[] {0, 0, 0, 0x8}));
+        return out.toByteArray();
+    }
+
+    /** The GOAWAY frames received so far (none expected: the connection must survive). */
+    List<Event> goAways() {
+        List<Event> g = new ArrayList<>();
+        for (Event e : events) {
+            if (e.type().equals("GOAWAY")) {
+                g.add(e);
+            }
+        }
+        return g;
+    }
+
     int newStreamId() {
         int id = nextStreamId;
         nextStreamId += 2;
