@@ -44,7 +44,14 @@ public record ServerConfig(
             int spinBeforeSleepMicros,
             int maxContinuationFrames,
             long resetStreamGraceMs,
-            int resetStreamMemory) {
+            int resetStreamMemory,
+            long maxHeaderBlockMs,
+            int controlFramesWindowSeconds,
+            int maxSettingsFramesPerWindow,
+            int maxPingFramesPerWindow,
+            int maxWindowUpdateFramesPerWindow,
+            int maxPendingControlFrames,
+            int maxResetStreamsPerWindow) {
 
         public boolean tlsEnabled() {
             return tlsCertChain != null;
@@ -163,7 +170,14 @@ public record ServerConfig(
                 r.intIn("transport.spin_before_sleep_us", 50, 0, 10_000),
                 r.intIn("transport.max_continuation_frames", 16, 0, 1_000_000),
                 r.longIn("transport.reset_stream_grace_ms", 10_000, 0, 3_600_000),
-                r.intIn("transport.reset_stream_memory", 1024, 1, 1_000_000));
+                r.intIn("transport.reset_stream_memory", 1024, 1, 1_000_000),
+                r.longIn("transport.max_header_block_ms", 5_000, 1, 3_600_000),
+                r.intIn("transport.control_frames_window_seconds", 10, 1, 3600),
+                r.intIn("transport.max_settings_frames_per_window", 100, 0, 1_000_000_000),
+                r.intIn("transport.max_ping_frames_per_window", 10_000, 0, 1_000_000_000),
+                r.intIn("transport.max_window_update_frames_per_window", 100_000, 0, 1_000_000_000),
+                r.intIn("transport.max_pending_control_frames", 1_000, 1, 1_000_000),
+                r.intIn("transport.max_reset_streams_per_window", 200, 0, 1_000_000));
 
         Execution execution = new Execution(
                 r.oneOf("execution.dsp_mode", "auto", "inline", "workers", "auto"),

@@ -1,9 +1,13 @@
 package org.remotemedia.transport;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2LifecycleManager;
+import io.netty.handler.codec.http2.Http2Stream;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.remotemedia.config.ServerConfig;
@@ -18,13 +22,25 @@ import org.remotemedia.config.ServerConfig;
  *
  * <p>Threads: confined to the connection's event loop. Time comes from the clock it is handed.
  */
-final class ConnectionGuard {
+final class ConnectionGuard implements FrameHeaderScanner.Sink {
     private final Http2Connection connection;
     private final TransportContext context;
     private final LongSupplier clock;
     private final RecentlyResetStreams resets;
     private final WindowBudget resetsSent;
     private final int maxConsecutiveEmptyData;
+    private final WindowBudget settingsFrames;
+    private final WindowBudget pingFrames;
+    private final WindowBudget windowUpdateFrames;
+    private final WindowBudget rstFramesReceived;
+    private final WindowBudget resetsBeforeAnswer;
+    private final HeaderBlockClock headerBlock;
+    private final Runnable headerBlockCheck = this::headerBlockCheck;
+    private Http2LifecycleManager lifecycle;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> headerBlockTimer;
+    private boolean failed;
+    private boolean pingWithTraffic;
     private String idPrefix = "c?-";
     private boolean strayLogged;
     private int consecutiveEmptyStrays;
@@ -37,6 +53,19 @@ final class ConnectionGuard {
         this.resets = new RecentlyResetStreams(t.resetStreamMemory(), TimeUnit.MILLISECONDS.toNanos(t.resetStreamGraceMs()));
         this.resetsSent = new WindowBudget(t.maxRstFramesPerWindow(), TimeUnit.SECONDS.toNanos(t.rstFramesWindowSeconds()));
         this.maxConsecutiveEmptyData = ConnectionHandlerBuilder.MAX_CONSECUTIVE_EMPTY_DATA_FRAMES;
+        long controlWindow = TimeUnit.SECONDS.toNanos(t.controlFramesWindowSeconds());
+        this.settingsFrames = new WindowBudget(t.maxSettingsFramesPerWindow(), controlWindow);
+        this.pingFrames = new WindowBudget(t.maxPingFramesPerWindow(), controlWindow);
+        this.windowUpdateFrames = new WindowBudget(t.maxWindowUpdateFramesPerWindow(), controlWindow);
+        long rstWindow = TimeUnit.SECONDS.toNanos(t.rstFramesWindowSeconds());
+        this.rstFramesReceived = new WindowBudget(t.maxRstFramesPerWindow(), rstWindow);
+        this.resetsBeforeAnswer = new WindowBudget(t.maxResetStreamsPerWindow(), rstWindow);
+        this.headerBlock = new HeaderBlockClock(TimeUnit.MILLISECONDS.toNanos(t.maxHeaderBlockMs()));
+    }
+
+    /** The handler that ends the connection when a timer finds a budget exceeded (no frame to throw from). */
+    void lifecycle(Http2LifecycleManager manager) {
+        this.lifecycle = manager;
     }
 
     /** The connection's log prefix, once the handler has its id. */
@@ -44,8 +73,9 @@ final class ConnectionGuard {
         this.idPrefix = prefix;
     }
 
-    long nanoTime() {
-        return clock.getAsLong();
+    /** A budget ended the connection: whatever the peer sent after it goes unread. */
+    boolean failed() {
+        return failed;
     }
 
     // ------------------------------------------------------------------ stray frames
@@ -101,6 +131,10 @@ final class ConnectionGuard {
     Http2Exception resetSent(int streamId, long errorCode) {
         long now = clock.getAsLong();
         resets.add(streamId, now);
+        Http2Stream stream = connection.stream(streamId);
+        if ((stream == null || !stream.isHeadersSent()) && !resetsBeforeAnswer.tryAcquire(now)) {
+            return resetsBeforeAnswerExceeded();
+        }
         if (errorCode == Http2Error.CANCEL.code() || errorCode == Http2Error.NO_ERROR.code()) {
             return null;
         }
@@ -111,12 +145,150 @@ final class ConnectionGuard {
         return null;
     }
 
+    // ------------------------------------------------------------------ control frames received
+
+    void settingsFrame() throws Http2Exception {
+        if (!settingsFrames.tryAcquire(clock.getAsLong())) {
+            throw overRate("settings_frames", "SETTINGS", settingsFrames);
+        }
+    }
+
+    /** HEADERS or DATA arrived: the next PING comes with traffic (grpc-java's flow-control pings do). */
+    void trafficFrame() {
+        pingWithTraffic = true;
+    }
+
+    /**
+     * A PING that follows HEADERS or DATA is free: grpc-java sends one per round trip while data
+     * flows (to tune its windows), so a busy client pings about once per call. Only PINGs with
+     * nothing else between them count: a flood of them costs the server, and gives it nothing.
+     */
+    void pingFrame() throws Http2Exception {
+        if (pingWithTraffic) {
+            pingWithTraffic = false;
+            return;
+        }
+        if (!pingFrames.tryAcquire(clock.getAsLong())) {
+            throw overRate("ping_frames", "PING", pingFrames);
+        }
+    }
+
+    void windowUpdateFrame() throws Http2Exception {
+        if (!windowUpdateFrames.tryAcquire(clock.getAsLong())) {
+            throw overRate("window_update_frames", "WINDOW_UPDATE", windowUpdateFrames);
+        }
+    }
+
+    /**
+     * A RST_STREAM from the peer: counted against the received-reset rate (the rapid-reset
+     * attack, CVE-2023-44487), and, when the stream had no answer yet, against the budget of
+     * streams reset before the server answered (the work such a stream started is wasted).
+     */
+    void rstStreamFrame(int streamId) throws Http2Exception {
+        long now = clock.getAsLong();
+        if (!rstFramesReceived.tryAcquire(now)) {
+            throw overRate("rst_frames_received", "RST_STREAM", rstFramesReceived);
+        }
+        Http2Stream stream = connection.stream(streamId);
+        if (stream != null && !stream.isHeadersSent() && stream.state() != Http2Stream.State.CLOSED
+                && !resetsBeforeAnswer.tryAcquire(now)) {
+            throw resetsBeforeAnswerExceeded();
+        }
+    }
+
+    private Http2Exception overRate(String budget, String frame, WindowBudget b) {
+        return exceeded(budget, "more than " + b.max() + " " + frame + " frames within "
+                + TimeUnit.NANOSECONDS.toSeconds(b.windowNanos()) + " s");
+    }
+
+    private Http2Exception resetsBeforeAnswerExceeded() {
+        return exceeded("reset_streams", "more than " + resetsBeforeAnswer.max()
+                + " streams reset before the server answered them, within "
+                + TimeUnit.NANOSECONDS.toSeconds(resetsBeforeAnswer.windowNanos()) + " s");
+    }
+
+    // ------------------------------------------------------------------ header blocks
+
+    /** The reader's frames are scanned from here ({@link GuardedFrameReader}). */
+    void context(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        ctx.channel().closeFuture().addListener(f -> close());
+    }
+
+    @Override
+    public void frameHeader(int type, int flags, int streamId, int payloadLength) throws Http2Exception {
+        long now = clock.getAsLong();
+        if (headerBlock.frame(type, flags, now) && headerBlockTimer == null && ctx != null) {
+            headerBlockTimer = ctx.executor().schedule(headerBlockCheck, headerBlock.maxNanos() + 1,
+                    TimeUnit.NANOSECONDS);
+        }
+        if (headerBlock.overdue(now)) {
+            throw headerBlockOverdue();
+        }
+    }
+
+    private void headerBlockCheck() {
+        headerBlockTimer = null;
+        if (failed || !ctx.channel().isActive() || !headerBlock.isOpen()) {
+            return;
+        }
+        long now = clock.getAsLong();
+        if (headerBlock.overdue(now)) {
+            lifecycle.onError(ctx, false, headerBlockOverdue());
+            ctx.flush();
+        } else {
+            headerBlockTimer = ctx.executor().schedule(headerBlockCheck, headerBlock.deadlineNanos() - now + 1,
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private Http2Exception headerBlockOverdue() {
+        return exceeded("header_block_time", "a header block (HEADERS and its CONTINUATION frames) took longer than "
+                + TimeUnit.NANOSECONDS.toMillis(headerBlock.maxNanos()) + " ms to complete");
+    }
+
+    /** The connection closed: no timer outlives it. */
+    private void close() {
+        if (headerBlockTimer != null) {
+            headerBlockTimer.cancel(false);
+            headerBlockTimer = null;
+        }
+    }
+
     // ------------------------------------------------------------------ budgets
 
-    /** A budget was exceeded: counted, logged (once: the connection ends), and the error to end it with. */
+    /**
+     * netty's own limits, which throw from inside its reader and decoder: named and counted like
+     * ours. Returns what to throw: netty's error, or for an oversized header block, which netty
+     * ends with PROTOCOL_ERROR, ENHANCE_YOUR_CALM as for every other flood. Other errors
+     * (protocol violations, not budgets) are left to the connection's error log.
+     */
+    Http2Exception nettyError(Http2Exception e) {
+        if (failed || Http2Exception.isStreamError(e)) {
+            return e;
+        }
+        String m = String.valueOf(e.getMessage());
+        if (m.startsWith("Number of small consecutive continuations frames")) {
+            exceeded("continuation_frames", m);
+        } else if (m.startsWith("Header size exceeded max allowed size")) {
+            return exceeded("header_block_bytes", "a header block of more than "
+                    + ((long) context.config.maxHeaderListBytes() * 5 / 4) + " bytes (1.25 x "
+                    + "transport.max_header_list_bytes)");
+        } else if (m.startsWith("Maximum number of RST frames reached")) {
+            exceeded("rst_frames_received", m);
+        } else if (m.contains("empty data frames without end_of_stream")) {
+            exceeded("empty_data_frames", m);
+        }
+        return e;
+    }
+
+    /** A budget was exceeded: counted and logged (once: the connection ends), and the error to end it with. */
     Http2Exception exceeded(String budget, String detail) {
-        context.metrics.budgetExceeded(budget);
-        context.log.warn("budget_exceeded", null, "connection", idPrefix, "budget", budget, "detail", detail);
+        if (!failed) {
+            failed = true;
+            context.metrics.budgetExceeded(budget);
+            context.log.warn("budget_exceeded", null, "connection", idPrefix, "budget", budget, "detail", detail);
+        }
         return Http2Exception.connectionError(Http2Error.ENHANCE_YOUR_CALM, "%s", detail);
     }
 }

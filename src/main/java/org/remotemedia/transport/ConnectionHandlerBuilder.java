@@ -37,8 +37,6 @@ import org.remotemedia.config.ServerConfig;
  */
 final class ConnectionHandlerBuilder
         extends AbstractHttp2ConnectionHandlerBuilder<ConnectionHandler, ConnectionHandlerBuilder> {
-    /** Control frames (PING/SETTINGS acks, RST) queued unflushed before the connection is closed. */
-    static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
     static final int MAX_CONSECUTIVE_EMPTY_DATA_FRAMES = 2;
 
     private final TransportContext context;
@@ -67,7 +65,7 @@ final class ConnectionHandlerBuilder
                 t.maxContinuationFrames()), guard);
         Http2FrameWriter writer = new Http2OutboundFrameLogger(new DefaultHttp2FrameWriter(), writeMonitor);
         Http2ConnectionEncoder encoder = new DefaultHttp2ConnectionEncoder(connection, writer);
-        encoder = new ControlFrameBacklog(encoder, guard, MAX_QUEUED_CONTROL_FRAMES);
+        encoder = new ControlFrameBacklog(encoder, guard, t.maxPendingControlFrames());
         encoder = new ResetTracker(encoder, guard);
         Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader,
                 Http2PromisedRequestVerifier.ALWAYS_VERIFY, true, true, true, false);
@@ -85,6 +83,7 @@ final class ConnectionHandlerBuilder
         ConnectionHandler h = new ConnectionHandler(decoder, encoder, initialSettings, context);
         writeMonitor.enforcer(h.keepAliveEnforcer());
         guard.idPrefix(h.idPrefix());
+        guard.lifecycle(h);
         return h;
     }
 }

@@ -12,8 +12,12 @@ import io.netty.handler.codec.http2.Http2Settings;
 /**
  * Decorates netty's frame reader: every frame it parses passes through here before netty's
  * connection decoder sees it, so the {@link ConnectionGuard} can drop the stray frames netty
- * would answer with RST_STREAM or a connection error. HEADERS are dropped only after HPACK has
- * decoded them, so the header table stays in step with the peer's.
+ * would answer with RST_STREAM or a connection error, and count control frames (SETTINGS, PING,
+ * RST_STREAM, WINDOW_UPDATE) against their budgets. HEADERS are dropped only after HPACK has
+ * decoded them, so the header table stays in step with the peer's. The bytes the reader
+ * consumed are then walked by a {@link FrameHeaderScanner}, which sees the CONTINUATION frames
+ * listeners never do, to time header blocks; netty's own limits that throw from inside are
+ * counted by name.
  *
  * <p>Threads: the connection's event loop (netty calls readers there only).
  */
@@ -21,6 +25,8 @@ final class GuardedFrameReader implements Http2FrameReader {
     private final Http2FrameReader delegate;
     private final ConnectionGuard guard;
     private final Filter filter = new Filter();
+    private final FrameHeaderScanner scanner = new FrameHeaderScanner();
+    private ChannelHandlerContext ctx;
 
     GuardedFrameReader(Http2FrameReader delegate, ConnectionGuard guard) {
         this.delegate = delegate;
@@ -29,8 +35,26 @@ final class GuardedFrameReader implements Http2FrameReader {
 
     @Override
     public void readFrame(ChannelHandlerContext ctx, ByteBuf input, Http2FrameListener listener) throws Http2Exception {
+        if (this.ctx != ctx) {
+            this.ctx = ctx;
+            guard.context(ctx);
+        }
+        if (guard.failed()) {
+            input.skipBytes(input.readableBytes()); // the connection is ending: read nothing more
+            return;
+        }
         filter.target = listener; // netty's decoder passes the same listener each time, bar the preface one
-        delegate.readFrame(ctx, input, filter);
+        int from = input.readerIndex();
+        try {
+            delegate.readFrame(ctx, input, filter);
+        } catch (Http2Exception e) {
+            if (Http2Exception.isStreamError(e)) {
+                scanner.scan(input, from, input.readerIndex(), guard); // the reader goes on: stay in step
+            }
+            throw guard.nettyError(e);
+        }
+        // after the reader: the frames are parsed and valid by now; header blocks are timed here
+        scanner.scan(input, from, input.readerIndex(), guard);
     }
 
     @Override
@@ -50,6 +74,10 @@ final class GuardedFrameReader implements Http2FrameReader {
         @Override
         public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream)
                 throws Http2Exception {
+            if (guard.failed()) {
+                return data.readableBytes() + padding;
+            }
+            guard.trafficFrame();
             if (guard.isStray(streamId)) {
                 guard.strayData(streamId, data, padding, endOfStream);
                 return data.readableBytes() + padding;
@@ -60,6 +88,10 @@ final class GuardedFrameReader implements Http2FrameReader {
         @Override
         public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
                 boolean endOfStream) throws Http2Exception {
+            if (guard.failed()) {
+                return;
+            }
+            guard.trafficFrame();
             if (guard.isStray(streamId)) {
                 guard.stray("HEADERS", streamId);
                 return;
@@ -70,6 +102,10 @@ final class GuardedFrameReader implements Http2FrameReader {
         @Override
         public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
                 short weight, boolean exclusive, int padding, boolean endOfStream) throws Http2Exception {
+            if (guard.failed()) {
+                return;
+            }
+            guard.trafficFrame();
             if (guard.isStray(streamId)) {
                 guard.stray("HEADERS", streamId);
                 return;
@@ -85,6 +121,10 @@ final class GuardedFrameReader implements Http2FrameReader {
 
         @Override
         public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) throws Http2Exception {
+            if (guard.failed()) {
+                return;
+            }
+            guard.rstStreamFrame(streamId);
             if (guard.isStray(streamId)) {
                 guard.stray("RST_STREAM", streamId);
                 return;
@@ -99,11 +139,19 @@ final class GuardedFrameReader implements Http2FrameReader {
 
         @Override
         public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) throws Http2Exception {
+            if (guard.failed()) {
+                return;
+            }
+            guard.settingsFrame();
             target.onSettingsRead(ctx, settings);
         }
 
         @Override
         public void onPingRead(ChannelHandlerContext ctx, long data) throws Http2Exception {
+            if (guard.failed()) {
+                return;
+            }
+            guard.pingFrame();
             target.onPingRead(ctx, data);
         }
 
@@ -127,6 +175,10 @@ final class GuardedFrameReader implements Http2FrameReader {
         @Override
         public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement)
                 throws Http2Exception {
+            if (guard.failed()) {
+                return;
+            }
+            guard.windowUpdateFrame();
             if (streamId != 0 && guard.isStray(streamId)) {
                 guard.stray("WINDOW_UPDATE", streamId);
                 return;

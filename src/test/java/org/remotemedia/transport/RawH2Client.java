@@ -74,6 +74,11 @@ final class RawH2Client implements AutoCloseable {
     }
 
     RawH2Client(int port, Http2Settings settings) throws Exception {
+        this(port, settings, 0);
+    }
+
+    /** With {@code receiveBufferBytes > 0}: a small socket receive buffer (a peer that reads little). */
+    RawH2Client(int port, Http2Settings settings, int receiveBufferBytes) throws Exception {
         CompletableFuture<Http2ConnectionHandler> h = new CompletableFuture<>();
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -90,6 +95,9 @@ final class RawH2Client implements AutoCloseable {
                         h.complete(handler);
                     }
                 });
+        if (receiveBufferBytes > 0) {
+            b.option(ChannelOption.SO_RCVBUF, receiveBufferBytes);
+        }
         channel = b.connect("127.0.0.1", port).sync().channel();
         handler = h.get(5, TimeUnit.SECONDS);
     }
@@ -208,6 +216,15 @@ final class RawH2Client implements AutoCloseable {
         return out.toByteArray();
     }
 
+    /** {@code count} copies of one frame, for floods written with {@link #raw}. */
+    static byte[] repeat(byte[] frame, int count) {
+        byte[] out = new byte[frame.length * count];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(frame, 0, out, i * frame.length, frame.length);
+        }
+        return out;
+    }
+
     /** The GOAWAY frames received so far (none expected: the connection must survive). */
     List<Event> goAways() {
         List<Event> g = new ArrayList<>();
@@ -269,6 +286,44 @@ final class RawH2Client implements AutoCloseable {
             ctx().flush();
             return null;
         });
+    }
+
+    private long roundTrips;
+
+    /**
+     * A PING and its acknowledgement: once it is back, the server has read everything sent before
+     * it. False if a GOAWAY (or the close) came instead: an attack loop stops there, so it does not
+     * write into a closed connection (whose TCP reset could swallow the GOAWAY).
+     */
+    boolean roundTrip() throws Exception {
+        long token = 0x7274000000000000L | ++roundTrips;
+        try {
+            ping(token);
+        } catch (Exception closed) {
+            return false;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (Event e : events) {
+                if (e.type().equals("GOAWAY")) {
+                    return false;
+                }
+                if (e.type().equals("PING_ACK") && e.code() == token) {
+                    events.remove(e);
+                    return true;
+                }
+            }
+            if (!isOpen()) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return false;
+    }
+
+    /** Stops (false) or resumes (true) reading from the socket: a peer that does not read. */
+    void autoRead(boolean on) {
+        channel.config().setAutoRead(on);
     }
 
     /** Bytes straight to the socket, past the codec (malformed frames). */
