@@ -51,7 +51,8 @@ public record ServerConfig(
             int maxPingFramesPerWindow,
             int maxWindowUpdateFramesPerWindow,
             int maxPendingControlFrames,
-            int maxResetStreamsPerWindow) {
+            int maxResetStreamsPerWindow,
+            long stalledStreamTimeoutMs) {
 
         public boolean tlsEnabled() {
             return tlsCertChain != null;
@@ -177,7 +178,8 @@ public record ServerConfig(
                 r.intIn("transport.max_ping_frames_per_window", 10_000, 0, 1_000_000_000),
                 r.intIn("transport.max_window_update_frames_per_window", 100_000, 0, 1_000_000_000),
                 r.intIn("transport.max_pending_control_frames", 1_000, 1, 1_000_000),
-                r.intIn("transport.max_reset_streams_per_window", 200, 0, 1_000_000));
+                r.intIn("transport.max_reset_streams_per_window", 200, 0, 1_000_000),
+                r.longIn("transport.stalled_stream_timeout_ms", 60_000, 1, 3_600_000));
 
         Execution execution = new Execution(
                 r.oneOf("execution.dsp_mode", "auto", "inline", "workers", "auto"),

@@ -37,6 +37,7 @@ final class ConnectionGuard implements FrameHeaderScanner.Sink {
     private final HeaderBlockClock headerBlock;
     private final Runnable headerBlockCheck = this::headerBlockCheck;
     private Http2LifecycleManager lifecycle;
+    private StallWatch stalls;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> headerBlockTimer;
     private boolean failed;
@@ -61,6 +62,11 @@ final class ConnectionGuard implements FrameHeaderScanner.Sink {
         this.rstFramesReceived = new WindowBudget(t.maxRstFramesPerWindow(), rstWindow);
         this.resetsBeforeAnswer = new WindowBudget(t.maxResetStreamsPerWindow(), rstWindow);
         this.headerBlock = new HeaderBlockClock(TimeUnit.MILLISECONDS.toNanos(t.maxHeaderBlockMs()));
+    }
+
+    /** Told of every window the peer gives, so a slow reader that makes progress is not reset. */
+    void stallWatch(StallWatch watch) {
+        this.stalls = watch;
     }
 
     /** The handler that ends the connection when a timer finds a budget exceeded (no frame to throw from). */
@@ -173,7 +179,8 @@ final class ConnectionGuard implements FrameHeaderScanner.Sink {
         }
     }
 
-    void windowUpdateFrame() throws Http2Exception {
+    void windowUpdateFrame(int streamId) throws Http2Exception {
+        stalls.windowGiven(streamId);
         if (!windowUpdateFrames.tryAcquire(clock.getAsLong())) {
             throw overRate("window_update_frames", "WINDOW_UPDATE", windowUpdateFrames);
         }

@@ -96,6 +96,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private RegisteredMethod lastMethod;
     private long idleSinceNanos;
     private volatile boolean closed;
+    private StallWatch stalls;
 
     ConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
             TransportContext context) {
@@ -133,10 +134,22 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             public void writabilityChanged(Http2Stream stream) {
                 ServerStream call = stream.getProperty(callKey);
                 if (call != null) {
-                    call.writabilityChanged(encoder().flowController().isWritable(stream));
+                    boolean writable = encoder().flowController().isWritable(stream);
+                    call.writabilityChanged(writable);
+                    stalls.writabilityChanged(call, writable);
                 }
             }
         });
+    }
+
+    /** Set once by the builder, before the handler is added to a channel. */
+    void stallWatch(StallWatch watch) {
+        this.stalls = watch;
+    }
+
+    /** {@code call} has an answer queued that the flow-control window does not let out. */
+    void cannotWrite(ServerStream call) {
+        stalls.writabilityChanged(call, false);
     }
 
     KeepAliveEnforcer keepAliveEnforcer() {
@@ -178,6 +191,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         this.ctx = ctx;
         this.quiet = new VoidChannelPromise(ctx.channel(), false);
         this.loopLoad = context.loopLoad(ctx.executor());
+        stalls.attach(ctx.executor(), idPrefix);
         super.handlerAdded(ctx);
         // a connection window much larger than a stream's, so one slow stream that holds its
         // window does not stall the others (bounded: 16 stream windows, at most 2 GiB)
@@ -204,6 +218,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             super.channelInactive(ctx);
         } finally {
             cancelTimers();
+            stalls.close();
             discardQueue();
             if (gzip != null) {
                 gzip.close();
@@ -252,6 +267,11 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     @Override
     protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
             Http2Exception http2Ex) {
+        if (http2Ex == null && cause instanceof java.nio.channels.ClosedChannelException) {
+            // a write after the connection closed (queued frames failing): not an error of anyone's
+            super.onConnectionError(ctx, outbound, cause, null);
+            return;
+        }
         String reason = http2Ex != null ? http2Ex.error().name() : "INTERNAL_ERROR";
         context.metrics.connectionError(reason);
         context.log.info("connection_error", null, "connection", idPrefix, "error", reason, "detail",

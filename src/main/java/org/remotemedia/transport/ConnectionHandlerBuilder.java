@@ -42,6 +42,7 @@ final class ConnectionHandlerBuilder
     private final TransportContext context;
     private final WriteMonitor writeMonitor = new WriteMonitor();
     private final ConnectionGuard guard;
+    private final StallWatch stalls;
 
     ConnectionHandlerBuilder(TransportContext context) {
         this.context = context;
@@ -60,6 +61,8 @@ final class ConnectionHandlerBuilder
         decoderEnforceMaxRstFramesPerWindow(t.maxRstFramesPerWindow(), t.rstFramesWindowSeconds());
 
         guard = new ConnectionGuard(connection, context, System::nanoTime);
+        stalls = new StallWatch(context, System::nanoTime);
+        guard.stallWatch(stalls);
         Http2FrameReader reader = new GuardedFrameReader(new DefaultHttp2FrameReader(
                 new DefaultHttp2HeadersDecoder(true, t.maxHeaderListBytes()),
                 t.maxContinuationFrames()), guard);
@@ -84,6 +87,7 @@ final class ConnectionHandlerBuilder
         writeMonitor.enforcer(h.keepAliveEnforcer());
         guard.idPrefix(h.idPrefix());
         guard.lifecycle(h);
+        h.stallWatch(stalls);
         return h;
     }
 }

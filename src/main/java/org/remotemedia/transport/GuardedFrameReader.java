@@ -178,7 +178,7 @@ final class GuardedFrameReader implements Http2FrameReader {
             if (guard.failed()) {
                 return;
             }
-            guard.windowUpdateFrame();
+            guard.windowUpdateFrame(streamId);
             if (streamId != 0 && guard.isStray(streamId)) {
                 guard.stray("WINDOW_UPDATE", streamId);
                 return;

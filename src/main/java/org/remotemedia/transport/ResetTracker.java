@@ -7,6 +7,7 @@ import io.netty.handler.codec.http2.DecoratingHttp2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2LifecycleManager;
+import io.netty.handler.codec.http2.Http2Stream;
 
 /**
  * Decorates the encoder where every RST_STREAM this server sends passes (netty's stream-error
@@ -34,7 +35,10 @@ final class ResetTracker extends DecoratingHttp2ConnectionEncoder {
     @Override
     public ChannelFuture writeRstStream(ChannelHandlerContext ctx, int streamId, long errorCode,
             ChannelPromise promise) {
-        Http2Exception over = guard.resetSent(streamId, errorCode);
+        Http2Stream stream = connection().stream(streamId);
+        // netty routes every stream error here, also for a stream it has already reset (queued DATA
+        // failing after our reset, say): no frame goes out for those, so nothing is counted
+        Http2Exception over = stream != null && stream.isResetSent() ? null : guard.resetSent(streamId, errorCode);
         ChannelFuture f = super.writeRstStream(ctx, streamId, errorCode, promise);
         if (over != null && !failed) {
             failed = true;

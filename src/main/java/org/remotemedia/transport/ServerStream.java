@@ -509,6 +509,26 @@ final class ServerStream implements ServerCall {
         return done;
     }
 
+    /** The HTTP/2 stream is gone (both sides ended, or reset): nothing of it is queued any more. */
+    boolean isStreamClosed() {
+        return stream.state() == Http2Stream.State.CLOSED;
+    }
+
+    /**
+     * The client gave no window for too long ({@link StallWatch}): the call ends with
+     * {@code status}, and the stream is reset even if the answer was complete but queued, so
+     * netty frees what it held.
+     */
+    void resetStalled(Status status) {
+        if (!done) {
+            terminateWithRst(status, Http2Error.CANCEL);
+        } else if (!isStreamClosed()) {
+            conn.encoder().writeRstStream(conn.ctx(), id, Http2Error.CANCEL.code(), conn.quietPromise());
+            conn.wrote();
+        }
+        conn.flushSoon();
+    }
+
     int id() {
         return id;
     }
@@ -579,8 +599,9 @@ final class ServerStream implements ServerCall {
         }
         conn.encoder().writeData(conn.ctx(), id, out, 0, false, conn.quietPromise());
         conn.wrote();
-        if (ready && !conn.encoder().flowController().isWritable(stream)) {
+        if (!conn.encoder().flowController().isWritable(stream)) {
             ready = false;
+            conn.cannotWrite(this); // netty tells only of changes: a window that was never open is none
         }
     }
 

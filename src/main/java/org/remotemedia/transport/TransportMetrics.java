@@ -30,6 +30,7 @@ final class TransportMetrics {
     private final Counter connectionErrors;
     private final Counter strayFrames;
     private final Counter budgetsExceeded;
+    private final Counter stalledStreams;
     private final Map<RegisteredMethod, MethodMetrics> byMethod = new IdentityHashMap<>();
     private final MethodMetrics unregistered;
 
@@ -69,6 +70,8 @@ final class TransportMetrics {
         budgetsExceeded = metrics.counter("grpc_server_budget_exceeded",
                 "connections ended with GOAWAY ENHANCE_YOUR_CALM because the peer exceeded a budget "
                         + "(docs/configuration.md, transport), by budget", "budget");
+        stalledStreams = metrics.counter("grpc_server_stalled_streams_reset",
+                "streams reset because the client gave no flow-control window for transport.stalled_stream_timeout_ms");
         for (RegisteredMethod m : registry.methods().values()) {
             byMethod.put(m, new MethodMetrics(calls, m.metricName(),
                     metrics.latency("grpc_server_latency_" + sanitize(m.metricName()),
@@ -106,6 +109,10 @@ final class TransportMetrics {
 
     void budgetExceeded(String budget) {
         budgetsExceeded.labelValues(budget).inc();
+    }
+
+    void stalledStreamReset() {
+        stalledStreams.inc();
     }
 
     static String sanitize(String s) {
