@@ -59,4 +59,5 @@ apt_ensure() {
 }
 
 apt_ensure "/usr/bin/python3 -c 'import grpc, google.protobuf'" python3-grpcio python3-protobuf
+apt_ensure "command -v h2load" nghttp2-client
 exit 0
