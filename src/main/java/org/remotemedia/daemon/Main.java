@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = BuildInfo.VersionProvider.class,
         description = "Low-latency gRPC daemon running audio pipelines (remotemedia.v1).",
-        subcommands = {ServeCommand.class, ProcessCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ProcessCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {
     }
