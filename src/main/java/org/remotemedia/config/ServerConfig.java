@@ -208,6 +208,20 @@ public record ServerConfig(
         return sb.toString();
     }
 
+    /** A listen address must be an IP literal or a name this machine resolves. */
+    private static void address(ConfigReader r, String key, String host) {
+        boolean literal = host.matches("[0-9.]+") || host.contains(":");
+        try {
+            if (host.isEmpty() || (literal && !host.matches("(\\d{1,3}\\.){3}\\d{1,3}") && !host.contains(":"))) {
+                throw new java.net.UnknownHostException(host);
+            }
+            java.net.InetAddress.getByName(host);
+        } catch (java.io.IOException | RuntimeException e) {
+            r.problem(key, key + " = '" + host + "': not an address of this machine; allowed an IP address (0.0.0.0 ="
+                    + " every interface, 127.0.0.1 = this machine only, :: for IPv6) or a host name that resolves");
+        }
+    }
+
     private static String yamlScalar(String v) {
         if (v.isEmpty()) {
             return "\"\"";
@@ -226,6 +240,9 @@ public record ServerConfig(
                 r.string("server.metrics_host", "0.0.0.0"),
                 r.intIn("server.metrics_port", 9090, 0, 65535),
                 r.longIn("server.drain_grace_ms", 30_000, 0, 3_600_000));
+
+        address(r, "server.host", server.host());
+        address(r, "server.metrics_host", server.metricsHost());
 
         String cert = r.string("transport.tls_cert_chain", "");
         String key = r.string("transport.tls_private_key", "");

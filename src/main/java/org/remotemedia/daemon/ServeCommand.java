@@ -231,6 +231,7 @@ final class ServeCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw bindError("metrics", cfg.server().metricsPort(), e);
             }
+            log.info("metrics_listening", null, "metrics_port", ms.port(), "paths", "/metrics /latency /health /ready");
             Services services;
             try {
                 services = Services.create(cfg, metrics, log, new PipelineEngine(
