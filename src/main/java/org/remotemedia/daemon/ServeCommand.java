@@ -258,6 +258,7 @@ final class ServeCommand implements Callable<Integer> {
                 throw e;
             }
             readiness.phase(Readiness.Phase.SERVING);
+            services.followReadiness(); // health says SERVING before "started" is logged
             log.info("started", null, "grpc_port", grpc.port(), "metrics_port", ms.port(), "transport",
                     grpc.isEpoll() ? "epoll" : "nio", "tls", cfg.transport().tlsEnabled(),
                     "version", BuildInfo.load().version());

@@ -131,8 +131,11 @@ final class Services implements AutoCloseable {
         }
     }
 
-    /** grpc.health.v1 says what {@code /ready} says: NOT_SERVING while the server refuses new work. */
-    private void followReadiness() {
+    /**
+     * grpc.health.v1 says what {@code /ready} says: NOT_SERVING while the server refuses new work.
+     * The health ticker calls it, and the start-up path as soon as the phase changes.
+     */
+    synchronized void followReadiness() {
         boolean serving = readiness.notReadyReason() == null;
         if (serving != healthServing && readiness.phase() != Readiness.Phase.DRAINING) {
             healthServing = serving;

@@ -237,6 +237,35 @@ class OperationsTest {
     }
 
     @Test
+    void healthFollowsAdmissionWhenItIsFull() throws Exception {
+        try (TestDaemon d = TestDaemon.start("execution.max_concurrent_executions", "1",
+                "limits.max_queued_executions", "0")) {
+            var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(d.channel());
+            var overall = io.grpc.health.v1.HealthCheckRequest.getDefaultInstance();
+            assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, health.check(overall).getStatus());
+            org.remotemedia.rpc.ServerCall execution = new org.remotemedia.testkit.StubServerCall(
+                    "/remotemedia.v1.PipelineExecutionService/ExecutePipeline", org.remotemedia.rpc.MethodKind.UNARY) {
+                @Override
+                public org.remotemedia.rpc.Workload workload() {
+                    return org.remotemedia.rpc.Workload.EXECUTION;
+                }
+
+                @Override
+                public <T> void sendMessage(T message, org.remotemedia.grpc.MessageEncoder<? super T> encoder) {
+                }
+            };
+            assertTrue(d.limits().tryEnter(execution), "the one slot");
+            assertTrue(d.limits().notReadyReason().startsWith("admission full"), d.limits().notReadyReason());
+            Await.until(() -> health.check(overall).getStatus()
+                    == io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING, () -> "health while full");
+            d.limits().exit(org.remotemedia.rpc.Workload.EXECUTION);
+            Await.until(() -> health.check(overall).getStatus()
+                    == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, () -> "health once a slot is free");
+            assertEquals(null, d.limits().notReadyReason());
+        }
+    }
+
+    @Test
     void aTokenFileWithAPlaintextTokenIsRefusedSayingHowToConvertWithoutEchoingIt(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("tokens");
         Files.writeString(f, "# ops\n" + TokenSet.entry("alice", "a") + "\nsuper-secret-plain-token\n");

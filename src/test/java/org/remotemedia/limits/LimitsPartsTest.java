@@ -76,6 +76,10 @@ class LimitsPartsTest {
         public Executor eventLoop() {
             return Runnable::run;
         }
+
+        @Override
+        public <T> void sendMessage(T message, org.remotemedia.grpc.MessageEncoder<? super T> encoder) {
+        }
     }
 
     private static final class Waiter implements WorkGate.Waiter {
