@@ -96,7 +96,7 @@ final class ServeCommand implements Callable<Integer> {
     private ConfigLoader.Sources sources(PrintWriter err) {
         try {
             ConfigLoader.Sources s = ConfigLoader.sources(config, env, overrides, flags());
-            s.config();
+            org.remotemedia.auth.TokenSet.from(s.config().auth()); // a bad token file stops the start before any port opens
             return s;
         } catch (ConfigException e) {
             for (String p : e.problems()) {
