@@ -41,6 +41,9 @@ public final class AuthInterceptor implements CallInterceptor {
             "invalid token: the token was not accepted (wrong, revoked or mistyped); " + HOW);
 
     private final CounterDataPoint[] failures = new CounterDataPoint[Failure.values().length];
+    private final Counter callsByIdentity;
+    private final java.util.concurrent.ConcurrentHashMap<String, CounterDataPoint> byIdentity =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final Consumer<String> onFailure;
     private volatile TokenSet tokens;
 
@@ -52,6 +55,16 @@ public final class AuthInterceptor implements CallInterceptor {
         for (Failure f : Failure.values()) {
             failures[f.ordinal()] = c.labelValues(f.name().toLowerCase(java.util.Locale.ROOT));
         }
+        callsByIdentity = metrics.counter("auth_calls", "calls authenticated, by identity (the token's name;"
+                + " anonymous with authentication off)", "identity");
+    }
+
+    private void counted(String identity) {
+        CounterDataPoint d = byIdentity.get(identity); // token names: a bounded set chosen by the operator
+        if (d == null) {
+            d = byIdentity.computeIfAbsent(identity, callsByIdentity::labelValues);
+        }
+        d.inc();
     }
 
     private static Status reject(String reason, String message) {
@@ -78,6 +91,7 @@ public final class AuthInterceptor implements CallInterceptor {
         TokenSet t = tokens;
         if (!t.enabled()) {
             call.setIdentity(ANONYMOUS);
+            counted(ANONYMOUS);
             return null;
         }
         Metadata h = call.requestHeaders();
@@ -104,6 +118,7 @@ public final class AuthInterceptor implements CallInterceptor {
             return fail(call, Failure.INVALID, INVALID);
         }
         call.setIdentity(name);
+        counted(name);
         return null;
     }
 

@@ -302,6 +302,9 @@ class DistributionTest {
             calls++;
             String metrics = get(metricsPort, "/metrics").body();
             assertTrue(metrics.contains("remotemedia_grpc_server_connections 1.0"), "one connection all along");
+            assertTrue(metrics.contains("remotemedia_auth_calls_total{identity=\"bob\"}")
+                    && metrics.contains("jvm_memory_used_bytes") && metrics.contains("remotemedia_limits_queued")
+                    && metrics.contains("remotemedia_grpc_server_handling_seconds_bucket"), metrics);
             promtool(metrics);
             HttpResponse<String> hgrm = get(metricsPort,
                     "/latency?method=remotemedia.v1.PipelineExecutionService/GetVersion&window=cumulative");

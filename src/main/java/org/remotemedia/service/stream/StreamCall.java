@@ -473,6 +473,9 @@ final class StreamCall implements CallListener {
         long s0 = System.nanoTime();
         metrics.engine.recordNanos(s0 - e0);
         try {
+            for (org.remotemedia.pipeline.AudioOutput o : result.audio()) {
+                svc.ctx.metrics().audioOut(o.numSamples(), o.lengthBytes());
+            }
             send(StreamMessages.result(seq, result), null);
         } finally {
             result.release();
