@@ -241,7 +241,7 @@ final class ServeCommand implements Callable<Integer> {
                 ms.close();
                 throw e;
             }
-            warnIfOpen(cfg, services, log);
+            warnIfOpen(cfg, services.auth.tokens().enabled(), log);
             // before the warm-up, so it runs the leak detector the network connections will
             GrpcServer.applyLeakDetection(cfg.transport().leakDetection(), log);
             warmUp(services, cfg, log);
@@ -266,8 +266,8 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         /** A loud warning when anyone who reaches the port may call without a token. */
-        private static void warnIfOpen(ServerConfig cfg, Services services, JsonLog log) {
-            if (services.auth.tokens().enabled()) {
+        static void warnIfOpen(ServerConfig cfg, boolean authOn, JsonLog log) {
+            if (authOn) {
                 return;
             }
             boolean loopback;

@@ -100,13 +100,4 @@ final class TransportMetrics {
     void connectionError(String reason) {
         connectionErrors.labelValues(reason).inc();
     }
-
-    static String sanitize(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ? c : '_');
-        }
-        return sb.toString();
-    }
 }

@@ -237,6 +237,44 @@ class OperationsTest {
     }
 
     @Test
+    void anIdentityOverItsAudioRateIsRefusedUntilPaidOff() throws Exception {
+        try (TestDaemon d = TestDaemon.start("auth.tokens", TokenSet.entry("alice", "a-token") + ","
+                + TokenSet.entry("bob", "b-token"), "limits.rate_audio_seconds_per_second", "0.001",
+                "limits.rate_audio_seconds_burst", "1")) {
+            ExecuteRequest twoSeconds = ExecuteRequest.newBuilder().setClientVersion("v1").setManifest(passThrough())
+                    .putAudioInputs("g", AudioBuffer.newBuilder().setSamples(com.google.protobuf.ByteString.copyFrom(
+                            new byte[32_000 * 4])).setSampleRate(16_000).setChannels(1)
+                            .setFormat(AudioFormat.AUDIO_FORMAT_F32).setNumSamples(32_000).build()).build();
+            assertTrue(stub(d, bearer("a-token")).executePipeline(twoSeconds).hasResult(), "within the burst: runs");
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> stub(d, bearer("a-token")).executePipeline(twoSeconds));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+            com.google.rpc.Status st = StatusProto.fromThrowable(e);
+            ErrorInfo info = st.getDetails(0).unpack(ErrorInfo.class);
+            assertEquals("RATE_LIMITED", info.getReason());
+            assertEquals("audio", info.getMetadataOrThrow("quota"));
+            assertTrue(stub(d, bearer("b-token")).executePipeline(twoSeconds).hasResult(), "bob has his own bucket");
+            assertNotNull(stub(d, bearer("a-token")).getVersion(VersionRequest.getDefaultInstance()),
+                    "calls without audio are not held by the audio rate");
+        }
+    }
+
+    @Test
+    void aLoudWarningWhenAuthIsOffOnAnAddressOthersReach() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.remotemedia.observe.JsonLog log = new org.remotemedia.observe.JsonLog(new java.io.PrintStream(bytes, true,
+                java.nio.charset.StandardCharsets.UTF_8), org.remotemedia.observe.JsonLog.Level.INFO);
+        ServeCommand.Daemon.warnIfOpen(org.remotemedia.config.ServerConfig.from(java.util.Map.of("server.host",
+                "127.0.0.1")), false, log);
+        ServeCommand.Daemon.warnIfOpen(org.remotemedia.config.ServerConfig.defaults(), true, log);
+        assertEquals("", bytes.toString(), "loopback, or auth on: no warning");
+        ServeCommand.Daemon.warnIfOpen(org.remotemedia.config.ServerConfig.defaults(), false, log);
+        String line = bytes.toString();
+        assertTrue(line.contains("\"level\":\"warn\"") && line.contains("auth_disabled_on_public_address")
+                && line.contains("AUTHENTICATION IS OFF"), line);
+    }
+
+    @Test
     void healthFollowsAdmissionWhenItIsFull() throws Exception {
         try (TestDaemon d = TestDaemon.start("execution.max_concurrent_executions", "1",
                 "limits.max_queued_executions", "0")) {

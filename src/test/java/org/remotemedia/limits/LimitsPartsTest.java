@@ -164,4 +164,62 @@ class LimitsPartsTest {
         }
         assertEquals(100, p.retryAfterMs(), 10, "ten ahead at 100 per second: 100 ms");
     }
+
+    /** A call of a given workload from a given identity. */
+    private static final class WorkCall extends StubServerCall {
+        private final org.remotemedia.rpc.Workload workload;
+
+        WorkCall(org.remotemedia.rpc.Workload workload) {
+            super("/x.Y/Z", MethodKind.UNARY);
+            this.workload = workload;
+        }
+
+        @Override
+        public org.remotemedia.rpc.Workload workload() {
+            return workload;
+        }
+
+        @Override
+        public String identity() {
+            return "alice";
+        }
+
+        @Override
+        public <T> void sendMessage(T message, org.remotemedia.grpc.MessageEncoder<? super T> encoder) {
+        }
+    }
+
+    @Test
+    void newWorkIsShedUnderMemoryAndDspPressureButLightCallsAndProbesPass() throws Exception {
+        long[] poolBytes = {0};
+        org.remotemedia.config.ServerConfig cfg = org.remotemedia.config.ServerConfig.from(java.util.Map.of(
+                "limits.shed_pool_bytes", "1m", "limits.shed_dsp_queue_delay_ms", "100"));
+        try (Limits l = new Limits(cfg, new org.remotemedia.observe.Metrics(), () -> poolBytes[0], 1L << 30,
+                org.remotemedia.observe.JsonLog.silent())) {
+            WorkCall exec = new WorkCall(org.remotemedia.rpc.Workload.EXECUTION);
+            WorkCall session = new WorkCall(org.remotemedia.rpc.Workload.SESSION);
+            WorkCall light = new WorkCall(org.remotemedia.rpc.Workload.LIGHT);
+            WorkCall probe = new WorkCall(org.remotemedia.rpc.Workload.PROBE);
+            assertEquals(null, l.quota().check(exec));
+            poolBytes[0] = 2L << 20;
+            Status s = l.quota().check(exec);
+            assertEquals(StatusCode.UNAVAILABLE, s.code());
+            assertTrue(s.description().contains("limits.shed_pool_bytes"), s.description());
+            assertEquals("BUFFER_POOL_MEMORY", com.google.rpc.Status.parseFrom(s.details()).getDetails(0)
+                    .unpack(com.google.rpc.ErrorInfo.class).getReason());
+            assertEquals(StatusCode.UNAVAILABLE, l.quota().check(session).code());
+            assertEquals(null, l.quota().check(light), "cheap calls are not shed");
+            assertTrue(l.notReadyReason().startsWith("memory pressure"), l.notReadyReason());
+            poolBytes[0] = 0;
+            l.dspQueueDelay(2_000_000_000L); // a task waited 2 s for a worker
+            s = l.quota().check(exec);
+            assertEquals(StatusCode.UNAVAILABLE, s.code());
+            assertTrue(s.description().contains("limits.shed_dsp_queue_delay_ms"), s.description());
+            assertTrue(l.notReadyReason().startsWith("DSP pressure"), l.notReadyReason());
+            l.beginDrain(5000);
+            assertEquals(null, l.admission().check(probe), "health probes pass even while draining");
+            assertEquals("DRAINING", com.google.rpc.Status.parseFrom(l.admission().check(light).details())
+                    .getDetails(0).unpack(com.google.rpc.ErrorInfo.class).getReason());
+        }
+    }
 }
