@@ -26,7 +26,9 @@ JAVA="$JAVA_HOME/bin/java"
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 command -v mvn >/dev/null 2>&1 || die "maven (mvn) not found on PATH: install it (apt-get install maven)"
 
-JVM_FLAGS="$(sed -n 's/^jvm\.flags=//p' "$RM_ROOT/config/jvm.properties")"
+# config/jvm.options (one option per line, # comments): the JVM flags of the daemon, the tools and
+# the tests; as one space-separated list for the scripts that pass them on
+JVM_FLAGS="$(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$RM_ROOT/config/jvm.options" | tr '\n' ' ')"
 
 # Builds main and test classes unless they are newer than every source.
 # RM_SKIP_BUILD=1 skips the check (tests that start scripts from inside a maven run).

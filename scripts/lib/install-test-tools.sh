@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the standard gRPC clients that the client tests drive, from the registries this
 # machine reaches: grpc-js, @grpc/proto-loader and buf (buf curl) from npm; grpcio from Debian
-# (python3-grpcio, python3-protobuf). Idempotent and fast when everything is there.
+# (python3-grpcio, python3-protobuf), promtool from Debian (prometheus). Idempotent and fast when
+# everything is there.
 #
 #   scripts/lib/install-test-tools.sh          # install what is missing
 #   RM_TOOLS_DIR=/some/cache scripts/...      # where the npm tools go (default target/test-tools)
@@ -60,4 +61,7 @@ apt_ensure() {
 
 apt_ensure "/usr/bin/python3 -c 'import grpc, google.protobuf'" python3-grpcio python3-protobuf
 apt_ensure "command -v h2load" nghttp2-client
+# promtool (checks /metrics); on a machine that runs systemd the package also starts a Prometheus
+# server on port 9090, the daemon's default metrics port: tests bind port 0 and are not affected
+apt_ensure "command -v promtool" prometheus
 exit 0

@@ -1,62 +1,91 @@
 package org.remotemedia.config;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Typed reads from a flat {@code section.key -> text} map. Records every key it reads, so
- * that {@link #finish()} can reject unknown keys (with a "did you mean") and report every
- * problem at once instead of the first.
+ * Typed reads from a flat {@code section.key -> text} map. Records every key it reads and the
+ * value in force (given or default), so that {@link #finish()} can reject unknown keys (with a
+ * "did you mean") and report every problem at once, and {@link #effective()} can print the
+ * configuration. Each problem is one line: the setting, the value, what is allowed, and where
+ * the value came from.
  *
  * <p>Single-threaded: used once while the configuration is built.
  */
 public final class ConfigReader {
     private final Map<String, String> values;
+    private final Map<String, String> origins;
     private final Set<String> known = new TreeSet<>();
+    private final Map<String, String> effective = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
 
     public ConfigReader(Map<String, String> values) {
+        this(values, Map.of());
+    }
+
+    /** @param origins where each value came from ("file x.yaml", "env GRPC_PORT", "--port"), for messages */
+    public ConfigReader(Map<String, String> values, Map<String, String> origins) {
         this.values = new TreeMap<>(values);
+        this.origins = origins;
+    }
+
+    private String from(String key) {
+        String o = origins.get(key);
+        return o == null ? "" : " (from " + o + ")";
+    }
+
+    private String given(String key, String def) {
+        known.add(key);
+        String v = values.get(key);
+        effective.put(key, v == null ? def : v.trim());
+        return v;
+    }
+
+    private void set(String key, Object value) {
+        effective.put(key, String.valueOf(value));
     }
 
     public String string(String key, String def) {
-        known.add(key);
-        String v = values.get(key);
-        return v == null ? def : v;
+        String v = given(key, def);
+        return v == null ? def : v.trim();
     }
 
     public String oneOf(String key, String def, String... allowed) {
         String v = string(key, def);
         for (String a : allowed) {
-            if (a.equals(v)) {
-                return v;
+            if (a.equalsIgnoreCase(v)) {
+                set(key, a);
+                return a;
             }
         }
-        problems.add(key + ": '" + v + "' is not one of " + String.join(", ", allowed));
+        problems.add(key + " = '" + v + "': not one of " + String.join(", ", allowed) + from(key));
         return def;
     }
 
     public long longIn(String key, long def, long min, long max) {
-        known.add(key);
-        String v = values.get(key);
+        String v = given(key, Long.toString(def));
         if (v == null) {
             return def;
         }
         long parsed;
         try {
             parsed = parseSize(v.trim());
-        } catch (NumberFormatException e) {
-            problems.add(key + ": '" + v + "' is not an integer (sizes may end in k, m, g; durations are plain numbers)");
+        } catch (NumberFormatException | ArithmeticException | StringIndexOutOfBoundsException e) {
+            problems.add(key + " = '" + v + "': not an integer; allowed " + range(min, max)
+                    + " (sizes may end in k, m, g; times are milliseconds)" + from(key));
             return def;
         }
         if (parsed < min || parsed > max) {
-            problems.add(key + ": " + parsed + " is out of range [" + min + ", " + max + "]");
+            problems.add(key + " = " + v.trim() + ": out of range; allowed " + range(min, max) + from(key));
             return def;
         }
+        set(key, parsed);
         return parsed;
     }
 
@@ -64,20 +93,50 @@ public final class ConfigReader {
         return (int) longIn(key, def, min, max);
     }
 
-    public boolean bool(String key, boolean def) {
-        known.add(key);
-        String v = values.get(key);
+    public double doubleIn(String key, double def, double min, double max) {
+        String v = given(key, fmt(def));
         if (v == null) {
             return def;
         }
-        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "true", "yes", "on", "1" -> true;
-            case "false", "no", "off", "0" -> false;
+        double parsed;
+        try {
+            parsed = Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            problems.add(key + " = '" + v + "': not a number; allowed " + fmt(min) + " to " + fmt(max) + from(key));
+            return def;
+        }
+        if (!(parsed >= min && parsed <= max)) {
+            problems.add(key + " = " + v.trim() + ": out of range; allowed " + fmt(min) + " to " + fmt(max) + from(key));
+            return def;
+        }
+        set(key, fmt(parsed));
+        return parsed;
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    private static String range(long min, long max) {
+        return min + " to " + (max >= Long.MAX_VALUE / 4 ? "any larger value" : Long.toString(max));
+    }
+
+    public boolean bool(String key, boolean def) {
+        String v = given(key, Boolean.toString(def));
+        if (v == null) {
+            return def;
+        }
+        boolean b;
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> b = true;
+            case "false", "no", "off", "0" -> b = false;
             default -> {
-                problems.add(key + ": '" + v + "' is not a boolean (true/false)");
-                yield def;
+                problems.add(key + " = '" + v + "': not a boolean; allowed true or false (on/off, yes/no)" + from(key));
+                return def;
             }
-        };
+        }
+        set(key, b);
+        return b;
     }
 
     /** Comma-separated list; empty when unset. */
@@ -97,8 +156,18 @@ public final class ConfigReader {
         return java.util.Collections.unmodifiableSet(new TreeSet<>(known));
     }
 
+    /** Every key read so far and the value in force, in reading order (section by section). */
+    public Map<String, String> effective() {
+        return java.util.Collections.unmodifiableMap(effective);
+    }
+
     public void problem(String message) {
         problems.add(message);
+    }
+
+    /** As {@link #problem}, adding where {@code key}'s value came from. */
+    public void problem(String key, String message) {
+        problems.add(message + from(key));
     }
 
     /** Fails with every problem collected, including keys nobody read. */
@@ -106,7 +175,8 @@ public final class ConfigReader {
         for (String key : values.keySet()) {
             if (!known.contains(key)) {
                 String near = nearest(key);
-                problems.add(key + ": unknown setting" + (near == null ? "" : " (did you mean '" + near + "'?)"));
+                problems.add(key + ": unknown setting" + (near == null ? "" : " (did you mean '" + near + "'?)")
+                        + "; every setting is listed in docs/configuration.md" + from(key));
             }
         }
         if (!problems.isEmpty()) {
@@ -146,7 +216,7 @@ public final class ConfigReader {
         return prev[b.length()];
     }
 
-    private static long parseSize(String v) {
+    static long parseSize(String v) {
         long mult = 1;
         char last = Character.toLowerCase(v.charAt(v.length() - 1));
         if (last == 'k' || last == 'm' || last == 'g') {

@@ -3,6 +3,7 @@ package org.remotemedia.config;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every setting of the daemon, validated once by {@link #from(Map)} (the {@code conclude()}
@@ -16,7 +17,9 @@ public record ServerConfig(
         Execution execution,
         Streaming streaming,
         Auth auth,
-        Logging logging) {
+        Logging logging,
+        Limits limits,
+        Metrics metrics) {
 
     /** Listening addresses. */
     public record Server(String host, int port, String metricsHost, int metricsPort, long drainGraceMs) {
@@ -94,26 +97,61 @@ public record ServerConfig(
             int maxSessions) {
     }
 
-    /** Bearer tokens; empty means authentication is off. */
+    /**
+     * Accepted tokens as {@code name:sha256hex} entries (inline, and one per line in the file);
+     * both empty means authentication is off.
+     */
     public record Auth(List<String> tokens, Path tokensFile) {
         public boolean enabled() {
             return !tokens.isEmpty() || tokensFile != null;
         }
     }
 
-    /** JSON lines on stdout. */
-    public record Logging(String level) {
+    /** JSON lines on stdout: events at {@code level} and above, and one access line per call. */
+    public record Logging(String level, boolean access, int accessQueueLines) {
+    }
+
+    /**
+     * Limits beyond the two caps ({@code execution.max_concurrent_executions},
+     * {@code streaming.max_sessions}): wait queues, pressure shedding, per-identity rates,
+     * authentication-failure throttling. {@code shedPoolBytes} -1 = auto (3/4 of direct memory).
+     */
+    public record Limits(
+            int maxQueuedExecutions,
+            int maxQueuedSessions,
+            long maxQueueWaitMs,
+            long shedDspQueueDelayMs,
+            long shedPoolBytes,
+            double rateCallsPerSecond,
+            double rateCallsBurst,
+            double rateAudioSecondsPerSecond,
+            double rateAudioSecondsBurst,
+            int authFailureLimit,
+            long authFailureWindowMs,
+            long authFailureBackoffMs) {
+    }
+
+    /** The metrics port's latency summaries. */
+    public record Metrics(int latencyWindowSeconds) {
     }
 
     /** The same settings with another execution section. */
     public ServerConfig with(Execution e) {
-        return new ServerConfig(server, transport, e, streaming, auth, logging);
+        return new ServerConfig(server, transport, e, streaming, auth, logging, limits, metrics);
     }
 
     /** The same settings with another auth section ({@code new Auth(List.of(), null)}: off). */
     public ServerConfig with(Auth a) {
-        return new ServerConfig(server, transport, execution, streaming, a, logging);
+        return new ServerConfig(server, transport, execution, streaming, a, logging, limits, metrics);
     }
+
+    /** The same settings with another logging section. */
+    public ServerConfig with(Logging l) {
+        return new ServerConfig(server, transport, execution, streaming, auth, l, limits, metrics);
+    }
+
+    /** Settings whose value is a secret: {@link #toYaml} prints how many, never what. */
+    public static final Set<String> SECRETS = Set.of("auth.tokens");
 
     /** The defaults: gRPC on 0.0.0.0:50051, metrics on 9090. */
     public static ServerConfig defaults() {
@@ -122,7 +160,12 @@ public record ServerConfig(
 
     /** Reads and validates every section from a flat key map; throws with every problem at once. */
     public static ServerConfig from(Map<String, String> flat) {
-        ConfigReader r = new ConfigReader(flat);
+        return from(flat, Map.of());
+    }
+
+    /** As {@link #from(Map)}; {@code origins} say where each value came from, for the messages. */
+    public static ServerConfig from(Map<String, String> flat, Map<String, String> origins) {
+        ConfigReader r = new ConfigReader(flat, origins);
         ServerConfig config = read(r);
         r.finish();
         return config;
@@ -135,6 +178,70 @@ public record ServerConfig(
         return r.knownKeys();
     }
 
+    /** The sections ({@code server}, {@code transport}, ...). */
+    public static Set<String> sections() {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String k : keys()) {
+            out.add(k.substring(0, k.indexOf('.')));
+        }
+        return out;
+    }
+
+    /** Every setting's value in force for valid {@code flat} settings (defaults included), by key, in section order. */
+    public static Map<String, String> effective(Map<String, String> flat) {
+        ConfigReader r = new ConfigReader(flat);
+        read(r);
+        return r.effective();
+    }
+
+    /**
+     * The configuration in force for valid {@code flat} settings, as YAML (every setting, by
+     * section, defaults included), secrets redacted: what {@code serve --print-config} prints.
+     */
+    public static String toYaml(Map<String, String> flat) {
+        ConfigReader r = new ConfigReader(flat);
+        read(r);
+        StringBuilder sb = new StringBuilder();
+        String section = null;
+        for (Map.Entry<String, String> e : r.effective().entrySet()) {
+            String key = e.getKey();
+            int dot = key.indexOf('.');
+            if (!key.substring(0, dot).equals(section)) {
+                section = key.substring(0, dot);
+                sb.append(sb.isEmpty() ? "" : "\n").append(section).append(":\n");
+            }
+            String v = e.getValue();
+            if (SECRETS.contains(key) && !v.isEmpty()) {
+                v = "<redacted: " + v.split(",").length + " entries>";
+            }
+            sb.append("  ").append(key.substring(dot + 1)).append(": ").append(yamlScalar(v)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** A listen address must be an IP literal or a name this machine resolves. */
+    private static void address(ConfigReader r, String key, String host) {
+        boolean literal = host.matches("[0-9.]+") || host.contains(":");
+        try {
+            if (host.isEmpty() || (literal && !host.matches("(\\d{1,3}\\.){3}\\d{1,3}") && !host.contains(":"))) {
+                throw new java.net.UnknownHostException(host);
+            }
+            java.net.InetAddress.getByName(host);
+        } catch (java.io.IOException | RuntimeException e) {
+            r.problem(key, key + " = '" + host + "': not an address of this machine; allowed an IP address (0.0.0.0 ="
+                    + " every interface, 127.0.0.1 = this machine only, :: for IPv6) or a host name that resolves");
+        }
+    }
+
+    private static String yamlScalar(String v) {
+        if (v.isEmpty()) {
+            return "\"\"";
+        }
+        boolean plain = v.chars().allMatch(c -> Character.isLetterOrDigit(c) || "._/-+".indexOf(c) >= 0)
+                && !v.startsWith("-");
+        return plain ? v : "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
     private static ServerConfig read(ConfigReader r) {
         int cores = Runtime.getRuntime().availableProcessors();
 
@@ -144,6 +251,9 @@ public record ServerConfig(
                 r.string("server.metrics_host", "0.0.0.0"),
                 r.intIn("server.metrics_port", 9090, 0, 65535),
                 r.longIn("server.drain_grace_ms", 30_000, 0, 3_600_000));
+
+        address(r, "server.host", server.host());
+        address(r, "server.metrics_host", server.metricsHost());
 
         String cert = r.string("transport.tls_cert_chain", "");
         String key = r.string("transport.tls_private_key", "");
@@ -200,13 +310,44 @@ public record ServerConfig(
                 r.bool("streaming.strict_sequence", false),
                 r.intIn("streaming.recommended_chunk_frames", 1600, 1, 1 << 24),
                 r.longIn("streaming.max_buffer_latency_ms", 100, 1, 3_600_000),
-                r.intIn("streaming.max_sessions", 1024, 1, 1_000_000));
+                r.intIn("streaming.max_sessions", 10_000, 1, 10_000_000));
 
         String tokensFile = r.string("auth.tokens_file", "");
         Auth auth = new Auth(r.list("auth.tokens"), tokensFile.isEmpty() ? null : Path.of(tokensFile));
 
-        Logging logging = new Logging(r.oneOf("logging.level", "info", "debug", "info", "warn", "error"));
+        Logging logging = new Logging(r.oneOf("logging.level", "info", "debug", "info", "warn", "error"),
+                r.bool("logging.access", true),
+                r.intIn("logging.access_queue_lines", 65_536, 16, 16 * 1024 * 1024));
 
-        return new ServerConfig(server, transport, execution, streaming, auth, logging);
+        String shedPool = r.string("limits.shed_pool_bytes", "auto");
+        long shedPoolBytes = -1;
+        if (!shedPool.equalsIgnoreCase("auto")) {
+            try {
+                shedPoolBytes = ConfigReader.parseSize(shedPool);
+                if (shedPoolBytes < 0) {
+                    throw new NumberFormatException();
+                }
+            } catch (RuntimeException e) {
+                r.problem("limits.shed_pool_bytes", "limits.shed_pool_bytes = '" + shedPool + "': not a size; allowed"
+                        + " auto, 0 (off) or a size in bytes (k, m, g suffixes)");
+            }
+        }
+        Limits limits = new Limits(
+                r.intIn("limits.max_queued_executions", 256, 0, 1_000_000),
+                r.intIn("limits.max_queued_sessions", 1000, 0, 1_000_000),
+                r.longIn("limits.max_queue_wait_ms", 2000, 1, 3_600_000),
+                r.longIn("limits.shed_dsp_queue_delay_ms", 250, 0, 3_600_000),
+                shedPoolBytes,
+                r.doubleIn("limits.rate_calls_per_second", 0, 0, 1e9),
+                r.doubleIn("limits.rate_calls_burst", 0, 0, 1e9),
+                r.doubleIn("limits.rate_audio_seconds_per_second", 0, 0, 1e9),
+                r.doubleIn("limits.rate_audio_seconds_burst", 0, 0, 1e9),
+                r.intIn("limits.auth_failure_limit", 10, 0, 1_000_000),
+                r.longIn("limits.auth_failure_window_ms", 60_000, 1, 86_400_000),
+                r.longIn("limits.auth_failure_backoff_ms", 60_000, 1, 86_400_000));
+
+        Metrics metrics = new Metrics(r.intIn("metrics.latency_window_seconds", 60, 10, 3600));
+
+        return new ServerConfig(server, transport, execution, streaming, auth, logging, limits, metrics);
     }
 }

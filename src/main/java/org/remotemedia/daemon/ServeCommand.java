@@ -1,12 +1,16 @@
 package org.remotemedia.daemon;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.remotemedia.config.ConfigException;
 import org.remotemedia.config.ConfigLoader;
 import org.remotemedia.config.ServerConfig;
@@ -18,56 +22,123 @@ import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.transport.GrpcServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code remotemedia serve}: config, then metrics server, then method registry, then the gRPC
- * transport; runs until SIGTERM / SIGINT, then drains (two-phase GOAWAY, calls finish within
- * {@code server.drain_grace_ms}, the rest are cancelled) and exits 0.
+ * {@code remotemedia serve}: config, then metrics server ({@code /ready} says "warming up"),
+ * then services, warm-up, and the gRPC transport; runs until SIGTERM / SIGINT, then drains
+ * (readiness off first, then two-phase GOAWAY, calls finish within {@code server.drain_grace_ms},
+ * the rest are cancelled) and exits 0. SIGHUP reloads the token file and the other reloadable
+ * settings without touching connections.
  *
  * <p>Exit codes: 0 clean shutdown, 2 invalid configuration, 3 a port could not be bound,
  * 1 any other start-up failure.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gRPC daemon.")
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the gRPC daemon.", "",
+            "Settings, in rising precedence: defaults < --config file < environment (RM_<SECTION>_<KEY>, and GRPC_HOST,"
+                    + " GRPC_PORT, AUTH_TOKENS_FILE, MAX_TIMEOUT_MS, MAX_MEMORY_BYTES, MAX_CONCURRENT_EXECUTIONS,"
+                    + " LOG_LEVEL) < --set < the flags below. Every setting: docs/configuration.md.", ""},
+        footer = {"", "Signals: TERM/INT drain and exit 0; HUP reloads tokens and the reloadable settings.",
+            "Exit codes: 0 stopped after a drain, 1 start-up failure, 2 invalid configuration, 3 port in use."})
 final class ServeCommand implements Callable<Integer> {
     static final int EXIT_OK = 0;
     static final int EXIT_FAILURE = 1;
     static final int EXIT_CONFIG = 2;
     static final int EXIT_BIND = 3;
 
-    @Option(names = "--config", description = "YAML configuration file (see docs/configuration.md).")
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (e.g. /etc/remotemedia/server.yaml).")
     Path config;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one setting, e.g. server.port=6000.")
+    @Option(names = "--port", paramLabel = "N", description = "gRPC port (server.port; 0 = any free port).")
+    String port;
+
+    @Option(names = "--metrics-port", paramLabel = "N", description = "Metrics / health port (server.metrics_port).")
+    String metricsPort;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "gRPC listen address (server.host).")
+    String bind;
+
+    @Option(names = "--metrics-bind", paramLabel = "ADDR", description = "Metrics listen address (server.metrics_host).")
+    String metricsBind;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any setting, e.g. --set limits.rate_calls_per_second=50 (repeatable).")
     List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--print-config", description = "Print the configuration in force as YAML (secrets redacted) and exit.")
+    boolean printConfig;
+
+    /** The environment the settings come from (tests replace it). */
+    Map<String, String> env = System.getenv();
+
+    private Map<String, String> flags() {
+        Map<String, String> f = new LinkedHashMap<>();
+        if (port != null) {
+            f.put("--port", "server.port=" + port);
+        }
+        if (metricsPort != null) {
+            f.put("--metrics-port", "server.metrics_port=" + metricsPort);
+        }
+        if (bind != null) {
+            f.put("--bind", "server.host=" + bind);
+        }
+        if (metricsBind != null) {
+            f.put("--metrics-bind", "server.metrics_host=" + metricsBind);
+        }
+        return f;
+    }
+
+    /** The settings from every source, or null after printing each problem on one line of stderr. */
+    private ConfigLoader.Sources sources(PrintWriter err) {
+        try {
+            ConfigLoader.Sources s = ConfigLoader.sources(config, env, overrides, flags());
+            org.remotemedia.auth.TokenSet.from(s.config().auth()); // a bad token file stops the start before any port opens
+            return s;
+        } catch (ConfigException e) {
+            for (String p : e.problems()) {
+                err.println("remotemedia: invalid setting: " + p);
+            }
+            err.flush();
+            return null;
+        }
+    }
 
     @Override
     public Integer call() {
-        ServerConfig cfg;
-        try {
-            cfg = ConfigLoader.load(config, System.getenv(), overrides);
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
+        PrintWriter err = spec.commandLine().getErr();
+        ConfigLoader.Sources sources = sources(err);
+        if (sources == null) {
             return EXIT_CONFIG;
         }
+        ServerConfig cfg = sources.config();
+        if (printConfig) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(ServerConfig.toYaml(sources.values()));
+            out.flush();
+            return EXIT_OK;
+        }
         JsonLog log = JsonLog.stdout(cfg.logging().level());
-        // SIGTERM / SIGINT end the wait below; the drain then runs on this thread and the process
-        // exits 0 (a JVM shutdown hook could not choose the exit code). The handlers are set before
-        // start-up: a signal sent as soon as "started" is logged must not meet the JVM's default.
-        CountDownLatch signalled = new CountDownLatch(1);
-        String[] received = new String[1];
-        String[] names = {"TERM", "INT"};
+        // TERM / INT end the wait below; the drain then runs on this thread and the process exits 0
+        // (a JVM shutdown hook could not choose the exit code). HUP reloads. The handlers are set
+        // before start-up: a signal sent as soon as "started" is logged must not meet the JVM's default.
+        LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
+        String[] names = {"TERM", "INT", "HUP"};
         sun.misc.SignalHandler[] previous = new sun.misc.SignalHandler[names.length];
         for (int i = 0; i < names.length; i++) {
-            previous[i] = sun.misc.Signal.handle(new sun.misc.Signal(names[i]), sig -> {
-                received[0] = sig.getName();
-                signalled.countDown();
-            });
+            previous[i] = sun.misc.Signal.handle(new sun.misc.Signal(names[i]), sig -> signals.add(sig.getName()));
         }
         Daemon daemon;
         try {
             daemon = Daemon.start(cfg, log);
-        } catch (ConfigException e) { // e.g. an unreadable auth.tokens_file
-            System.err.println(e.getMessage());
+        } catch (ConfigException e) { // e.g. an unreadable or plaintext auth.tokens_file
+            for (String p : e.problems()) {
+                err.println("remotemedia: invalid setting: " + p);
+            }
+            err.flush();
             return restoreSignals(names, previous, EXIT_CONFIG);
         } catch (BindException e) {
             log.error("startup_failed", null, "reason", "port in use or not bindable", "detail", e.getMessage(),
@@ -77,15 +148,47 @@ final class ServeCommand implements Callable<Integer> {
             log.error("startup_failed", null, "error", e.toString());
             return restoreSignals(names, previous, EXIT_FAILURE);
         }
-        try {
-            signalled.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        while (true) {
+            String sig;
+            try {
+                sig = signals.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                sig = "INT";
+            }
+            if (sig.equals("HUP")) {
+                sources = reload(daemon, sources, log);
+                continue;
+            }
+            log.info("signal_received", null, "signal", sig, "action", "drain", "grace_ms",
+                    cfg.server().drainGraceMs());
+            daemon.close(cfg.server().drainGraceMs());
+            return EXIT_OK;
         }
-        log.info("signal_received", null, "signal", received[0], "action", "drain", "grace_ms",
-                cfg.server().drainGraceMs());
-        daemon.close(cfg.server().drainGraceMs());
-        return EXIT_OK;
+    }
+
+    /** SIGHUP: the same sources read again; a bad result keeps everything as it was and says why. */
+    private ConfigLoader.Sources reload(Daemon daemon, ConfigLoader.Sources current, JsonLog log) {
+        ConfigLoader.Sources next;
+        ServerConfig cfg;
+        Services.Reload r;
+        try {
+            next = ConfigLoader.sources(config, env, overrides, flags());
+            cfg = next.config();
+            r = daemon.services.reload(cfg, ServerConfig.effective(current.values()),
+                    ServerConfig.effective(next.values()), log);
+        } catch (ConfigException e) {
+            log.error("reload_failed", null, "signal", "HUP", "kept", "the previous settings and tokens",
+                    "problems", String.join("; ", e.problems()));
+            return current;
+        }
+        log.info("reloaded", null, "signal", "HUP", "changed", String.join(",", r.changed()), "tokens", r.tokens(),
+                "tokens_added", String.join(",", r.tokensAdded()), "tokens_removed", String.join(",", r.tokensRemoved()));
+        if (!r.needRestart().isEmpty()) {
+            log.warn("reload_needs_restart", null, "settings", String.join(",", r.needRestart()),
+                    "note", "these changed in the configuration but apply only after a restart");
+        }
+        return next;
     }
 
     /** Gives the process its previous signal handlers back (start-up failed; matters for in-process runs). */
@@ -102,29 +205,43 @@ final class ServeCommand implements Callable<Integer> {
         final Services services;
         final GrpcServer grpc;
         final JsonLog log;
+        final Readiness readiness;
 
-        private Daemon(MetricsServer metricsServer, Services services, GrpcServer grpc, JsonLog log) {
+        private Daemon(MetricsServer metricsServer, Services services, GrpcServer grpc, JsonLog log,
+                Readiness readiness) {
             this.metricsServer = metricsServer;
             this.services = services;
             this.grpc = grpc;
             this.log = log;
+            this.readiness = readiness;
         }
 
         static Daemon start(ServerConfig cfg, JsonLog log) throws Exception {
-            Metrics metrics = new Metrics();
+            Metrics metrics = new Metrics(cfg.metrics().latencyWindowSeconds()).withJvmMetrics();
+            Readiness readiness = new Readiness();
             MetricsServer ms;
             try {
-                ms = MetricsServer.start(cfg.server().metricsHost(), cfg.server().metricsPort(), metrics);
+                ms = MetricsServer.start(cfg.server().metricsHost(), cfg.server().metricsPort(), metrics, Map.of(
+                        "/health", q -> MetricsServer.Page.text(200, "ok: the process runs\n"),
+                        "/ready", q -> {
+                            String why = readiness.notReadyReason();
+                            return why == null ? MetricsServer.Page.text(200, "ready\n")
+                                    : MetricsServer.Page.text(503, "not ready: " + why + "\n");
+                        }));
             } catch (IOException e) {
                 throw bindError("metrics", cfg.server().metricsPort(), e);
             }
+            log.info("metrics_listening", null, "metrics_port", ms.port(), "paths", "/metrics /latency /health /ready");
             Services services;
             try {
-                services = Services.create(cfg, metrics, log);
+                services = Services.create(cfg, metrics, log, new PipelineEngine(
+                        org.remotemedia.dsp.NodeRegistry.builtin(), new org.remotemedia.buffer.BufferPool(),
+                        org.remotemedia.pipeline.EngineLimits.from(cfg.execution())), readiness);
             } catch (RuntimeException e) {
                 ms.close();
                 throw e;
             }
+            warnIfOpen(cfg, services.auth.tokens().enabled(), log);
             // before the warm-up, so it runs the leak detector the network connections will
             GrpcServer.applyLeakDetection(cfg.transport().leakDetection(), log);
             warmUp(services, cfg, log);
@@ -140,10 +257,31 @@ final class ServeCommand implements Callable<Integer> {
                 }
                 throw e;
             }
+            readiness.phase(Readiness.Phase.SERVING);
+            services.followReadiness(); // health says SERVING before "started" is logged
             log.info("started", null, "grpc_port", grpc.port(), "metrics_port", ms.port(), "transport",
                     grpc.isEpoll() ? "epoll" : "nio", "tls", cfg.transport().tlsEnabled(),
                     "version", BuildInfo.load().version());
-            return new Daemon(ms, services, grpc, log);
+            return new Daemon(ms, services, grpc, log, readiness);
+        }
+
+        /** A loud warning when anyone who reaches the port may call without a token. */
+        static void warnIfOpen(ServerConfig cfg, boolean authOn, JsonLog log) {
+            if (authOn) {
+                return;
+            }
+            boolean loopback;
+            try {
+                loopback = InetAddress.getByName(cfg.server().host()).isLoopbackAddress();
+            } catch (IOException e) {
+                loopback = false;
+            }
+            if (!loopback) {
+                log.warn("auth_disabled_on_public_address", null, "host", cfg.server().host(), "port",
+                        cfg.server().port(), "warning", "AUTHENTICATION IS OFF and the gRPC port listens on "
+                                + cfg.server().host() + ": anyone who can reach it can run pipelines. Set"
+                                + " auth.tokens_file (remotemedia token new NAME makes a token), or bind to 127.0.0.1");
+            }
         }
 
         /**
@@ -187,6 +325,7 @@ final class ServeCommand implements Callable<Integer> {
             return b;
         }
 
+        /** Readiness and health off first, then the drain; then the rest in reverse start order. */
         void close(long graceMs) {
             services.beginDrain(graceMs);
             try {

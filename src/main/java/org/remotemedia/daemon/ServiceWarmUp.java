@@ -94,9 +94,10 @@ final class ServiceWarmUp {
         }
     }
 
-    /** The daemon's settings with DSP inline (an in-memory connection answers on its caller) and auth off. */
+    /** The daemon's settings with DSP inline (an in-memory connection answers on its caller), auth and access log off. */
     static ServerConfig forWarmUp(ServerConfig cfg) {
-        return cfg.with(cfg.execution().withDspMode("inline")).with(new ServerConfig.Auth(List.of(), null));
+        return cfg.with(cfg.execution().withDspMode("inline")).with(new ServerConfig.Auth(List.of(), null))
+                .with(new ServerConfig.Logging(cfg.logging().level(), false, 16));
     }
 
     /** A serialized ExecuteRequest and how many sample frames it carries. */

@@ -25,10 +25,16 @@ public final class Status {
 
     private final StatusCode code;
     private final String description;
+    private final byte[] details;
 
     private Status(StatusCode code, String description) {
+        this(code, description, null);
+    }
+
+    private Status(StatusCode code, String description, byte[] details) {
         this.code = code;
         this.description = description;
+        this.details = details;
     }
 
     /** The shared status with no description. */
@@ -42,6 +48,20 @@ public final class Status {
 
     public Status withDescription(String newDescription) {
         return of(code, newDescription);
+    }
+
+    /**
+     * The same status with rich details: a serialized {@code google.rpc.Status} (build it with
+     * {@link ErrorDetails}), sent in the {@code grpc-status-details-bin} trailer. The array is
+     * kept, not copied: do not modify it.
+     */
+    public Status withDetails(byte[] googleRpcStatus) {
+        return new Status(code, description, googleRpcStatus);
+    }
+
+    /** The serialized {@code google.rpc.Status} for {@code grpc-status-details-bin}, or null. Shared: do not modify. */
+    public byte[] details() {
+        return details;
     }
 
     public StatusCode code() {

@@ -14,7 +14,7 @@ public final class JsonLog {
     public enum Level { DEBUG, INFO, WARN, ERROR }
 
     private final PrintStream out;
-    private final Level threshold;
+    private volatile Level threshold;
 
     public JsonLog(PrintStream out, Level threshold) {
         this.out = out;
@@ -35,6 +35,20 @@ public final class JsonLog {
 
     public static JsonLog stdout(String level) {
         return new JsonLog(System.out, Level.valueOf(level.toUpperCase(java.util.Locale.ROOT)));
+    }
+
+    /** The stream lines go to (the access log writes whole lines to it too). */
+    public PrintStream out() {
+        return out;
+    }
+
+    public Level level() {
+        return threshold;
+    }
+
+    /** Changes the threshold (logging.level, reloadable). */
+    public void setLevel(Level level) {
+        threshold = level;
     }
 
     public boolean enabled(Level level) {
@@ -100,7 +114,7 @@ public final class JsonLog {
                 case '\t' -> sb.append("\\t");
                 default -> {
                     if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
+                        sb.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
                     } else {
                         sb.append(c);
                     }

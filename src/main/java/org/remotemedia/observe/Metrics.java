@@ -3,6 +3,7 @@ package org.remotemedia.observe;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -10,30 +11,56 @@ import io.prometheus.metrics.model.snapshots.Quantile;
 import io.prometheus.metrics.model.snapshots.Quantiles;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.DoubleSupplier;
 
 /**
- * The daemon's metrics: Prometheus counters and gauges, plus HdrHistogram latency recorders
- * exported as summaries with p50 / p95 / p99 / p999 (seconds) and as full percentile
- * distributions on {@code /latency}. Names are prefixed {@code remotemedia_}.
+ * The daemon's metrics: Prometheus counters, gauges and histograms (classic buckets from 50 us
+ * to 30 s plus native buckets), and HdrHistogram latency recorders exported as summaries with
+ * p50 / p90 / p99 / p99.9 over a sliding window ({@code metrics.latency_window_seconds}) and as
+ * full percentile distributions on {@code /latency}. Names are prefixed {@code remotemedia_}.
  *
  * <p>Thread-safe. Register at start-up; record from any thread.
  */
 public final class Metrics {
     public static final String PREFIX = "remotemedia_";
-    static final double[] QUANTILES = {0.5, 0.95, 0.99, 0.999}; // those LatencyRecorder.Summary holds
+    static final double[] QUANTILES = {0.5, 0.9, 0.99, 0.999}; // those LatencyRecorder.Window holds
+    /** Classic histogram buckets, seconds: 50 us to 30 s, about three per decade. */
+    public static final double[] LATENCY_BUCKETS = {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3,
+        50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5, 5, 10, 30};
+    public static final int DEFAULT_WINDOW_SECONDS = 60;
 
     private final PrometheusRegistry registry;
+    private final int windowSeconds;
     private final List<LatencyRecorder> latencies = new CopyOnWriteArrayList<>();
 
     public Metrics() {
-        this(new PrometheusRegistry());
+        this(new PrometheusRegistry(), DEFAULT_WINDOW_SECONDS);
+    }
+
+    public Metrics(int windowSeconds) {
+        this(new PrometheusRegistry(), windowSeconds);
     }
 
     public Metrics(PrometheusRegistry registry) {
+        this(registry, DEFAULT_WINDOW_SECONDS);
+    }
+
+    public Metrics(PrometheusRegistry registry, int windowSeconds) {
         this.registry = registry;
+        this.windowSeconds = windowSeconds;
         registry.register((MultiCollector) this::collectLatencies);
+    }
+
+    /** Adds the JVM's own metrics (memory, GC, threads, classes; {@code jvm_*}) to this registry. */
+    public Metrics withJvmMetrics() {
+        io.prometheus.metrics.instrumentation.jvm.JvmMetrics.builder().register(registry);
+        return this;
+    }
+
+    public int windowSeconds() {
+        return windowSeconds;
     }
 
     public PrometheusRegistry registry() {
@@ -54,9 +81,37 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /** Gauges of one name told apart by one label, each value read from its supplier at each scrape. */
+    public void gaugesOf(String name, String help, String labelName,
+            java.util.Map<String, java.util.function.Supplier<? extends Number>> values) {
+        java.util.Map<String, java.util.function.Supplier<? extends Number>> copy = new java.util.TreeMap<>(values);
+        GaugeWithCallback.builder().name(PREFIX + name).help(help).labelNames(labelName).callback(cb -> {
+            for (var e : copy.entrySet()) {
+                cb.call(e.getValue().get().doubleValue(), e.getKey());
+            }
+        }).register(registry);
+    }
+
+    /**
+     * A latency histogram in seconds: classic buckets {@link #LATENCY_BUCKETS} (aggregatable over
+     * instances in any Prometheus) plus native buckets (in the protobuf exposition).
+     */
+    public Histogram histogram(String name, String help, String... labelNames) {
+        return Histogram.builder().name(PREFIX + name).help(help).labelNames(labelNames)
+                .classicUpperBounds(LATENCY_BUCKETS).withoutExemplars().register(registry);
+    }
+
     /** A latency distribution, exported as {@code remotemedia_<name>_seconds}. */
     public LatencyRecorder latency(String name, String help) {
-        LatencyRecorder r = new LatencyRecorder(PREFIX + name + "_seconds", help);
+        return latency(name, help, null, null);
+    }
+
+    /**
+     * One of a family of latency distributions exported as {@code remotemedia_<name>_seconds}
+     * with the label {@code labelName=labelValue}; the first one registered gives the help text.
+     */
+    public LatencyRecorder latency(String name, String help, String labelName, String labelValue) {
+        LatencyRecorder r = new LatencyRecorder(PREFIX + name + "_seconds", help, labelName, labelValue, windowSeconds);
         latencies.add(r);
         return r;
     }
@@ -65,26 +120,28 @@ public final class Metrics {
         return List.copyOf(latencies);
     }
 
+    /** One summary per name; the recorders of a family are its data points, told apart by their label. */
     private MetricSnapshots collectLatencies() {
-        MetricSnapshots.Builder out = MetricSnapshots.builder();
+        java.util.Map<String, SummarySnapshot.Builder> byName = new java.util.LinkedHashMap<>();
         for (LatencyRecorder r : latencies) {
-            LatencyRecorder.Summary h = r.summary();
-            long[] at = {h.p50(), h.p95(), h.p99(), h.p999()};
+            LatencyRecorder.Window w = r.window();
+            long[] at = {w.p50(), w.p90(), w.p99(), w.p999()};
             Quantile[] qs = new Quantile[QUANTILES.length];
             for (int i = 0; i < qs.length; i++) {
-                qs[i] = new Quantile(QUANTILES[i], at[i] / 1e9);
+                qs[i] = new Quantile(QUANTILES[i], w.recentCount() == 0 ? Double.NaN : at[i] / 1e9);
             }
-            double sumSeconds = h.mean() * h.count() / 1e9;
-            out.metricSnapshot(SummarySnapshot.builder()
-                    .name(r.name())
-                    .help(r.help())
-                    .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder()
-                            .count(h.count())
-                            .sum(sumSeconds)
-                            .quantiles(Quantiles.of(qs))
-                            .build())
-                    .build());
+            SummarySnapshot.SummaryDataPointSnapshot.Builder p = SummarySnapshot.SummaryDataPointSnapshot.builder()
+                    .count(w.count())
+                    .sum(w.sumNanos() / 1e9)
+                    .quantiles(Quantiles.of(qs));
+            if (r.labelName() != null) {
+                p.labels(io.prometheus.metrics.model.snapshots.Labels.of(r.labelName(), r.labelValue()));
+            }
+            byName.computeIfAbsent(r.name(), n -> SummarySnapshot.builder().name(n).help(r.help()
+                    + " (quantiles over the last " + windowSeconds + " s)")).dataPoint(p.build());
         }
+        MetricSnapshots.Builder out = MetricSnapshots.builder();
+        byName.values().forEach(b -> out.metricSnapshot(b.build()));
         return out.build();
     }
 }

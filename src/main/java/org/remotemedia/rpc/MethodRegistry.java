@@ -16,11 +16,14 @@ import java.util.Set;
 public final class MethodRegistry {
     private final Map<String, RegisteredMethod> methods;
     private final List<CallInterceptor> interceptors;
+    private final CallObserver[] observers;
     private final Set<String> services;
 
-    private MethodRegistry(Map<String, RegisteredMethod> methods, List<CallInterceptor> interceptors) {
+    private MethodRegistry(Map<String, RegisteredMethod> methods, List<CallInterceptor> interceptors,
+            List<CallObserver> observers) {
         this.methods = Map.copyOf(methods);
         this.interceptors = List.copyOf(interceptors);
+        this.observers = observers.toArray(new CallObserver[0]);
         Set<String> s = new LinkedHashSet<>();
         for (RegisteredMethod m : methods.values()) {
             s.add(m.serviceName());
@@ -60,10 +63,16 @@ public final class MethodRegistry {
         return interceptors;
     }
 
+    /** Told of every call to a registered method when it ends; the array is shared, do not modify. */
+    public CallObserver[] observers() {
+        return observers;
+    }
+
     /** Collects methods and interceptors; not thread-safe. */
     public static final class Builder {
         private final Map<String, RegisteredMethod> methods = new HashMap<>();
         private final List<CallInterceptor> interceptors = new ArrayList<>();
+        private final List<CallObserver> observers = new ArrayList<>();
 
         public Builder unary(String path, UnaryHandler handler) {
             return add(path, MethodKind.UNARY, handler);
@@ -81,13 +90,24 @@ public final class MethodRegistry {
             return add(path, MethodKind.BIDI_STREAMING, handler);
         }
 
-        /** Registers {@code path} ({@code /package.Service/Method}); a path may be registered once. */
+        /** Registers {@code path} ({@code /package.Service/Method}) as {@link Workload#LIGHT}. */
         public Builder add(String path, MethodKind kind, CallHandler handler) {
+            return add(path, kind, Workload.LIGHT, handler);
+        }
+
+        /** Registers {@code path} ({@code /package.Service/Method}); a path may be registered once. */
+        public Builder add(String path, MethodKind kind, Workload workload, CallHandler handler) {
             checkPath(path);
             if (methods.containsKey(path)) {
                 throw new IllegalArgumentException(path + ": registered twice");
             }
-            methods.put(path, new RegisteredMethod(path, kind, handler, path.substring(1)));
+            methods.put(path, new RegisteredMethod(path, kind, handler, path.substring(1), workload));
+            return this;
+        }
+
+        /** Adds an observer told of every finished call, in the order added. */
+        public Builder observe(CallObserver observer) {
+            observers.add(observer);
             return this;
         }
 
@@ -98,7 +118,7 @@ public final class MethodRegistry {
         }
 
         public MethodRegistry build() {
-            return new MethodRegistry(methods, interceptors);
+            return new MethodRegistry(methods, interceptors, observers);
         }
 
         private static void checkPath(String path) {

@@ -29,6 +29,30 @@ public interface ServerCall {
     /** The client's address (for logs), e.g. {@code /127.0.0.1:53412}. */
     String peer();
 
+    /** The client's IP address without the port (auth-failure throttling is per address), or {@link #peer()}. */
+    default String peerAddress() {
+        return peer();
+    }
+
+    /** What the method's calls cost ({@link RegisteredMethod#workload()}). */
+    default Workload workload() {
+        return Workload.LIGHT;
+    }
+
+    /** Who is calling, as authentication established it (a token's name), or null before / without it. */
+    default String identity() {
+        return null;
+    }
+
+    /** Set by the authentication interceptor on the event loop, before the handler starts. */
+    default void setIdentity(String identity) {
+    }
+
+    /** Where the service notes what the access log says of this call (pipeline, chunks). */
+    default CallNotes notes() {
+        return new CallNotes();
+    }
+
     /** An id unique in this process (or the client's {@code x-request-id}), for logs. */
     String requestId();
 

@@ -30,6 +30,8 @@ import org.remotemedia.proto.v1.NodeStatus;
 import org.remotemedia.rpc.CallListener;
 import org.remotemedia.rpc.ServerCall;
 import org.remotemedia.rpc.UnaryHandler;
+import org.remotemedia.rpc.WorkGate;
+import org.remotemedia.rpc.Workload;
 
 /**
  * {@code remotemedia.v1.PipelineExecutionService/ExecutePipeline}: admit, parse (aliasing the
@@ -71,11 +73,29 @@ public final class ExecuteHandler implements UnaryHandler {
     @Override
     public void onRequest(ServerCall call, InboundMessage request) {
         long t0 = System.nanoTime();
-        if (!ctx.gate().tryEnter()) {
-            metrics.count(ServiceMetrics.Outcome.REJECTED_OVERLOADED);
-            ctx.gate().rejection().close(call);
+        if (ctx.gate().tryEnter(call)) {
+            admitted(call, request, t0, false);
             return;
         }
+        // every execution slot is taken: wait in the bounded queue, the request held meanwhile
+        InboundMessage kept = request.retain();
+        ctx.gate().enqueue(call, new WorkGate.Waiter() {
+            @Override
+            public void admitted() {
+                ExecuteHandler.this.admitted(call, kept, t0, true);
+            }
+
+            @Override
+            public void refused(Status status) {
+                kept.release();
+                metrics.count(ServiceMetrics.Outcome.REJECTED_OVERLOADED);
+                call.close(status);
+            }
+        });
+    }
+
+    /** A slot is the call's: run it here (inline) or hand it to a DSP worker. On the event loop. */
+    private void admitted(ServerCall call, InboundMessage request, long t0, boolean owned) {
         ExecutionControl control = call.hasDeadline()
                 ? ExecutionControl.withDeadline(call.deadlineNanoTime()) : ExecutionControl.create();
         call.setListener(new CallListener() {
@@ -84,22 +104,28 @@ public final class ExecuteHandler implements UnaryHandler {
                 control.cancel(); // the engine stops at its next check (between slices and nodes)
             }
         });
+        if (call.isCancelled()) { // cancelled while it waited for its slot
+            control.cancel();
+        }
         DspExecutor dsp = ctx.dsp();
         if (dsp.inline() || (dsp.inlineWhenAlone() && call.callsOnEventLoop() <= 1
                 && request.length() <= AUTO_INLINE_MAX_BYTES)) {
             metrics.placed(true);
-            run(call, request, control, t0, false);
+            run(call, request, control, t0, owned);
             return;
         }
-        InboundMessage kept = request.retain();
+        InboundMessage kept = owned ? request : request.retain();
+        long queued = System.nanoTime();
         Runnable task = () -> {
             metrics.placed(false);
-            metrics.queueWait.recordNanos(System.nanoTime() - t0);
+            long waited = System.nanoTime() - queued;
+            metrics.queueWait.recordNanos(waited);
+            ctx.gate().dspQueueDelay(waited);
             run(call, kept, control, t0, true);
         };
         if (!dsp.submit(task)) {
             kept.release();
-            ctx.gate().exit();
+            ctx.gate().exit(Workload.EXECUTION);
             metrics.count(ServiceMetrics.Outcome.REJECTED_OVERLOADED);
             StatusDetails.of(StatusCode.UNAVAILABLE, "server overloaded: every DSP worker queue is full; retry after 100 ms",
                     StatusDetails.errorInfo("DSP_QUEUE_FULL", Map.of("setting", "execution.worker_threads")),
@@ -131,6 +157,7 @@ public final class ExecuteHandler implements UnaryHandler {
             }
             long parseNs = System.nanoTime() - p0;
             metrics.parsed(gathered[0] != null);
+            audioIn(call, req);
 
             Compatibility.Verdict v = Compatibility.negotiate(req.getClientVersion());
             if (!v.compatible()) {
@@ -147,6 +174,7 @@ public final class ExecuteHandler implements UnaryHandler {
             try {
                 CompiledPlan plan = compile(req);
                 Map<String, AudioInput> audio = audioInputs(req);
+                call.notes().pipeline(plan.name(), plan.size());
                 result = ctx.engine().execute(plan, audio, req.getDataInputsMap(),
                         ProtoConvert.limits(req.hasResourceLimits() ? req.getResourceLimits() : null), control);
             } catch (PipelineException e) {
@@ -162,11 +190,13 @@ public final class ExecuteHandler implements UnaryHandler {
             org.remotemedia.proto.v1.ExecutionResult.Builder r = resp.getResultBuilder();
             for (AudioOutput out : result.audioOutputs().values()) {
                 r.putAudioOutputs(out.nodeId(), ProtoConvert.audioBuffer(out));
+                metrics.audioOut(out.numSamples(), out.lengthBytes());
             }
             r.putAllDataOutputs(result.dataOutputs());
             ExecutionMetrics.Builder m = r.getMetricsBuilder();
             StringBuilder sb = new StringBuilder(128);
             for (NodeMetrics nm : result.nodeMetrics()) {
+                metrics.nodeTime(nm.nodeType(), nm.executionTimeMs());
                 m.putNodeMetrics(nm.nodeId(), org.remotemedia.proto.v1.NodeMetrics.newBuilder()
                         .setExecutionTimeMs(nm.executionTimeMs())
                         .setMemoryBytes(nm.memoryBytes())
@@ -215,6 +245,18 @@ public final class ExecuteHandler implements UnaryHandler {
         }
     }
 
+    /** Counts the request's audio and charges its duration to the caller's audio rate. */
+    private void audioIn(ServerCall call, ExecuteRequest req) {
+        double seconds = 0;
+        for (AudioBuffer b : req.getAudioInputsMap().values()) {
+            metrics.audioIn(b.getNumSamples(), b.getSamples().size());
+            if (b.getSampleRate() > 0 && b.getChannels() > 0) {
+                seconds += (double) b.getNumSamples() / b.getChannels() / b.getSampleRate();
+            }
+        }
+        ctx.gate().chargeAudio(call, seconds);
+    }
+
     /**
      * The call's execution slot. It goes back just before the answer is sent, not after: a worker
      * sends the answer to the event loop and goes on, so a client that sends its next call as soon
@@ -222,17 +264,17 @@ public final class ExecuteHandler implements UnaryHandler {
      * {@link #run}).
      */
     private static final class Slot {
-        private final ExecutionGate gate;
+        private final WorkGate gate;
         private boolean held = true;
 
-        Slot(ExecutionGate gate) {
+        Slot(WorkGate gate) {
             this.gate = gate;
         }
 
         void giveBack() {
             if (held) {
                 held = false;
-                gate.exit();
+                gate.exit(Workload.EXECUTION);
             }
         }
     }

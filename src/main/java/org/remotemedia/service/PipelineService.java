@@ -1,6 +1,8 @@
 package org.remotemedia.service;
 
+import org.remotemedia.rpc.MethodKind;
 import org.remotemedia.rpc.MethodRegistry;
+import org.remotemedia.rpc.Workload;
 
 /**
  * The unary side of {@code remotemedia.v1.PipelineExecutionService}: registers
@@ -24,7 +26,7 @@ public final class PipelineService {
     }
 
     public MethodRegistry.Builder register(MethodRegistry.Builder b) {
-        return b.unary(ExecuteHandler.PATH, execute)
+        return b.add(ExecuteHandler.PATH, MethodKind.UNARY, Workload.EXECUTION, execute)
                 .unary(VersionHandler.PATH, version)
                 .unary(MetricsHandler.PATH, metrics);
     }

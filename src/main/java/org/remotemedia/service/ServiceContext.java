@@ -7,6 +7,7 @@ import org.remotemedia.observe.JsonLog;
 import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.pipeline.exec.DspExecutor;
 import org.remotemedia.pipeline.exec.InlineDsp;
+import org.remotemedia.rpc.WorkGate;
 
 /**
  * What the remotemedia.v1 handlers need, given by the daemon (the service constructs nothing
@@ -20,7 +21,7 @@ public record ServiceContext(
         DspExecutor dsp,
         ServiceMetrics metrics,
         JsonLog log,
-        ExecutionGate gate,
+        WorkGate gate,
         boolean debugErrors,
         String runtimeVersion,
         String buildTimestamp,
@@ -39,7 +40,7 @@ public record ServiceContext(
         private DspExecutor dsp = InlineDsp.INSTANCE;
         private ServiceMetrics metrics;
         private JsonLog log;
-        private ExecutionGate gate = ExecutionGate.OPEN;
+        private WorkGate gate = WorkGate.OPEN;
         private boolean debugErrors;
         private String runtimeVersion = "unknown";
         private String buildTimestamp = "unknown";
@@ -67,7 +68,7 @@ public record ServiceContext(
             return this;
         }
 
-        public Builder gate(ExecutionGate v) {
+        public Builder gate(WorkGate v) {
             gate = v;
             return this;
         }

@@ -1,7 +1,9 @@
 package org.remotemedia.service;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
 import org.remotemedia.observe.LatencyRecorder;
 import org.remotemedia.observe.Metrics;
 
@@ -35,6 +37,13 @@ public final class ServiceMetrics {
     final LatencyRecorder getVersion;
     final LatencyRecorder getMetrics;
     private final long startNanos = System.nanoTime();
+    private final CounterDataPoint samplesIn;
+    private final CounterDataPoint samplesOut;
+    private final CounterDataPoint bytesIn;
+    private final CounterDataPoint bytesOut;
+    private final Histogram nodeTime;
+    private final java.util.concurrent.ConcurrentHashMap<String, DistributionDataPoint> nodeTimeByType =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public ServiceMetrics(Metrics metrics) {
         this.metrics = metrics;
@@ -59,6 +68,36 @@ public final class ServiceMetrics {
         queueWait = metrics.latency("service_dsp_queue_wait", "workers mode: time from hand-off to a DSP worker starting");
         getVersion = metrics.latency("service_get_version", "GetVersion handler time");
         getMetrics = metrics.latency("service_get_metrics", "GetMetrics handler time");
+        Counter samples = metrics.counter("audio_samples", "audio samples (all channels) into and out of pipelines,"
+                + " ExecutePipeline and StreamPipeline", "direction");
+        samplesIn = samples.labelValues("in");
+        samplesOut = samples.labelValues("out");
+        Counter bytes = metrics.counter("audio_bytes", "audio sample bytes into and out of pipelines", "direction");
+        bytesIn = bytes.labelValues("in");
+        bytesOut = bytes.labelValues("out");
+        nodeTime = metrics.histogram("node_execution_seconds", "time a node took in one ExecutePipeline call, by node type",
+                "node_type");
+    }
+
+    /** Audio into a pipeline. */
+    public void audioIn(long samples, long bytes) {
+        samplesIn.inc(samples);
+        bytesIn.inc(bytes);
+    }
+
+    /** Audio out of a pipeline. */
+    public void audioOut(long samples, long bytes) {
+        samplesOut.inc(samples);
+        bytesOut.inc(bytes);
+    }
+
+    /** A node's execution time (node types are a bounded set: the registry's). */
+    public void nodeTime(String nodeType, double millis) {
+        DistributionDataPoint d = nodeTimeByType.get(nodeType);
+        if (d == null) {
+            d = nodeTimeByType.computeIfAbsent(nodeType, nodeTime::labelValues);
+        }
+        d.observe(millis / 1e3);
     }
 
     public Metrics registry() {

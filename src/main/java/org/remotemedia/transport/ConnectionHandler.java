@@ -97,6 +97,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private long idleSinceNanos;
     private volatile boolean closed;
     private StallWatch stalls;
+    private String peer;        // the remote address as text, once per connection (every call's access line)
+    private String peerAddress; // its IP alone
 
     ConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
             TransportContext context) {
@@ -166,6 +168,25 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
 
     String idPrefix() {
         return idPrefix;
+    }
+
+    /** The remote address, e.g. {@code /127.0.0.1:53412}; computed once per connection. */
+    String peer() {
+        String p = peer;
+        if (p == null) {
+            java.net.SocketAddress a = ctx.channel().remoteAddress();
+            p = String.valueOf(a);
+            peerAddress = a instanceof java.net.InetSocketAddress i && i.getAddress() != null
+                    ? i.getAddress().getHostAddress() : p;
+            peer = p;
+        }
+        return p;
+    }
+
+    /** The remote IP address without the port. */
+    String peerAddress() {
+        peer();
+        return peerAddress;
     }
 
     /** This connection's event loop's open-stream count. */

@@ -20,6 +20,7 @@ final class GrpcHeaderNames {
     static final AsciiString IDENTITY = AsciiString.cached("identity");
     static final AsciiString ACCEPTED_ENCODINGS = AsciiString.cached("gzip,identity");
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    static final String STATUS_DETAILS = "grpc-status-details-bin";
     static final AsciiString USER_AGENT = AsciiString.cached("user-agent");
 
     /** grpc-status values 0..16, so writing a status allocates nothing. */

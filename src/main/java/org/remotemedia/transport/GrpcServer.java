@@ -68,6 +68,7 @@ public final class GrpcServer implements AutoCloseable {
         ConnectionRegistry connections = new ConnectionRegistry();
         TransportContext context = new TransportContext(t, registry,
                 new TransportMetrics(metrics, registry, connections::size), log);
+        context.echoRequestId = config.logging().access();
         SslContext ssl = t.tlsEnabled() ? sslContext(t) : null;
         applyLeakDetection(t.leakDetection(), log);
         boolean useEpoll = t.preferEpoll() && Epoll.isAvailable();

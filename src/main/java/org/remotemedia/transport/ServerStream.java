@@ -19,11 +19,14 @@ import org.remotemedia.grpc.Status;
 import org.remotemedia.grpc.StatusCode;
 import org.remotemedia.rpc.CallInterceptor;
 import org.remotemedia.rpc.CallListener;
+import org.remotemedia.rpc.CallNotes;
+import org.remotemedia.rpc.CallObserver;
 import org.remotemedia.rpc.MethodKind;
 import org.remotemedia.rpc.RegisteredMethod;
 import org.remotemedia.rpc.ServerCall;
 import org.remotemedia.rpc.StreamingHandler;
 import org.remotemedia.rpc.UnaryHandler;
+import org.remotemedia.rpc.Workload;
 
 /**
  * One gRPC call on one HTTP/2 stream: deframes its DATA, delivers messages and events to the
@@ -67,6 +70,10 @@ final class ServerStream implements ServerCall {
     private boolean messageCompression = true;
     private boolean done;
     private long bytesWhileNotReady;
+    private long bytesIn;
+    private long bytesOut;
+    private String identity; // set by the auth interceptor on the loop, before the handler
+    private final CallNotes notes = new CallNotes();
     private volatile boolean cancelled;
     private volatile boolean ready = true;
 
@@ -117,7 +124,7 @@ final class ServerStream implements ServerCall {
                 return;
             }
             if (verdict != null) {
-                terminate(verdict, true, false);
+                terminate(verdict, true, false); // details, if any, go out as grpc-status-details-bin
                 return;
             }
             if (done) {
@@ -139,6 +146,7 @@ final class ServerStream implements ServerCall {
     /** A DATA frame's payload; this method takes its own reference. */
     void onData(ByteBuf data, boolean endOfStream) {
         int len = data.readableBytes();
+        bytesIn += len;
         if (len > 0) {
             ByteBuffer base = SharedNioView.of(data);
             if (base != null) {
@@ -449,7 +457,15 @@ final class ServerStream implements ServerCall {
         if (writeStatus && localOpen()) {
             writeStatus(status, trailers, rstNow);
         }
-        metrics.record(status.code(), System.nanoTime() - startNanos);
+        long durationNanos = System.nanoTime() - startNanos;
+        metrics.record(status.code(), durationNanos);
+        for (CallObserver o : conn.context().registry.observers()) {
+            try {
+                o.callEnded(this, status.code(), durationNanos, bytesIn, bytesOut);
+            } catch (Throwable t) {
+                conn.logCallError("observer_failed", this, status, t);
+            }
+        }
         if (notifyCancel) {
             try {
                 listener.onCancel(status);
@@ -467,19 +483,27 @@ final class ServerStream implements ServerCall {
 
     private void writeStatus(Status status, Metadata trailers, Http2Error rstNow) {
         Http2Headers h;
-        if (status.description() == null && (trailers == null || trailers.isEmpty())) {
+        boolean echoId = !headersSent && conn.context().echoRequestId;
+        if (status.description() == null && status.details() == null && (trailers == null || trailers.isEmpty())
+                && !echoId) {
             h = headersSent ? SharedHeaders.trailers(status.code()) : SharedHeaders.trailersOnly(status.code());
         } else {
-            h = new DefaultHttp2Headers(false, 4 + (trailers == null ? 0 : trailers.size()));
+            h = new DefaultHttp2Headers(false, 6 + (trailers == null ? 0 : trailers.size()));
             if (!headersSent) {
                 h.status(GrpcHeaderNames.STATUS_200);
                 h.set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.APPLICATION_GRPC);
+                if (echoId) {
+                    h.set(GrpcHeaderNames.X_REQUEST_ID, requestId());
+                }
             }
             h.set(GrpcHeaderNames.GRPC_STATUS, GrpcHeaderNames.STATUS_VALUES[status.code().value()]);
             if (status.description() != null) {
                 h.set(GrpcHeaderNames.GRPC_MESSAGE, PercentEncoding.encode(status.description()));
             }
             ConnectionHandler.addMetadata(h, trailers);
+            if (status.details() != null && (trailers == null || !trailers.containsKey(GrpcHeaderNames.STATUS_DETAILS))) {
+                h.set(GrpcHeaderNames.STATUS_DETAILS, org.remotemedia.grpc.Base64Bin.encode(status.details()));
+            }
         }
         headersSent = true;
         if (rstNow != null) {
@@ -558,16 +582,20 @@ final class ServerStream implements ServerCall {
             return;
         }
         Http2Headers h;
-        if (md == null || md.isEmpty()) {
+        boolean echoId = conn.context().echoRequestId;
+        if ((md == null || md.isEmpty()) && !echoId) {
             h = outboundGzip ? SharedHeaders.RESPONSE_GZIP : SharedHeaders.RESPONSE;
         } else {
-            h = new DefaultHttp2Headers(false, 4 + md.size());
+            h = new DefaultHttp2Headers(false, 5 + (md == null ? 0 : md.size()));
             h.status(GrpcHeaderNames.STATUS_200);
             h.set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.APPLICATION_GRPC);
             if (outboundGzip) {
                 h.set(GrpcHeaderNames.GRPC_ENCODING, GrpcHeaderNames.GZIP);
             }
             h.set(GrpcHeaderNames.GRPC_ACCEPT_ENCODING, GrpcHeaderNames.ACCEPTED_ENCODINGS);
+            if (echoId) {
+                h.set(GrpcHeaderNames.X_REQUEST_ID, requestId());
+            }
             ConnectionHandler.addMetadata(h, md);
         }
         headersSent = true;
@@ -585,6 +613,7 @@ final class ServerStream implements ServerCall {
         }
         ByteBuf out = outboundGzip && messageCompression ? compress(framed) : framed;
         int n = out.readableBytes();
+        bytesOut += n;
         if (!ready) {
             bytesWhileNotReady += n;
             long limit = Math.max(conn.context().maxMessageBytes, 4L * 1024 * 1024);
@@ -687,7 +716,32 @@ final class ServerStream implements ServerCall {
 
     @Override
     public String peer() {
-        return String.valueOf(conn.ctx().channel().remoteAddress());
+        return conn.peer();
+    }
+
+    @Override
+    public String peerAddress() {
+        return conn.peerAddress();
+    }
+
+    @Override
+    public Workload workload() {
+        return method.workload();
+    }
+
+    @Override
+    public String identity() {
+        return identity;
+    }
+
+    @Override
+    public void setIdentity(String identity) {
+        this.identity = identity;
+    }
+
+    @Override
+    public CallNotes notes() {
+        return notes;
     }
 
     @Override

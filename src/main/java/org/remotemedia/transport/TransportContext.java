@@ -17,6 +17,8 @@ final class TransportContext {
     final TransportMetrics metrics;
     final JsonLog log;
     final int maxMessageBytes;
+    /** Echo the call's request id in {@code x-request-id} response headers (with the access log). */
+    volatile boolean echoRequestId;
     private final AtomicLong connectionIds = new AtomicLong();
     private final ConcurrentHashMap<EventExecutor, LoopLoad> loads = new ConcurrentHashMap<>();
 

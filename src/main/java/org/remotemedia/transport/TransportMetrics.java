@@ -2,7 +2,9 @@ package org.remotemedia.transport;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
@@ -14,9 +16,10 @@ import org.remotemedia.rpc.RegisteredMethod;
 
 /**
  * The transport's metrics: calls by method and status, active connections and streams,
- * per-method server latency (from request headers to status sent), and HTTP-level
- * rejections. Data points are resolved once at start-up so recording a call is a few atomic
- * adds, no lookup.
+ * per-method server latency (from request headers to status sent) as a Prometheus histogram
+ * and as an HdrHistogram summary over a sliding window (both labelled by method), and
+ * HTTP-level rejections. Data points are resolved once at start-up so recording a call is a few
+ * atomic adds, no lookup.
  *
  * <p>Thread-safe: built at start-up, recorded from every event loop.
  */
@@ -37,17 +40,20 @@ final class TransportMetrics {
     /** Per-method data points, indexed by status code. */
     static final class MethodMetrics {
         final CounterDataPoint[] byStatus = new CounterDataPoint[StatusCode.values().length];
+        final DistributionDataPoint histogram;
         final LatencyRecorder latency;
 
-        MethodMetrics(Counter calls, String label, LatencyRecorder latency) {
+        MethodMetrics(Counter calls, Histogram histogram, String label, LatencyRecorder latency) {
             for (StatusCode c : StatusCode.values()) {
                 byStatus[c.ordinal()] = calls.labelValues(label, c.name());
             }
+            this.histogram = histogram.labelValues(label);
             this.latency = latency;
         }
 
         void record(StatusCode code, long latencyNanos) {
             byStatus[code.ordinal()].inc();
+            histogram.observe(latencyNanos / 1e9);
             latency.recordNanos(latencyNanos);
         }
     }
@@ -72,13 +78,15 @@ final class TransportMetrics {
                         + "(docs/configuration.md, transport), by budget", "budget");
         stalledStreams = metrics.counter("grpc_server_stalled_streams_reset",
                 "streams reset because the client gave no flow-control window for transport.stalled_stream_timeout_ms");
+        Histogram handling = metrics.histogram("grpc_server_handling_seconds",
+                "server latency of gRPC calls, request headers to status sent, by method", "method");
+        String help = "server latency of gRPC calls, request headers to status sent, by method";
         for (RegisteredMethod m : registry.methods().values()) {
-            byMethod.put(m, new MethodMetrics(calls, m.metricName(),
-                    metrics.latency("grpc_server_latency_" + sanitize(m.metricName()),
-                            "server latency of " + m.path() + " (request headers to status sent)")));
+            byMethod.put(m, new MethodMetrics(calls, handling, m.metricName(),
+                    metrics.latency("grpc_server_latency", help, "method", m.metricName())));
         }
-        unregistered = new MethodMetrics(calls, UNREGISTERED,
-                metrics.latency("grpc_server_latency_unregistered", "server latency of calls to unregistered paths"));
+        unregistered = new MethodMetrics(calls, handling, UNREGISTERED,
+                metrics.latency("grpc_server_latency", help, "method", UNREGISTERED));
     }
 
     /** The data points of a registered method (identity lookup: no hashing of the path), or the unregistered ones. */
@@ -113,14 +121,5 @@ final class TransportMetrics {
 
     void stalledStreamReset() {
         stalledStreams.inc();
-    }
-
-    static String sanitize(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ? c : '_');
-        }
-        return sb.toString();
     }
 }

@@ -54,8 +54,8 @@ class ArchitectureTest {
                 .whereLayer("proto").mayOnlyBeAccessedByLayers("service", "daemon")
                 .whereLayer("auth").mayOnlyBeAccessedByLayers("daemon")
                 .whereLayer("limits").mayOnlyBeAccessedByLayers("daemon")
-                .whereLayer("rpc").mayOnlyBeAccessedByLayers("service", "transport", "daemon")
-                .whereLayer("grpc").mayOnlyBeAccessedByLayers("rpc", "service", "transport", "daemon")
+                .whereLayer("rpc").mayOnlyBeAccessedByLayers("auth", "limits", "service", "transport", "daemon")
+                .whereLayer("grpc").mayOnlyBeAccessedByLayers("rpc", "auth", "limits", "service", "transport", "daemon")
                 .whereLayer("pipeline").mayOnlyBeAccessedByLayers("service", "daemon")
                 .whereLayer("dsp").mayOnlyBeAccessedByLayers("pipeline", "daemon")
                 .whereLayer("observe").mayOnlyBeAccessedByLayers(

@@ -73,11 +73,7 @@ class DaemonServicesTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // the JVM flags scripts/start uses
-        for (String line : Files.readAllLines(root.resolve("config/jvm.properties"))) {
-            if (line.startsWith("jvm.flags=")) {
-                cmd.addAll(List.of(line.substring("jvm.flags=".length()).trim().split("\\s+")));
-            }
-        }
+        cmd.addAll(org.remotemedia.testkit.JvmOptions.read(root.resolve("config/jvm.options")));
         cmd.addAll(List.of("-cp", cp, "org.remotemedia.daemon.Main", "serve", "--set", "server.host=127.0.0.1",
                 "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1", "--set", "server.metrics_port=0",
                 "--set", "server.drain_grace_ms=30000"));

@@ -115,13 +115,8 @@ class ServeCommandTest {
         }
     }
 
-    /** config/jvm.properties' jvm.flags (the daemon's engine needs them: agrona, vector API). */
-    private static String jvmFlagsFromConfig() throws java.io.IOException {
-        for (String line : java.nio.file.Files.readAllLines(Path.of("config", "jvm.properties"))) {
-            if (line.startsWith("jvm.flags=")) {
-                return line.substring("jvm.flags=".length());
-            }
-        }
-        return "";
+    /** config/jvm.options (the daemon's engine needs them: agrona, vector API). */
+    private static String jvmFlagsFromConfig() {
+        return String.join(" ", org.remotemedia.testkit.JvmOptions.read());
     }
 }

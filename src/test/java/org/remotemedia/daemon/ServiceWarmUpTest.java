@@ -22,7 +22,7 @@ class ServiceWarmUpTest {
     @Test
     void everyWarmUpCallSucceedsAndStopsAtTheCallCap() {
         // workers and auth on in the daemon's settings: the warm-up's own services run inline, without auth
-        ServerConfig cfg = ServerConfig.from(Map.of("execution.dsp_mode", "workers", "auth.tokens", "secret"));
+        ServerConfig cfg = ServerConfig.from(Map.of("execution.dsp_mode", "workers", "auth.tokens", org.remotemedia.auth.TokenSet.entry("t", "secret")));
         ServiceWarmUp.Result r = ServiceWarmUp.run(cfg, PipelineEngine.standard(), 60_000, 40);
         assertEquals(40, r.calls(), "bounded by the call cap, well before the time budget");
         assertEquals(0, r.failed(), "first failure: " + r.firstFailure());

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.dsp.NodeRegistry;
-import org.remotemedia.limits.Admission;
+import org.remotemedia.limits.Limits;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.observe.Metrics;
 import org.remotemedia.pipeline.PipelineEngine;
@@ -70,8 +70,13 @@ public final class TestDaemon implements AutoCloseable {
         return services.engine;
     }
 
-    public Admission admission() {
-        return services.admission;
+    public Limits limits() {
+        return services.limits;
+    }
+
+    /** The daemon's services (their reload, access log, readiness). */
+    Services services() {
+        return services;
     }
 
     public String dspMode() {

@@ -95,11 +95,11 @@ class ConcurrentClientsTest {
                 assertEquals(CLIENTS * CALLS, total);
                 // a DSP worker gives back its buffers just after it sent the answer
                 long settled = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while ((d.admission().inFlight() != 0 || d.engine().pool().inUseBytes() != 0)
+                while ((d.limits().executionsInFlight() != 0 || d.engine().pool().inUseBytes() != 0)
                         && System.nanoTime() < settled) {
                     Thread.sleep(1);
                 }
-                assertEquals(0, d.admission().inFlight());
+                assertEquals(0, d.limits().executionsInFlight());
                 assertEquals(0, d.engine().pool().inUseBytes(), "every pooled buffer back");
                 assertEquals(0, PipelineExecutionServiceGrpc.newBlockingStub(d.channel())
                         .getMetrics(GetMetricsRequest.getDefaultInstance()).getActiveStreams(), "every session ended");

@@ -237,21 +237,23 @@ class ErrorTableTest {
     @Test
     void missingOrInvalidTokenIsUnauthenticatedSayingWhichAndHow(@TempDir Path dir) throws Exception {
         Path tokens = dir.resolve("tokens");
-        Files.writeString(tokens, "# operators' tokens\nfile-token-1\n\n");
-        try (TestDaemon d = TestDaemon.start("auth.tokens", "inline-token", "auth.tokens_file", tokens.toString())) {
+        Files.writeString(tokens, "# operators' tokens\n" + org.remotemedia.auth.TokenSet.entry("file", "file-token-1")
+                + "\n\n");
+        try (TestDaemon d = TestDaemon.start("auth.tokens", org.remotemedia.auth.TokenSet.entry("inline", "inline-token"),
+                "auth.tokens_file", tokens.toString())) {
             var stub = ExecutePipelineTest.stub(d);
             StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
                     () -> stub.getVersion(VersionRequest.getDefaultInstance()));
             assertEquals(Status.Code.UNAUTHENTICATED, missing.getStatus().getCode());
-            assertTrue(missing.getStatus().getDescription().contains("missing bearer token")
-                    && missing.getStatus().getDescription().contains("auth.tokens"), missing.getMessage());
+            assertTrue(missing.getStatus().getDescription().contains("missing token")
+                    && missing.getStatus().getDescription().contains("auth.tokens_file"), missing.getMessage());
             assertEquals("MISSING_TOKEN", Kit.details(missing).getDetails(0).unpack(ErrorInfo.class).getReason());
 
             StatusRuntimeException invalid = assertThrows(StatusRuntimeException.class,
                     () -> stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(Kit.bearer("nope")))
                             .getVersion(VersionRequest.getDefaultInstance()));
             assertEquals(Status.Code.UNAUTHENTICATED, invalid.getStatus().getCode());
-            assertTrue(invalid.getStatus().getDescription().contains("invalid bearer token"), invalid.getMessage());
+            assertTrue(invalid.getStatus().getDescription().contains("invalid token"), invalid.getMessage());
             assertEquals("INVALID_TOKEN", Kit.details(invalid).getDetails(0).unpack(ErrorInfo.class).getReason());
 
             for (String ok : new String[] {"inline-token", "file-token-1"}) {
@@ -269,15 +271,15 @@ class ErrorTableTest {
         // workers mode: inline, the slow call would hold the connection's event loop and the
         // second call would not even be read until the first is done
         try (TestDaemon d = TestDaemon.start(TestNodes.registry(), "execution.max_concurrent_executions", "1",
-                "execution.dsp_mode", "workers")) {
+                "limits.max_queued_executions", "0", "execution.dsp_mode", "workers")) {
             var async = PipelineExecutionServiceGrpc.newFutureStub(d.channel());
             var first = async.executePipeline(ExecuteRequest.newBuilder().setManifest(slow)
                     .putAudioInputs("s", Kit.f32(Kit.sine(16_000, 16_000), 16_000)).build());
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (d.admission().inFlight() == 0 && System.nanoTime() < until) {
+            while (d.limits().executionsInFlight() == 0 && System.nanoTime() < until) {
                 Thread.sleep(1);
             }
-            assertEquals(1, d.admission().inFlight());
+            assertEquals(1, d.limits().executionsInFlight());
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                     () -> ExecutePipelineTest.stub(d).executePipeline(base().setManifest(Kit.resample16k()).build()));
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
@@ -289,7 +291,8 @@ class ErrorTableTest {
             boolean quota = false;
             for (var any : st.getDetailsList()) {
                 if (any.is(RetryInfo.class)) {
-                    retry = any.unpack(RetryInfo.class).getRetryDelay().getNanos() > 0;
+                    var delay = any.unpack(RetryInfo.class).getRetryDelay();
+                    retry = delay.getSeconds() > 0 || delay.getNanos() > 0;
                 }
                 if (any.is(QuotaFailure.class)) {
                     quota = any.unpack(QuotaFailure.class).getViolations(0).getSubject()
@@ -299,10 +302,10 @@ class ErrorTableTest {
             assertTrue(retry && quota, st.toString());
             assertTrue(first.get(30, TimeUnit.SECONDS).hasResult(), "the admitted call is unaffected");
             // the slot goes back before the answer is sent, so it is free once the answer is here
-            assertEquals(0, d.admission().inFlight());
+            assertEquals(0, d.limits().executionsInFlight());
             assertTrue(ExecutePipelineTest.stub(d).executePipeline(base().setManifest(Kit.resample16k()).build())
                     .hasResult(), "a slot is free again");
-            assertEquals(0, d.admission().inFlight());
+            assertEquals(0, d.limits().executionsInFlight());
         }
     }
 
@@ -320,7 +323,7 @@ class ErrorTableTest {
                 ExecuteResponse r = stub.executePipeline(req);
                 assertTrue(i % 3 == 2 ? r.hasError() : r.hasResult(), "call " + i + ": " + r);
             }
-            assertEquals(0, d.admission().inFlight());
+            assertEquals(0, d.limits().executionsInFlight());
         }
     }
 
@@ -358,8 +361,8 @@ class ErrorTableTest {
                     stub.withDeadlineAfter(1, TimeUnit.SECONDS).executePipeline(req));
             assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
             // the slot goes back before the status is sent, the outcome is counted just after
-            Await.until(() -> d.admission().inFlight() == 0 && stopped(d) == 1,
-                    () -> "in flight " + d.admission().inFlight() + ", stopped " + stopped(d));
+            Await.until(() -> d.limits().executionsInFlight() == 0 && stopped(d) == 1,
+                    () -> "in flight " + d.limits().executionsInFlight() + ", stopped " + stopped(d));
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(6),
                     "stopped long before the 10 s it would take");
         }
@@ -401,7 +404,7 @@ class ErrorTableTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().contains("ExecuteRequest"), e.getMessage());
             assertTrue(Kit.details(e).getDetailsList().stream().anyMatch(a -> a.is(com.google.rpc.BadRequest.class)));
-            assertFalse(d.admission().inFlight() > 0);
+            assertFalse(d.limits().executionsInFlight() > 0);
         }
     }
 

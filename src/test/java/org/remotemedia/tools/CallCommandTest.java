@@ -70,7 +70,7 @@ class CallCommandTest {
             String e = stderr.toString(StandardCharsets.UTF_8);
             assertTrue(e.contains("ERROR_TYPE_VALIDATION") && e.contains("/nodes/0/params/target_sample_rate"), e);
         }
-        try (TestDaemon d = TestDaemon.start("auth.tokens", "right")) {
+        try (TestDaemon d = TestDaemon.start("auth.tokens", org.remotemedia.auth.TokenSet.entry("cli", "right"))) {
             CallCommand c = new CallCommand();
             ByteArrayOutputStream stderr = new ByteArrayOutputStream();
             c.err = new PrintStream(stderr, true, StandardCharsets.UTF_8);

@@ -113,7 +113,7 @@ class SlowReaderTest {
                         }
                     }
                 }
-                assertEquals(0, d.admission().inFlight(), "stalled answers hold no execution slot");
+                assertEquals(0, d.limits().executionsInFlight(), "stalled answers hold no execution slot");
                 var stub = PipelineExecutionServiceGrpc.newBlockingStub(d.channel());
                 for (int i = 0; i < 50; i++) {
                     ExecuteResponse r = stub.withDeadlineAfter(30, TimeUnit.SECONDS).executePipeline(req);
@@ -139,7 +139,7 @@ class SlowReaderTest {
                 for (RawH2Client r : slow) {
                     Await.until(() -> resets(r) == STREAMS_EACH, () -> "RST_STREAM(CANCEL) received: " + resets(r));
                 }
-                assertEquals(0, d.admission().inFlight());
+                assertEquals(0, d.limits().executionsInFlight());
                 assertTrue(stub.executePipeline(req).hasResult(), "still serving");
             } finally {
                 for (RawH2Client r : slow) {

@@ -481,8 +481,10 @@ class TransportIntegrationTest {
         String text = scrape(server);
         assertTrue(text.contains("remotemedia_grpc_server_calls_total{code=\"OK\",method=\"grpc.testing.TestService/EmptyCall\"}"),
                 text);
-        assertTrue(server.metrics.latencies().stream().anyMatch(
-                l -> l.name().contains("EmptyCall") && l.cumulative().getTotalCount() >= 3));
+        assertTrue(server.metrics.latencies().stream().anyMatch(l -> "method".equals(l.labelName())
+                && l.labelValue().equals("grpc.testing.TestService/EmptyCall") && l.cumulative().getTotalCount() >= 3));
+        assertTrue(text.contains("remotemedia_grpc_server_handling_seconds_count{method=\"grpc.testing.TestService/EmptyCall\"}"),
+                text);
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!scrape(server).contains("remotemedia_grpc_server_streams 0.0") && System.nanoTime() < until) {
             Thread.sleep(10);

@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A server under test in its own JVM, for the benchmarks: started with config/jvm.properties'
+ * A server under test in its own JVM, for the benchmarks: started with config/jvm.options'
  * flags (or {@code PERF_SERVER_JVM_FLAGS} instead, e.g. another GC) plus
  * {@code PERF_SERVER_JVM_OPTS} (e.g. a JFR recording) and this JVM's classpath; its port read
  * from its log; its log drained so it never blocks; stopped by PID at the end. Environment
@@ -55,8 +55,7 @@ final class ServerJvm {
     static Started start(List<String> mainAndArgs, Pattern portLine, List<Process> started) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
-                .filter(l -> l.startsWith("jvm.flags=")).findFirst().orElseThrow().substring("jvm.flags=".length());
+        String flags = String.join(" ", org.remotemedia.testkit.JvmOptions.read());
         cmd.addAll(words(env("PERF_SERVER_JVM_FLAGS", flags)));
         cmd.addAll(words(env("PERF_SERVER_JVM_OPTS", "")));
         cmd.add("-cp");

@@ -14,7 +14,10 @@ import org.remotemedia.proto.grpc.health.v1.HealthCheckResponse;
 import org.remotemedia.proto.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import org.remotemedia.proto.grpc.health.v1.HealthProto;
 import org.remotemedia.rpc.CallListener;
+import org.remotemedia.rpc.MethodKind;
 import org.remotemedia.rpc.MethodRegistry;
+import org.remotemedia.rpc.UnaryHandler;
+import org.remotemedia.rpc.Workload;
 import org.remotemedia.rpc.ServerCall;
 import org.remotemedia.service.ProtoCodec;
 
@@ -62,8 +65,9 @@ public final class HealthService {
 
     /** Registers Check and Watch. */
     public HealthService register(MethodRegistry.Builder registry) {
-        registry.unary("/" + SERVICE_NAME + "/Check", this::check);
-        registry.serverStreaming("/" + SERVICE_NAME + "/Watch", this::watch);
+        registry.add("/" + SERVICE_NAME + "/Check", MethodKind.UNARY, Workload.PROBE, (UnaryHandler) this::check);
+        registry.add("/" + SERVICE_NAME + "/Watch", MethodKind.SERVER_STREAMING, Workload.PROBE,
+                (UnaryHandler) this::watch);
         return this;
     }
 

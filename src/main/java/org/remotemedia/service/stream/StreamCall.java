@@ -29,6 +29,7 @@ import org.remotemedia.proto.v1.StreamRequest;
 import org.remotemedia.proto.v1.StreamResponse;
 import org.remotemedia.rpc.CallListener;
 import org.remotemedia.rpc.ServerCall;
+import org.remotemedia.rpc.Workload;
 import org.remotemedia.service.Compatibility;
 import org.remotemedia.service.ProtoCodec;
 import org.remotemedia.service.ProtoConvert;
@@ -66,10 +67,15 @@ final class StreamCall implements CallListener {
     private static final int ENDING = SIG_CANCEL | SIG_GONE | SIG_TIMEOUT | SIG_OVERFLOW | SIG_OVERLOADED
             | SIG_UNDECODABLE;
     private static final VarHandle SIGNALS;
+    private static final VarHandle SLOT;
+    private static final int SLOT_NONE = 0;
+    private static final int SLOT_HELD = 1;
+    private static final int SLOT_GONE = 2;
 
     static {
         try {
             SIGNALS = MethodHandles.lookup().findVarHandle(StreamCall.class, "signals", int.class);
+            SLOT = MethodHandles.lookup().findVarHandle(StreamCall.class, "slot", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -90,6 +96,9 @@ final class StreamCall implements CallListener {
     // ---- written by the event loop / timer, read by the drain ----
     @SuppressWarnings("unused") // through SIGNALS
     private volatile int signals;
+    /** The session slot: none yet (waiting), held, or gone (given back, or never to be taken). */
+    @SuppressWarnings("unused") // through SLOT
+    private volatile int slot;
     private volatile long lastMessageNanos;
     private volatile long overflowSequence;
     private volatile String undecodable;
@@ -106,8 +115,8 @@ final class StreamCall implements CallListener {
     private String soleSource;
     private boolean initDone;
     private boolean ended;
-    private boolean gateHeld;
     private long expectedSequence;
+    private long chunksIn;
     private long openedNanos;
     private long answered;
     private long dropped;
@@ -127,11 +136,28 @@ final class StreamCall implements CallListener {
                 : ExecutionControl.create();
     }
 
-    /** On the event loop, from startCall: ask for the init, arm the idle timer. */
-    void start() {
+    /**
+     * On the event loop, once the session holds its slot (at once from startCall, or later from
+     * the gate's queue): ask for the init, arm the idle timer. A call that ended while it waited
+     * gives the slot back at once.
+     */
+    void admitted() {
+        if (!SLOT.compareAndSet(this, SLOT_NONE, SLOT_HELD)) {
+            svc.ctx.gate().exit(Workload.SESSION);
+            return;
+        }
+        svc.opened();
         lastMessageNanos = System.nanoTime();
         armIdleTimer(svc.idleTimeoutNanos);
         call.request(1);
+    }
+
+    /** The gate refused the session (queue full, wait too long, draining). */
+    void refused() {
+        if (SLOT.compareAndSet(this, SLOT_NONE, SLOT_GONE)) {
+            done = true;
+            svc.rejected();
+        }
     }
 
     // ------------------------------------------------------------------ event loop
@@ -370,12 +396,6 @@ final class StreamCall implements CallListener {
     // ---- init ----
 
     private void init(StreamInit init) {
-        if (!svc.ctx.gate().tryEnter()) {
-            svc.ctx.gate().rejection().close(call);
-            end(StreamingMetrics.Outcome.REJECTED, null, "admission refused the session");
-            return;
-        }
-        gateHeld = true;
         Compatibility.Verdict v = Compatibility.negotiate(init.getClientVersion());
         if (!v.compatible()) {
             fail(StreamMessages.error(ProtoConvert.versionMismatch(v), StreamErrorType.STREAM_ERROR_UNSPECIFIED, 0,
@@ -396,6 +416,7 @@ final class StreamCall implements CallListener {
             session = svc.ctx.engine().openSession(plan, init.getDataInputsMap(),
                     ProtoConvert.limits(init.hasResourceLimits() ? init.getResourceLimits() : null));
             soleSource = plan.sources().size() == 1 ? plan.sources().get(0).id() : null;
+            call.notes().pipeline(plan.name(), plan.size());
         } catch (PipelineException e) {
             fail(StreamMessages.error(ProtoConvert.error(e.error(), svc.ctx.debugErrors()),
                     StreamErrorType.STREAM_ERROR_UNSPECIFIED, 0, sessionId, ""), StreamErrorType.STREAM_ERROR_UNSPECIFIED,
@@ -438,6 +459,8 @@ final class StreamCall implements CallListener {
         }
         String node = c.getNodeId().isEmpty() && soleSource != null ? soleSource : c.getNodeId();
         AudioInput in = ProtoConvert.audioInput(c.getBuffer());
+        chunksIn++;
+        audioIn(c.getBuffer());
         long e0 = System.nanoTime();
         ChunkResult result;
         try {
@@ -450,6 +473,9 @@ final class StreamCall implements CallListener {
         long s0 = System.nanoTime();
         metrics.engine.recordNanos(s0 - e0);
         try {
+            for (org.remotemedia.pipeline.AudioOutput o : result.audio()) {
+                svc.ctx.metrics().audioOut(o.numSamples(), o.lengthBytes());
+            }
             send(StreamMessages.result(seq, result), null);
         } finally {
             result.release();
@@ -500,6 +526,14 @@ final class StreamCall implements CallListener {
             return false;
         }
         return true;
+    }
+
+    /** Counts a chunk's audio and charges its duration to the caller's audio rate. */
+    private void audioIn(org.remotemedia.proto.v1.AudioBuffer b) {
+        svc.ctx.metrics().audioIn(b.getNumSamples(), b.getSamples().size());
+        if (b.getSampleRate() > 0 && b.getChannels() > 0) {
+            svc.ctx.gate().chargeAudio(call, (double) b.getNumSamples() / b.getChannels() / b.getSampleRate());
+        }
     }
 
     private void chunkFailed(PipelineException e, long seq) {
@@ -659,12 +693,14 @@ final class StreamCall implements CallListener {
         if (session != null) {
             session.close();
         }
-        if (gateHeld) {
-            gateHeld = false;
-            svc.ctx.gate().exit();
-        }
+        call.notes().chunks(chunksIn, answered);
         int discarded = ring.size(); // released by step() once this returns
-        svc.closed(outcome);
+        if (SLOT.compareAndSet(this, SLOT_HELD, SLOT_GONE)) {
+            svc.ctx.gate().exit(Workload.SESSION);
+            svc.closed(outcome);
+        } else {
+            SLOT.compareAndSet(this, SLOT_NONE, SLOT_GONE); // ended while waiting: admitted() gives the slot back
+        }
         if (status != null) {
             call.close(status, trailers);
         }

@@ -1,6 +1,5 @@
 package org.remotemedia.service.stream;
 
-import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -8,18 +7,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.remotemedia.config.ServerConfig;
-import org.remotemedia.grpc.StatusCode;
+import org.remotemedia.grpc.Status;
 import org.remotemedia.rpc.CallListener;
+import org.remotemedia.rpc.MethodKind;
 import org.remotemedia.rpc.MethodRegistry;
+import org.remotemedia.rpc.Workload;
 import org.remotemedia.rpc.ServerCall;
 import org.remotemedia.rpc.StreamingHandler;
 import org.remotemedia.service.ServiceContext;
-import org.remotemedia.service.StatusDetails;
+import org.remotemedia.rpc.WorkGate;
 
 /**
  * {@code remotemedia.v1.StreamingPipelineService/StreamPipeline}: one {@link StreamCall} per
- * call, after the {@code streaming.max_sessions} check (beyond it: UNAVAILABLE with RetryInfo
- * and QuotaFailure). Owns what the sessions share: their settings, metrics, the id sequence and
+ * call, started once it holds a session slot ({@code streaming.max_sessions}, taken through the
+ * context's gate; beyond the cap and its queue: UNAVAILABLE with RetryInfo and QuotaFailure). Owns what the sessions share: their settings, metrics, the id sequence and
  * one idle-timer thread.
  *
  * <p>Thread-safe: {@link #startCall} runs on any event loop; the daemon builds it once and
@@ -28,8 +29,6 @@ import org.remotemedia.service.StatusDetails;
 public final class StreamingService implements StreamingHandler, AutoCloseable {
     public static final String SERVICE = "remotemedia.v1.StreamingPipelineService";
     public static final String PATH = "/" + SERVICE + "/StreamPipeline";
-    /** RetryInfo sent with a max_sessions rejection: sessions are long, so a second rather than a request's time. */
-    static final long SESSIONS_RETRY_AFTER_MS = 1000;
 
     final ServiceContext ctx;
     final ServerConfig.Streaming settings;
@@ -57,46 +56,52 @@ public final class StreamingService implements StreamingHandler, AutoCloseable {
     }
 
     public MethodRegistry.Builder register(MethodRegistry.Builder b) {
-        return b.bidiStreaming(PATH, this);
+        return b.add(PATH, MethodKind.BIDI_STREAMING, Workload.SESSION, this);
     }
 
+    /**
+     * A session needs a slot of the session cap ({@code streaming.max_sessions}, through the
+     * gate); without one it waits in the gate's bounded queue, reading nothing (its init stays in
+     * the HTTP/2 window), and starts once admitted.
+     */
     @Override
     public CallListener startCall(ServerCall call) {
-        if (!tryOpen()) {
-            metrics.rejected();
-            int max = settings.maxSessions();
-            StatusDetails.of(StatusCode.UNAVAILABLE, "too many streaming sessions: " + max + " already open"
-                            + " (streaming.max_sessions = " + max + "); retry after " + SESSIONS_RETRY_AFTER_MS
-                            + " ms, or spread the sessions over more servers",
-                    StatusDetails.errorInfo("TOO_MANY_SESSIONS", Map.of("limit", Integer.toString(max),
-                            "setting", "streaming.max_sessions")),
-                    StatusDetails.retryAfter(SESSIONS_RETRY_AFTER_MS),
-                    StatusDetails.quota("streaming.max_sessions", "at most " + max + " open streaming sessions"))
-                    .close(call);
-            return CallListener.NOOP;
-        }
-        metrics.opened();
         long n = ids.incrementAndGet();
         StreamCall s = new StreamCall(this, call, n, idPrefix + Long.toString(n, 36));
-        s.start();
+        if (ctx.gate().tryEnter(call)) {
+            s.admitted();
+            return s;
+        }
+        ctx.gate().enqueue(call, new WorkGate.Waiter() {
+            @Override
+            public void admitted() {
+                s.admitted();
+            }
+
+            @Override
+            public void refused(Status status) {
+                s.refused();
+                call.close(status);
+            }
+        });
         return s;
     }
 
-    private boolean tryOpen() {
-        int n;
-        do {
-            n = open.get();
-            if (n >= settings.maxSessions()) {
-                return false;
-            }
-        } while (!open.compareAndSet(n, n + 1));
-        return true;
+    /** A session was admitted and starts. */
+    void opened() {
+        open.incrementAndGet();
+        metrics.opened();
     }
 
-    /** A session ended (once per successful {@link #tryOpen}). */
+    /** A session that was {@link #opened()} ended. */
     void closed(StreamingMetrics.Outcome outcome) {
         open.decrementAndGet();
         metrics.ended(outcome);
+    }
+
+    /** A session got no slot. */
+    void rejected() {
+        metrics.rejected();
     }
 
     ScheduledExecutorService timer() {

@@ -239,10 +239,10 @@ class StreamErrorsTest {
         }
     }
 
-    /** streaming.max_sessions: UNAVAILABLE with RetryInfo beyond it; a slot frees when a session ends. */
+    /** streaming.max_sessions with no queue: UNAVAILABLE with RetryInfo beyond it; a slot frees when a session ends. */
     @Test
     void maxSessionsIsUnavailableWithRetryInfo() throws Exception {
-        try (TestDaemon d = TestDaemon.start("streaming.max_sessions", "2");
+        try (TestDaemon d = TestDaemon.start("streaming.max_sessions", "2", "limits.max_queued_sessions", "0");
              StreamClient a = new StreamClient(d.channel()); StreamClient b = new StreamClient(d.channel())) {
             a.send(StreamClient.init(StreamClient.resample16k()));
             a.next(ResponseCase.READY);
@@ -260,6 +260,7 @@ class StreamErrorsTest {
             a.send(StreamClient.cancel());
             a.next(ResponseCase.CLOSED);
             assertTrue(a.end().status().isOk());
+            Await.until(() -> d.limits().sessionsInFlight() == 1, () -> "session slot not returned");
             try (StreamClient again = new StreamClient(d.channel())) {
                 again.send(StreamClient.init(StreamClient.resample16k()));
                 again.next(ResponseCase.READY);
@@ -267,23 +268,65 @@ class StreamErrorsTest {
         }
     }
 
-    /** Admission (execution.max_concurrent_executions) counts open sessions too. */
+    /** Beyond streaming.max_sessions a session waits in the queue, reading nothing, and starts when a slot frees. */
     @Test
-    void admissionCountsOpenSessions() throws Exception {
-        try (TestDaemon d = TestDaemon.start("execution.max_concurrent_executions", "1");
+    void aSessionBeyondTheCapWaitsForASlot() throws Exception {
+        try (TestDaemon d = TestDaemon.start("streaming.max_sessions", "1", "limits.max_queue_wait_ms", "60000");
              StreamClient a = new StreamClient(d.channel()); StreamClient b = new StreamClient(d.channel())) {
             a.send(StreamClient.init(StreamClient.resample16k()));
             a.next(ResponseCase.READY);
             b.send(StreamClient.init(StreamClient.resample16k()));
-            StreamClient.End end = b.end();
-            assertEquals(Status.Code.UNAVAILABLE, end.status().getCode());
-            com.google.rpc.Status details = StatusProto.fromStatusAndTrailers(end.status(), end.trailers());
-            assertTrue(details.getDetailsList().stream().anyMatch(x -> x.is(RetryInfo.class)), details.toString());
+            Await.until(() -> metric(d, "remotemedia_limits_queued{workload=\"session\"}") == 1,
+                    () -> "the second session is not queued");
             a.send(StreamClient.closeCommand());
             a.next(ResponseCase.CLOSED);
             assertTrue(a.end().status().isOk());
-            Await.until(() -> d.admission().inFlight() == 0, () -> "admission slot not returned");
+            b.next(ResponseCase.READY); // admitted from the queue once the first ended
+            b.send(StreamClient.closeCommand());
+            b.next(ResponseCase.CLOSED);
+            assertTrue(b.end().status().isOk());
+            Await.until(() -> d.limits().sessionsInFlight() == 0, () -> "session slot not returned");
         }
+    }
+
+    /** Sessions and executions have caps of their own: open sessions never take an ExecutePipeline slot. */
+    @Test
+    void sessionsDoNotTakeExecutionSlots() throws Exception {
+        try (TestDaemon d = TestDaemon.start("execution.max_concurrent_executions", "1",
+                "limits.max_queued_executions", "0");
+             StreamClient a = new StreamClient(d.channel()); StreamClient b = new StreamClient(d.channel())) {
+            a.send(StreamClient.init(StreamClient.resample16k()));
+            a.next(ResponseCase.READY);
+            b.send(StreamClient.init(StreamClient.resample16k()));
+            b.next(ResponseCase.READY);
+            assertEquals(0, d.limits().executionsInFlight());
+            assertEquals(2, d.limits().sessionsInFlight());
+            var r = org.remotemedia.proto.v1.PipelineExecutionServiceGrpc.newBlockingStub(d.channel())
+                    .executePipeline(org.remotemedia.proto.v1.ExecuteRequest.newBuilder().setClientVersion("v1")
+                            .setManifest(StreamClient.resample16k()).build());
+            assertTrue(r.hasResult() || r.hasError(), r.toString());
+            for (StreamClient c : new StreamClient[] {a, b}) {
+                c.send(StreamClient.closeCommand());
+                c.next(ResponseCase.CLOSED);
+                assertTrue(c.end().status().isOk());
+            }
+            Await.until(() -> d.limits().sessionsInFlight() == 0, () -> "session slots not returned");
+        }
+    }
+
+    private static double metric(TestDaemon d, String series) {
+        for (var s : d.metrics().registry().scrape()) {
+            if (s instanceof io.prometheus.metrics.model.snapshots.GaugeSnapshot g) {
+                for (var p : g.getDataPoints()) {
+                    String key = s.getMetadata().getPrometheusName() + (p.getLabels().isEmpty() ? ""
+                            : "{" + p.getLabels().getName(0) + "=\"" + p.getLabels().getValue(0) + "\"}");
+                    if (key.equals(series)) {
+                        return p.getValue();
+                    }
+                }
+            }
+        }
+        return Double.NaN;
     }
 
     /** A message that is not a StreamRequest: INVALID_ARGUMENT with BadRequest; the session is released. */

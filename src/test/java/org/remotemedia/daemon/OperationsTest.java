@@ -1,0 +1,321 @@
+package org.remotemedia.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.QuotaFailure;
+import com.google.rpc.RetryInfo;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.remotemedia.auth.TokenSet;
+import org.remotemedia.proto.v1.AudioBuffer;
+import org.remotemedia.proto.v1.AudioFormat;
+import org.remotemedia.proto.v1.ExecuteRequest;
+import org.remotemedia.proto.v1.ManifestMetadata;
+import org.remotemedia.proto.v1.NodeManifest;
+import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
+import org.remotemedia.proto.v1.PipelineManifest;
+import org.remotemedia.proto.v1.StreamInit;
+import org.remotemedia.proto.v1.StreamRequest;
+import org.remotemedia.proto.v1.StreamResponse;
+import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
+import org.remotemedia.proto.v1.VersionRequest;
+import org.remotemedia.testkit.Await;
+
+/**
+ * Operating the daemon, through grpc-java against the real wiring: named tokens in either
+ * header, per-identity rate limits, auth-failure throttling, 1,000 concurrent sessions with the
+ * default limits, and the access log.
+ */
+class OperationsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Metadata header(String name, String value) {
+        Metadata m = new Metadata();
+        m.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value);
+        return m;
+    }
+
+    static PipelineExecutionServiceGrpc.PipelineExecutionServiceBlockingStub stub(TestDaemon d, Metadata h) {
+        return PipelineExecutionServiceGrpc.newBlockingStub(d.channel())
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
+    }
+
+    static Metadata bearer(String token) {
+        return header("authorization", "Bearer " + token);
+    }
+
+    @Test
+    void tokensByNameInEitherHeaderAndIdentitiesRateLimitedApart() throws Exception {
+        try (TestDaemon d = TestDaemon.start("auth.tokens", TokenSet.entry("alice", "a-token") + ","
+                + TokenSet.entry("bob", "b-token"), "limits.rate_calls_per_second", "0.01", "limits.rate_calls_burst", "2")) {
+            VersionRequest v = VersionRequest.getDefaultInstance();
+            assertNotNull(stub(d, bearer("a-token")).getVersion(v));
+            assertNotNull(stub(d, header("x-api-key", "a-token")).getVersion(v), "x-api-key works too");
+            StatusRuntimeException over = assertThrows(StatusRuntimeException.class,
+                    () -> stub(d, bearer("a-token")).getVersion(v));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, over.getStatus().getCode());
+            assertTrue(over.getStatus().getDescription().contains("identity 'alice'"), over.getMessage());
+            com.google.rpc.Status st = StatusProto.fromThrowable(over);
+            boolean retry = false;
+            String subject = null;
+            for (var any : st.getDetailsList()) {
+                if (any.is(RetryInfo.class)) {
+                    var delay = any.unpack(RetryInfo.class).getRetryDelay();
+                    retry = delay.getSeconds() > 0 || delay.getNanos() > 0;
+                }
+                if (any.is(QuotaFailure.class)) {
+                    subject = any.unpack(QuotaFailure.class).getViolations(0).getSubject();
+                }
+            }
+            assertTrue(retry, st.toString());
+            assertEquals("identity:alice", subject);
+            // bob is another identity: his bucket is full
+            assertNotNull(stub(d, bearer("b-token")).getVersion(v));
+            assertNotNull(stub(d, header("x-api-key", "b-token")).getVersion(v));
+            StatusRuntimeException bad = assertThrows(StatusRuntimeException.class,
+                    () -> stub(d, header("x-api-key", "wrong")).getVersion(v));
+            assertEquals(Status.Code.UNAUTHENTICATED, bad.getStatus().getCode());
+        }
+    }
+
+    @Test
+    void repeatedBadTokensFromOnePeerAreRefusedEarly() throws Exception {
+        try (TestDaemon d = TestDaemon.start("auth.tokens", TokenSet.entry("alice", "a-token"),
+                "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000")) {
+            VersionRequest v = VersionRequest.getDefaultInstance();
+            for (int i = 0; i < 3; i++) {
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                        () -> stub(d, bearer("guess")).getVersion(v));
+                assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            }
+            StatusRuntimeException throttled = assertThrows(StatusRuntimeException.class,
+                    () -> stub(d, bearer("a-token")).getVersion(v));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, throttled.getStatus().getCode(),
+                    "even a good token is not checked during the back-off");
+            com.google.rpc.Status st = StatusProto.fromThrowable(throttled);
+            assertEquals("AUTH_THROTTLED", st.getDetails(0).unpack(ErrorInfo.class).getReason());
+            assertTrue(st.getDetailsList().stream().anyMatch(a -> a.is(RetryInfo.class)), st.toString());
+            assertTrue(d.log().contains("\"event\":\"auth_throttled\""), d.log());
+        }
+    }
+
+    @Test
+    void aThousandConcurrentSessionsAreAdmittedWithTheDefaults() throws Exception {
+        int n = 1000;
+        try (TestDaemon d = TestDaemon.start("logging.level", "info")) {
+            List<StreamObserver<StreamRequest>> senders = new ArrayList<>();
+            CountDownLatch ready = new CountDownLatch(n);
+            CountDownLatch ended = new CountDownLatch(n);
+            AtomicInteger failed = new AtomicInteger();
+            AtomicReference<Throwable> firstError = new AtomicReference<>();
+            // two connections: max_concurrent_streams is 1000 per connection
+            io.grpc.ManagedChannel second = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", d.port())
+                    .usePlaintext().build();
+            try {
+                for (int i = 0; i < n; i++) {
+                    var stub = StreamingPipelineServiceGrpc.newStub(i % 2 == 0 ? d.channel() : second);
+                    StreamObserver<StreamRequest> out = stub.streamPipeline(new StreamObserver<>() {
+                        @Override
+                        public void onNext(StreamResponse r) {
+                            if (r.hasReady()) {
+                                ready.countDown();
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            failed.incrementAndGet();
+                            firstError.compareAndSet(null, t);
+                            ended.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.countDown();
+                        }
+                    });
+                    out.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder().setClientVersion("v1")
+                            .setManifest(passThrough())).build());
+                    senders.add(out);
+                }
+                // a bound, not a timing: 1,000 inits on a loaded 2-core box take longer than Await's 10 s
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+                while (ready.getCount() > 0 && failed.get() == 0 && System.nanoTime() < until) {
+                    ready.await(100, TimeUnit.MILLISECONDS);
+                }
+                assertEquals(0, ready.getCount(), () -> (n - ready.getCount()) + " of " + n + " sessions ready");
+                assertEquals(0, failed.get(), () -> "refused: " + firstError.get());
+                assertEquals(n, d.limits().sessionsInFlight());
+                for (StreamObserver<StreamRequest> s : senders) {
+                    s.onCompleted();
+                }
+                assertTrue(ended.await(120, TimeUnit.SECONDS), ended.getCount() + " sessions still open");
+                Await.until(() -> d.limits().sessionsInFlight() == 0, () -> d.limits().sessionsInFlight() + " slots held");
+            } finally {
+                second.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static PipelineManifest passThrough() {
+        return PipelineManifest.newBuilder().setVersion("v1").setMetadata(ManifestMetadata.newBuilder().setName("pass"))
+                .addNodes(NodeManifest.newBuilder().setId("g").setNodeType("Gain").setParams("{\"gain_db\": 0}"))
+                .build();
+    }
+
+    @Test
+    void oneAccessLineForEveryCallWithItsRequestIdEchoed() throws Exception {
+        try (TestDaemon d = TestDaemon.start("auth.tokens", TokenSet.entry("alice", "a-token"))) {
+            float[] tone = new float[1600];
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(tone.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < tone.length; i++) {
+                bb.putFloat((float) Math.sin(i * 0.1));
+            }
+            ExecuteRequest req = ExecuteRequest.newBuilder().setClientVersion("v1").setManifest(passThrough())
+                    .putAudioInputs("g", AudioBuffer.newBuilder().setSamples(com.google.protobuf.ByteString.copyFrom(
+                            bb.array())).setSampleRate(16_000).setChannels(1).setFormat(AudioFormat.AUDIO_FORMAT_F32)
+                            .setNumSamples(tone.length).build()).build();
+            Metadata h = bearer("a-token");
+            h.put(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER), "req-42");
+            AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
+            var s = PipelineExecutionServiceGrpc.newBlockingStub(d.channel()).withInterceptors(
+                    MetadataUtils.newAttachHeadersInterceptor(h),
+                    MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, new AtomicReference<>()));
+            assertTrue(s.executePipeline(req).hasResult());
+            assertEquals("req-42", responseHeaders.get().get(Metadata.Key.of("x-request-id",
+                    Metadata.ASCII_STRING_MARSHALLER)), "the client's request id comes back");
+            assertThrows(StatusRuntimeException.class, () -> stub(d, bearer("nope")).getVersion(
+                    VersionRequest.getDefaultInstance()));
+            Await.until(() -> accessLines(d).size() == 2, () -> accessLines(d).size() + " access lines: " + d.log());
+            JsonNode ok = accessLines(d).get(0);
+            assertEquals("req-42", ok.get("request_id").asText());
+            assertEquals("remotemedia.v1.PipelineExecutionService/ExecutePipeline", ok.get("method").asText().substring(1));
+            assertEquals("alice", ok.get("identity").asText());
+            assertEquals("OK", ok.get("code").asText());
+            assertEquals("pass", ok.get("pipeline").asText());
+            assertEquals(1, ok.get("nodes").asInt());
+            assertTrue(ok.get("bytes_in").asLong() > tone.length * 4 && ok.get("bytes_out").asLong() > tone.length * 4,
+                    ok.toString());
+            assertTrue(ok.get("duration_us").asLong() > 0 && ok.get("peer").asText().contains("127.0.0.1"), ok.toString());
+            JsonNode refused = accessLines(d).get(1);
+            assertEquals("UNAUTHENTICATED", refused.get("code").asText());
+            assertTrue(refused.get("identity").isNull());
+            for (String line : d.log().split("\n")) {
+                JSON.readTree(line); // every line is JSON
+            }
+        }
+    }
+
+    static List<JsonNode> accessLines(TestDaemon d) {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : d.log().split("\n")) {
+            if (line.contains("\"event\":\"access\"")) {
+                try {
+                    out.add(JSON.readTree(line));
+                } catch (java.io.IOException e) {
+                    throw new AssertionError("not JSON: " + line, e);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void anIdentityOverItsAudioRateIsRefusedUntilPaidOff() throws Exception {
+        try (TestDaemon d = TestDaemon.start("auth.tokens", TokenSet.entry("alice", "a-token") + ","
+                + TokenSet.entry("bob", "b-token"), "limits.rate_audio_seconds_per_second", "0.001",
+                "limits.rate_audio_seconds_burst", "1")) {
+            ExecuteRequest twoSeconds = ExecuteRequest.newBuilder().setClientVersion("v1").setManifest(passThrough())
+                    .putAudioInputs("g", AudioBuffer.newBuilder().setSamples(com.google.protobuf.ByteString.copyFrom(
+                            new byte[32_000 * 4])).setSampleRate(16_000).setChannels(1)
+                            .setFormat(AudioFormat.AUDIO_FORMAT_F32).setNumSamples(32_000).build()).build();
+            assertTrue(stub(d, bearer("a-token")).executePipeline(twoSeconds).hasResult(), "within the burst: runs");
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> stub(d, bearer("a-token")).executePipeline(twoSeconds));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+            com.google.rpc.Status st = StatusProto.fromThrowable(e);
+            ErrorInfo info = st.getDetails(0).unpack(ErrorInfo.class);
+            assertEquals("RATE_LIMITED", info.getReason());
+            assertEquals("audio", info.getMetadataOrThrow("quota"));
+            assertTrue(stub(d, bearer("b-token")).executePipeline(twoSeconds).hasResult(), "bob has his own bucket");
+            assertNotNull(stub(d, bearer("a-token")).getVersion(VersionRequest.getDefaultInstance()),
+                    "calls without audio are not held by the audio rate");
+        }
+    }
+
+    @Test
+    void aLoudWarningWhenAuthIsOffOnAnAddressOthersReach() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.remotemedia.observe.JsonLog log = new org.remotemedia.observe.JsonLog(new java.io.PrintStream(bytes, true,
+                java.nio.charset.StandardCharsets.UTF_8), org.remotemedia.observe.JsonLog.Level.INFO);
+        ServeCommand.Daemon.warnIfOpen(org.remotemedia.config.ServerConfig.from(java.util.Map.of("server.host",
+                "127.0.0.1")), false, log);
+        ServeCommand.Daemon.warnIfOpen(org.remotemedia.config.ServerConfig.defaults(), true, log);
+        assertEquals("", bytes.toString(), "loopback, or auth on: no warning");
+        ServeCommand.Daemon.warnIfOpen(org.remotemedia.config.ServerConfig.defaults(), false, log);
+        String line = bytes.toString();
+        assertTrue(line.contains("\"level\":\"warn\"") && line.contains("auth_disabled_on_public_address")
+                && line.contains("AUTHENTICATION IS OFF"), line);
+    }
+
+    @Test
+    void healthFollowsAdmissionWhenItIsFull() throws Exception {
+        try (TestDaemon d = TestDaemon.start("execution.max_concurrent_executions", "1",
+                "limits.max_queued_executions", "0")) {
+            var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(d.channel());
+            var overall = io.grpc.health.v1.HealthCheckRequest.getDefaultInstance();
+            assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, health.check(overall).getStatus());
+            org.remotemedia.rpc.ServerCall execution = new org.remotemedia.testkit.StubServerCall(
+                    "/remotemedia.v1.PipelineExecutionService/ExecutePipeline", org.remotemedia.rpc.MethodKind.UNARY) {
+                @Override
+                public org.remotemedia.rpc.Workload workload() {
+                    return org.remotemedia.rpc.Workload.EXECUTION;
+                }
+
+                @Override
+                public <T> void sendMessage(T message, org.remotemedia.grpc.MessageEncoder<? super T> encoder) {
+                }
+            };
+            assertTrue(d.limits().tryEnter(execution), "the one slot");
+            assertTrue(d.limits().notReadyReason().startsWith("admission full"), d.limits().notReadyReason());
+            Await.until(() -> health.check(overall).getStatus()
+                    == io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING, () -> "health while full");
+            d.limits().exit(org.remotemedia.rpc.Workload.EXECUTION);
+            Await.until(() -> health.check(overall).getStatus()
+                    == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, () -> "health once a slot is free");
+            assertEquals(null, d.limits().notReadyReason());
+        }
+    }
+
+    @Test
+    void aTokenFileWithAPlaintextTokenIsRefusedSayingHowToConvertWithoutEchoingIt(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("tokens");
+        Files.writeString(f, "# ops\n" + TokenSet.entry("alice", "a") + "\nsuper-secret-plain-token\n");
+        org.remotemedia.config.ConfigException e = assertThrows(org.remotemedia.config.ConfigException.class,
+                () -> TokenSet.from(new org.remotemedia.config.ServerConfig.Auth(List.of(), f)));
+        assertEquals(1, e.problems().size(), e.problems().toString());
+        String p = e.problems().get(0);
+        assertTrue(p.contains("line 3") && p.contains("sha256sum") && p.contains("token new"), p);
+        assertTrue(!p.contains("super-secret"), "the token itself is never printed: " + p);
+    }
+}

@@ -1,0 +1,83 @@
+package org.remotemedia.observe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.remotemedia.testkit.Await;
+
+/** The access log never blocks its callers: a stuck stdout drops lines and counts them. */
+class AccessLogTest {
+    @Test
+    void aStuckOutputDropsAndCountsInsteadOfBlocking() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        OutputStream stuck = new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                synchronized (written) {
+                    written.write(b, off, len);
+                }
+            }
+        };
+        Metrics metrics = new Metrics();
+        AccessLog log = new AccessLog(new PrintStream(stuck, false, StandardCharsets.UTF_8), 16, true, metrics);
+        log.log("r0", "/a.B/C", "/127.0.0.1:1", "alice", "OK", 1000, 1, 2, null, -1, -1, -1);
+        entered.await(); // the writer is stuck in its first write
+        int total = 1000;
+        for (int i = 1; i < total; i++) { // the caller never waits
+            log.log("r" + i, "/a.B/C", "/127.0.0.1:1", "alice", "OK", 1000, 1, 2, "p\"q", 3, 4, 5);
+        }
+        long dropped = log.dropped();
+        assertTrue(dropped >= total - 1 - 16 && dropped < total, "dropped " + dropped);
+        release.countDown();
+        log.close();
+        String text;
+        synchronized (written) {
+            text = written.toString(StandardCharsets.UTF_8);
+        }
+        String[] lines = text.split("\n");
+        assertEquals(total - dropped, lines.length, "every line not dropped is written whole");
+        ObjectMapper json = new ObjectMapper();
+        JsonNode last = json.readTree(lines[lines.length - 1]);
+        assertEquals("access", last.get("event").asText());
+        assertEquals("p\"q", last.get("pipeline").asText());
+        assertEquals(3, last.get("nodes").asInt());
+        assertEquals(5, last.get("chunks_out").asInt());
+        assertEquals(1, last.get("duration_us").asInt());
+        for (String l : lines) {
+            json.readTree(l);
+        }
+    }
+
+    @Test
+    void offWritesNothing() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(new PrintStream(out, true, StandardCharsets.UTF_8), 16, false, new Metrics());
+        log.log("r", "/a.B/C", "p", null, "OK", 1, 1, 1, null, -1, -1, -1);
+        log.setEnabled(true);
+        log.log("s", "/a.B/C", "p", null, "OK", 1, 1, 1, null, -1, -1, -1);
+        Await.until(() -> out.toString(StandardCharsets.UTF_8).contains("\"request_id\":\"s\""), out::toString);
+        log.close();
+        assertTrue(!out.toString(StandardCharsets.UTF_8).contains("\"request_id\":\"r\""));
+    }
+}
