@@ -4,15 +4,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point: {@code remotemedia serve | process | ...}. Each subcommand is its own class;
- * this one only lists them.
+ * Entry point: {@code remotemedia serve | process | call | ...}. Each subcommand is its own class;
+ * this one only lists them ({@code call} runs on the client's classpath: {@link CallEntry}).
  */
 @Command(
         name = "remotemedia",
         mixinStandardHelpOptions = true,
         versionProvider = BuildInfo.VersionProvider.class,
         description = "Low-latency gRPC daemon running audio pipelines (remotemedia.v1).",
-        subcommands = {ServeCommand.class, ProcessCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ProcessCommand.class, CallEntry.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {
     }
