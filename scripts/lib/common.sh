@@ -1,7 +1,7 @@
 # Shared by every script: locate the repository, a JDK 25, maven, and the build.
 # Sourced, not executed.
 
-RM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+RM_ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"  # -P: the real tree, also through a symlinked scripts/
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

@@ -12,6 +12,7 @@ line: python -m remotemedia call --server HOST:PORT --manifest M.json --input NO
 from ._audio import Audio
 from ._common import ChunkResult, Result, Version
 from ._sync import Client, Stream
+from ._wav import wav_chunks
 from .errors import (AuthenticationError, CancelledError, DeadlineExceededError, InternalError, InvalidAudioError,
                      NodeExecutionError, PipelineError, RemoteMediaError, ResourceLimitError, RpcError,
                      StreamInterruptedError, UnavailableError, ValidationError, VersionMismatchError)
@@ -19,7 +20,7 @@ from .errors import (AuthenticationError, CancelledError, DeadlineExceededError,
 __version__ = "0.1.0"
 
 __all__ = [
-    "Audio", "Client", "Stream", "Result", "ChunkResult", "Version",
+    "Audio", "Client", "Stream", "wav_chunks", "Result", "ChunkResult", "Version",
     "RemoteMediaError", "InvalidAudioError", "PipelineError", "ValidationError", "NodeExecutionError",
     "ResourceLimitError", "VersionMismatchError", "InternalError", "RpcError", "UnavailableError",
     "AuthenticationError", "DeadlineExceededError", "CancelledError", "StreamInterruptedError",

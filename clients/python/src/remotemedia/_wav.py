@@ -121,3 +121,15 @@ class WavWriter:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def wav_chunks(path, frames):
+    """Audio chunks of `frames` frames read from a WAV file as they are needed: a file of any length
+    streams in constant memory. `client.stream(manifest, remotemedia.wav_chunks("long.wav", 4410))`."""
+    from ._audio import Audio
+    with WavReader(path) as w:
+        while True:
+            a = w.read(frames)
+            if len(a) == 0:
+                return
+            yield Audio(a[:, 0] if w.channels == 1 else a, w.sample_rate)
