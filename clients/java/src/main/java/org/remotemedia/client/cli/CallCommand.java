@@ -6,7 +6,6 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -318,9 +317,5 @@ public final class CallCommand implements Callable<Integer> {
             String v = CallCommand.class.getPackage().getImplementationVersion();
             return new String[] {"remotemedia call (client) " + (v == null ? "dev" : v)};
         }
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }
