@@ -1,7 +1,7 @@
 # Shared by every script: locate the repository, a JDK 25, maven, and the build.
 # Sourced, not executed.
 
-RM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+RM_ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"  # -P: the real tree, also through a symlinked scripts/
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
@@ -49,3 +49,19 @@ ensure_built() {
 
 runtime_classpath() { printf '%s:%s' "$RM_ROOT/target/classes" "$(cat "$RM_ROOT/target/classpath-runtime.txt")"; }
 test_classpath() { printf '%s:%s:%s' "$RM_ROOT/target/test-classes" "$RM_ROOT/target/classes" "$(cat "$RM_ROOT/target/classpath-test.txt")"; }
+
+# The Java client (clients/java, its own Maven project: grpc-java never joins the daemon's
+# classpath). Builds target/remotemedia-client.jar and target/lib/ unless newer than its sources.
+RM_CLIENT_DIR="$RM_ROOT/clients/java"
+ensure_client_built() {
+  local jar="$RM_CLIENT_DIR/target/remotemedia-client.jar"
+  if [ -f "$jar" ] && [ -z "$(find "$RM_CLIENT_DIR/pom.xml" "$RM_CLIENT_DIR/src/main" "$RM_ROOT/proto" \
+        -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
+    return 0
+  fi
+  printf 'building the Java client (mvn -f clients/java/pom.xml package) ...\n' >&2
+  (cd "$RM_CLIENT_DIR" && mvn -q -B package -DskipTests) >&2 || die "client build failed"
+}
+client_classpath() { printf '%s:%s/*' "$RM_CLIENT_DIR/target/remotemedia-client.jar" "$RM_CLIENT_DIR/target/lib"; }
+# JDK 24+ warns on stderr when the client's shaded netty uses Unsafe or loads its native transport
+CLIENT_JVM_FLAGS="--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"

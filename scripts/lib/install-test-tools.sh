@@ -64,4 +64,18 @@ apt_ensure "command -v h2load" nghttp2-client
 # promtool (checks /metrics); on a machine that runs systemd the package also starts a Prometheus
 # server on port 9090, the daemon's default metrics port: tests bind port 0 and are not affected
 apt_ensure "command -v promtool" prometheus
+# the Python client's build (grpc_tools) and tests; protoc for the TypeScript client's ts-proto; openssl for TLS tests
+apt_ensure "/usr/bin/python3 -c 'import grpc_tools.protoc, pytest, numpy, venv, pip, wheel'" python3-grpc-tools python3-pytest python3-numpy python3-venv python3-pip python3-wheel
+apt_ensure "command -v protoc" protobuf-compiler
+apt_ensure "command -v openssl" openssl
+
+# --- the TypeScript client's own dependencies (clients/typescript/package-lock.json) ---------
+TS="$ROOT/clients/typescript"
+if [ -f "$TS/node_modules/.package-lock.json" ] && cmp -s "$TS/package-lock.json" "$TS/.installed-lock" 2>/dev/null; then
+  :
+elif command -v npm >/dev/null 2>&1; then
+  say "npm ci in clients/typescript"
+  (cd "$TS" && npm ci --no-audit --no-fund --loglevel=error >&2 && cp package-lock.json .installed-lock) \
+    || say "npm ci failed in clients/typescript: its tests will fail"
+fi
 exit 0

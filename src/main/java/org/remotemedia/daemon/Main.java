@@ -8,17 +8,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * Entry point: {@code remotemedia serve | process | token | ...}. Each subcommand is its own
- * class; this one only lists them, plus the client commands of an installed distribution
- * ({@code lib/client/commands}), which {@code bin/remotemedia} runs on their own classpath: they
- * are listed here so that {@code --help} shows every subcommand.
+ * Entry point: {@code remotemedia serve | process | token | call | ...}. Each subcommand is its
+ * own class; this one only lists them. {@code call} and any other client command of an installed
+ * distribution ({@code lib/client/commands}) run on the client's own classpath, started by the
+ * launcher ({@code bin/remotemedia}, {@code scripts/remotemedia}); they are listed here so that
+ * {@code --help} shows every subcommand ({@link CallEntry}).
  */
 @Command(
         name = "remotemedia",
         mixinStandardHelpOptions = true,
         versionProvider = BuildInfo.VersionProvider.class,
         description = "Low-latency gRPC daemon running audio pipelines (remotemedia.v1).",
-        subcommands = {ServeCommand.class, ProcessCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ProcessCommand.class, TokenCommand.class, CallEntry.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
     /** The distribution's directory, set by bin/remotemedia. */
     static final String HOME_PROPERTY = "remotemedia.home";

@@ -34,10 +34,22 @@ final class StandardServices {
 
     /** Registers health and reflection; reflection describes {@code described}, health and itself. */
     static StandardServices register(MethodRegistry.Builder methods, List<ServiceDescriptor> described) {
+        return register(methods, described, false);
+    }
+
+    /**
+     * As {@link #register(MethodRegistry.Builder, List)}; with {@code firstWins}, two different proto
+     * files of one name are allowed and the first described is served ({@link ReflectionService#firstWins}):
+     * for test servers that mix grpc-java's interop and benchmark protos, which both ship a
+     * grpc/testing/messages.proto. The daemon's own services never clash, and it passes false.
+     */
+    static StandardServices register(MethodRegistry.Builder methods, List<ServiceDescriptor> described,
+                                     boolean firstWins) {
         HealthService health = new HealthService().register(methods);
         List<ServiceDescriptor> all = new ArrayList<>(described);
         all.add(HealthService.descriptor());
-        ReflectionService reflection = ReflectionService.of(all).register(methods);
+        ReflectionService reflection = (firstWins ? ReflectionService.firstWins(all) : ReflectionService.of(all))
+                .register(methods);
         return new StandardServices(health, reflection);
     }
 

@@ -3,8 +3,10 @@ package org.remotemedia.dsp;
 import java.util.ArrayList;
 import java.util.List;
 import org.remotemedia.dsp.nodes.AudioFormatConverter;
+import org.remotemedia.dsp.nodes.AddNode;
 import org.remotemedia.dsp.nodes.AudioResample;
 import org.remotemedia.dsp.nodes.Biquad;
+import org.remotemedia.dsp.nodes.CalculatorNode;
 import org.remotemedia.dsp.nodes.ChannelMerge;
 import org.remotemedia.dsp.nodes.ChannelMix;
 import org.remotemedia.dsp.nodes.ChannelSplit;
@@ -16,6 +18,7 @@ import org.remotemedia.dsp.nodes.Pad;
 import org.remotemedia.dsp.nodes.Trim;
 import org.remotemedia.dsp.nodes.Gain;
 import org.remotemedia.dsp.nodes.Mixer;
+import org.remotemedia.dsp.nodes.MultiplyNode;
 import org.remotemedia.dsp.nodes.PassThrough;
 import org.remotemedia.dsp.nodes.Vad;
 
@@ -50,6 +53,10 @@ public final class BuiltinNodes {
         t.add(new Trim());
         t.add(new Pad());
         t.add(new Fade());
+        // the runtime v0.2.1's data nodes (JSON numbers in, JSON numbers out; no audio)
+        t.add(new CalculatorNode());
+        t.add(new AddNode());
+        t.add(new MultiplyNode());
         // seed aliases (docs/contract.md, Extensions)
         t.add(NodeType.alias("PassThroughNode", passThrough));
         t.add(NodeType.alias("Echo", passThrough));

@@ -80,6 +80,9 @@ public final class NodeDocs {
     }
 
     private static String inputs(Ports p) {
+        if (p.maxAudioInputs() == 0 && p.acceptsData()) {
+            return "a data input (JSON), as a source";
+        }
         String audio = p.describeInputs();
         return p.acceptsData() ? audio + " (as a source: audio and / or a data input)" : audio;
     }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The node contract, over every registered type (aliases included) and every example it
  * declares: streaming in 1-frame, random, 10 ms and 100 ms chunks equals one-shot (tail
- * included), the declared latency holds, reset() works. A new node registered in
+ * included), the declared latency holds, reset() works; a data node's example gives its declared
+ * data output, once as a streaming delta and always as the summary. A new node registered in
  * BuiltinNodes is covered here without further code.
  */
 class NodeContractTest {
@@ -24,6 +25,11 @@ class NodeContractTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (NodeType type : NodeRegistry.builtin().types()) {
             for (NodeExample ex : type.examples()) {
+                if (ex.isData()) {
+                    tests.add(DynamicTest.dynamicTest(type.name() + " / " + ex.label(),
+                            () -> NodeHarness.assertDataExample(type, ex)));
+                    continue;
+                }
                 int rate = ex.inputs().isEmpty() ? 16000 : ex.inputs().get(0).sampleRate();
                 int frames = Math.max(1000, rate / 3); // 1/3 s: bursts and gaps for VAD, a tail for filters
                 tests.add(DynamicTest.dynamicTest(type.name() + " / " + ex.label(),

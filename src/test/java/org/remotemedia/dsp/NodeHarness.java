@@ -216,6 +216,34 @@ public final class NodeHarness {
         }
     }
 
+    /**
+     * A data node's example: its data input gives the declared data output as the summary, as the
+     * first streaming delta and never again as a delta; reset() keeps the result (the input is given
+     * once, at bind time) and re-arms the delta; the node writes no audio.
+     */
+    public static void assertDataExample(NodeType type, NodeExample ex) {
+        String where = type.name() + " " + ex.label();
+        Node node = create(type, ex.params(), ex.inputs());
+        assertEquals(null, node.outputSpec(), where + ": a data node writes no audio");
+        node.dataInput(ex.dataInput());
+        assertEquals(ex.expectedData(), data(node, true), where + ": summary");
+        assertEquals(ex.expectedData(), data(node, false), where + ": first delta");
+        assertEquals("", data(node, false), where + ": a second delta");
+        assertEquals(ex.expectedData(), data(node, true), where + ": summary after the deltas");
+        node.reset();
+        assertEquals(ex.expectedData(), data(node, false), where + ": delta after reset()");
+    }
+
+    private static String data(Node node, boolean summary) {
+        StringBuilder sb = new StringBuilder();
+        if (summary) {
+            node.appendDataSummary(sb);
+        } else {
+            node.appendDataDelta(sb);
+        }
+        return sb.toString();
+    }
+
     public static void assertClose(Run expected, Run actual, String where) {
         assertEquals(expected.frames(), actual.frames(), where + ": output frames");
         assertEquals(expected.samples().length, actual.samples().length, where + ": output samples");

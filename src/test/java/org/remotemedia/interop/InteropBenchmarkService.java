@@ -24,17 +24,17 @@ import org.remotemedia.service.ProtoCodec;
  * response message is built around a shared zero buffer, then serialized straight into the
  * pooled direct buffer. Threads: stateless; runs on the event loops.
  */
-final class InteropBenchmarkService {
+public final class InteropBenchmarkService {
     static final String SERVICE = "grpc.testing.BenchmarkService";
     private static final String PATH = "/" + SERVICE + "/";
     private static final int ZEROS_BYTES = 1 << 20;
     private static final ByteString ZEROS = ByteString.copyFrom(new byte[ZEROS_BYTES]);
 
-    static com.google.protobuf.Descriptors.ServiceDescriptor descriptor() {
+    public static com.google.protobuf.Descriptors.ServiceDescriptor descriptor() {
         return io.grpc.benchmarks.proto.Services.getDescriptor().findServiceByName("BenchmarkService");
     }
 
-    InteropBenchmarkService register(MethodRegistry.Builder b) {
+    public InteropBenchmarkService register(MethodRegistry.Builder b) {
         b.unary(PATH + "UnaryCall", this::unaryCall);
         b.bidiStreaming(PATH + "StreamingCall", this::streamingCall);
         return this;

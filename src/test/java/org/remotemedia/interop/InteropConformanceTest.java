@@ -1,5 +1,6 @@
 package org.remotemedia.interop;
 
+import org.remotemedia.daemon.InteropServer;
 import io.grpc.testing.integration.TestServiceClient;
 import java.util.ArrayList;
 import java.util.List;

@@ -40,7 +40,7 @@ import org.remotemedia.service.ProtoCodec;
  * <p>Threads: handlers and listeners run on the call's event loop; delayed chunks are timed on
  * {@code timer} and sent from the event loop.
  */
-final class InteropTestService {
+public final class InteropTestService {
     static final String SERVICE = "grpc.testing.TestService";
     static final String ECHO_INITIAL = "x-grpc-test-echo-initial";
     static final String ECHO_TRAILING_BIN = "x-grpc-test-echo-trailing-bin";
@@ -51,17 +51,17 @@ final class InteropTestService {
     private final ScheduledExecutorService timer;
     private final String serverId;
 
-    InteropTestService(ScheduledExecutorService timer, String serverId) {
+    public InteropTestService(ScheduledExecutorService timer, String serverId) {
         this.timer = timer;
         this.serverId = serverId;
     }
 
     /** The service's descriptor, for reflection. */
-    static com.google.protobuf.Descriptors.ServiceDescriptor descriptor() {
+    public static com.google.protobuf.Descriptors.ServiceDescriptor descriptor() {
         return io.grpc.testing.integration.Test.getDescriptor().findServiceByName("TestService");
     }
 
-    InteropTestService register(MethodRegistry.Builder b) {
+    public InteropTestService register(MethodRegistry.Builder b) {
         b.unary(PATH + "EmptyCall", this::emptyCall);
         b.unary(PATH + "UnaryCall", this::unaryCall);
         b.unary(PATH + "CacheableUnaryCall", this::unaryCall);

@@ -1,5 +1,6 @@
 package org.remotemedia.interop;
 
+import org.remotemedia.daemon.InteropServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;

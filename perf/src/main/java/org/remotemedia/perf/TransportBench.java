@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * unary BenchmarkService/UnaryCall, in this JVM) against two servers in their own JVMs, started
  * once and measured interleaved (A, B, A, B ..., the order flipped every round):
  * <ul>
- *   <li>{@code ours}: {@code org.remotemedia.interop.InteropServer} (our transport, handlers on the event loop);
+ *   <li>{@code ours}: {@code org.remotemedia.daemon.InteropServer} (our transport, handlers on the event loop);
  *   <li>{@code grpc-java}: {@code io.grpc.benchmarks.qps.AsyncServer --transport=netty_epoll --directexecutor}.
  * </ul>
  * Scenarios: 1 channel x 1 outstanding call (latency) and 4 x 10 (throughput), each with 0 B and
@@ -348,7 +348,7 @@ public final class TransportBench {
             cmd.addAll(List.of("-cp", cp));
             String ready;
             if (name.startsWith("ours")) {
-                cmd.addAll(List.of("org.remotemedia.interop.InteropServer", "--port", Integer.toString(port),
+                cmd.addAll(List.of("org.remotemedia.daemon.InteropServer", "--port", Integer.toString(port),
                         "--log-level", "error", "--set", "transport.event_loop_threads=" + loops));
                 for (String kv : settings.split(",")) {
                     if (!kv.isBlank()) {

@@ -559,10 +559,15 @@ final class StreamCall implements CallListener {
 
     // ---- the end ----
 
-    /** COMMAND_CLOSE or a half-close: flush the tail into a last ChunkResult, StreamClosed, OK. */
+    /**
+     * COMMAND_CLOSE or a half-close: flush the tails, StreamClosed, OK. The flush becomes a last
+     * ChunkResult only when it yields audio or data: clients count one result per chunk they sent,
+     * so a pipeline that holds nothing back answers N chunks with exactly N results.
+     */
     private void close(String reason) {
         String why = reason;
-        if (session.chunksProcessed() == 0) {
+        if (session.chunksProcessed() == 0 && !session.latencyFinal()) {
+            // audio sources that sent nothing; a pipeline of data sources alone is complete at init
             why = reason + "; no audio was sent, so there was nothing to flush";
         } else {
             long e0 = System.nanoTime();
@@ -580,7 +585,9 @@ final class StreamCall implements CallListener {
             long s0 = System.nanoTime();
             metrics.engine.recordNanos(s0 - e0);
             try {
-                send(StreamMessages.result(expectedSequence, last), null);
+                if (!last.audio().isEmpty() || !last.data().isEmpty()) {
+                    send(StreamMessages.result(expectedSequence, last), null);
+                }
             } finally {
                 last.release();
             }

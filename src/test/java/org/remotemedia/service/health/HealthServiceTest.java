@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.remotemedia.interop.InteropServer;
+import org.remotemedia.daemon.InteropServer;
 import org.remotemedia.testkit.LeakCheck;
 
 /**

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.remotemedia.interop.InteropServer;
+import org.remotemedia.daemon.InteropServer;
 
 /**
  * Server reflection on our transport, called by grpc-java's generated reflection clients

@@ -151,8 +151,7 @@ class StreamErrorsTest {
             assertEquals(2, r.getSequence());
             assertEquals(1600, r.getTotalSamplesProcessed());
             c.send(StreamClient.closeCommand());
-            c.next(ResponseCase.RESULT);
-            c.next(ResponseCase.CLOSED);
+            c.next(ResponseCase.CLOSED); // 16 kHz in, 16 kHz out: no tail, so no flush result
             assertTrue(c.end().status().isOk());
             StreamPipelineTest.awaitReleased(d);
         }
@@ -232,8 +231,7 @@ class StreamErrorsTest {
             c.send(StreamClient.chunk(0, "resample", StreamClient.f32(new float[1600], 0, 1600, RATE)));
             assertEquals(0, c.next(ResponseCase.RESULT).getResult().getSequence());
             c.send(StreamClient.closeCommand());
-            c.next(ResponseCase.RESULT);
-            c.next(ResponseCase.CLOSED);
+            c.next(ResponseCase.CLOSED); // 16 kHz in, 16 kHz out: no tail, so no flush result
             assertTrue(c.end().status().isOk());
             StreamPipelineTest.awaitReleased(d);
         }

@@ -1,4 +1,4 @@
-package org.remotemedia.interop;
+package org.remotemedia.daemon;
 
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import java.io.PrintStream;
@@ -13,16 +13,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.observe.Metrics;
-import org.remotemedia.proto.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import org.remotemedia.interop.InteropBenchmarkService;
+import org.remotemedia.interop.InteropTestService;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.service.health.HealthService;
-import org.remotemedia.service.reflection.ReflectionService;
 import org.remotemedia.transport.GrpcServer;
 
 /**
  * Our transport serving {@code grpc.testing.TestService}, {@code grpc.testing.BenchmarkService},
  * {@code grpc.health.v1.Health} and reflection (v1, v1alpha) on one port, for conformance
- * tests and outside tools ({@code scripts/interop-server --port N}).
+ * tests and outside tools ({@code scripts/interop-server --port N}). A test tool beside
+ * {@link TestDaemon}: health and reflection are the daemon's own wiring ({@link StandardServices}).
  *
  * <p>Prints {@code interop-server listening on HOST:PORT} on stdout once bound (port 0 picks a
  * free one) and runs until SIGTERM / SIGINT, then drains for up to 2 s.
@@ -33,12 +34,12 @@ public final class InteropServer implements AutoCloseable {
     public static final String LISTENING = "interop-server listening on ";
 
     private final GrpcServer server;
-    private final HealthService health;
+    private final StandardServices standard;
     private final ScheduledExecutorService timer;
 
-    private InteropServer(GrpcServer server, HealthService health, ScheduledExecutorService timer) {
+    private InteropServer(GrpcServer server, StandardServices standard, ScheduledExecutorService timer) {
         this.server = server;
-        this.health = health;
+        this.standard = standard;
         this.timer = timer;
     }
 
@@ -70,15 +71,11 @@ public final class InteropServer implements AutoCloseable {
         described.add(InteropTestService.descriptor());
         new InteropBenchmarkService().register(methods);
         described.add(InteropBenchmarkService.descriptor());
-        HealthService health = new HealthService().register(methods);
-        described.add(HealthService.descriptor());
         // grpc-java's interop and benchmark jars both ship a different grpc/testing/messages.proto:
         // reflection serves the interop one (TestService is described first)
-        ReflectionService.firstWins(described).register(methods);
+        StandardServices standard = StandardServices.register(methods, described, true);
         MethodRegistry registry = methods.build();
-        for (String service : registry.services()) {
-            health.setStatus(service, ServingStatus.SERVING);
-        }
+        standard.serving(registry);
         GrpcServer server;
         try {
             server = GrpcServer.start(cfg, registry, new Metrics(), new JsonLog(logOut, logLevel));
@@ -86,7 +83,7 @@ public final class InteropServer implements AutoCloseable {
             timer.shutdownNow();
             throw e;
         }
-        return new InteropServer(server, health, timer);
+        return new InteropServer(server, standard, timer);
     }
 
     /** In-process, quiet (warnings and errors to stderr), on 127.0.0.1 and a free port. */
@@ -99,7 +96,7 @@ public final class InteropServer implements AutoCloseable {
     }
 
     public HealthService health() {
-        return health;
+        return standard.health();
     }
 
     public boolean isEpoll() {
@@ -108,7 +105,7 @@ public final class InteropServer implements AutoCloseable {
 
     /** Health turns NOT_SERVING, then the transport drains for up to {@code graceMs}. */
     public void shutdown(long graceMs) throws InterruptedException {
-        health.enterDrain();
+        standard.beginDrain();
         try {
             server.shutdown(graceMs);
         } finally {

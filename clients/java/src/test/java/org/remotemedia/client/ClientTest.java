@@ -1,0 +1,286 @@
+package org.remotemedia.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Durations;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.StreamObserver;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.remotemedia.proto.v1.ChunkResult;
+import org.remotemedia.proto.v1.ErrorType;
+import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
+import org.remotemedia.proto.v1.StreamReady;
+import org.remotemedia.proto.v1.StreamRequest;
+import org.remotemedia.proto.v1.StreamResponse;
+import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
+import org.remotemedia.proto.v1.VersionRequest;
+import org.remotemedia.proto.v1.VersionResponse;
+
+/**
+ * The Java client against the real daemon (a child process on 127.0.0.1), and against small
+ * grpc-java servers that misbehave on purpose (a stream that ends mid-way, RetryInfo): results,
+ * streaming, and every bad case of the issue as a typed exception, never a hang.
+ */
+class ClientTest {
+    private static final String RESAMPLE = "{\"version\":\"v1\",\"metadata\":{\"name\":\"r\"},\"nodes\":[{\"id\":\"resample\","
+            + "\"node_type\":\"AudioResample\",\"params\":{\"target_sample_rate\":16000}}],\"connections\":[]}";
+    private static final String GAIN = "{\"version\":\"v1\",\"metadata\":{\"name\":\"g\"},\"nodes\":[{\"id\":\"g\","
+            + "\"node_type\":\"Gain\",\"params\":{\"gain\":0.5}}],\"connections\":[]}";
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start("auth.tokens=t0ken");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    private static RemoteMediaClient client() {
+        return RemoteMediaClient.builder(server.target()).token("t0ken").build();
+    }
+
+    private static float[] sine(int frames, int rate) {
+        float[] s = new float[frames];
+        for (int i = 0; i < frames; i++) {
+            s[i] = (float) (0.5 * Math.sin(2 * Math.PI * 440 * i / rate));
+        }
+        return s;
+    }
+
+    @Test
+    void versionExecuteAndDataNodes() {
+        try (RemoteMediaClient c = client()) {
+            VersionResponse v = c.version();
+            assertEquals("v1", v.getVersionInfo().getProtocolVersion());
+            assertTrue(v.getVersionInfo().getSupportedNodeTypesList().contains("CalculatorNode"));
+
+            ExecuteResult r = c.execute(RESAMPLE, Map.of("resample", Audio.ofFloats(sine(44_100, 44_100), 44_100, 1)),
+                    Map.of());
+            Audio out = r.audio().get("resample");
+            assertEquals(16_000, out.frames());
+            assertEquals(16_000, out.sampleRate());
+            float[] f = out.toFloats();
+            for (int i = 2000; i < 14_000; i += 997) {
+                assertEquals(0.5 * Math.sin(2 * Math.PI * 440 * i / 16_000.0), f[i], 1e-4, "sample " + i);
+            }
+            ExecuteResult calc = c.execute("{\"version\":\"v1\",\"metadata\":{\"name\":\"c\"},\"nodes\":[{\"id\":\"calc\","
+                    + "\"node_type\":\"CalculatorNode\",\"params\":{\"operation\":\"multiply\",\"operand\":6}}]}",
+                    Map.of(), Map.of("calc", "7"));
+            assertEquals("42", calc.data().get("calc"));
+        }
+    }
+
+    @Test
+    void pipelineErrorsAreTypedWithTheErrorResponse() {
+        try (RemoteMediaClient c = client()) {
+            PipelineException e = assertThrows(PipelineException.class, () -> c.execute(
+                    "{\"version\":\"v1\",\"metadata\":{\"name\":\"c\"},\"nodes\":[{\"id\":\"d\",\"node_type\":\"CalculatorNode\","
+                            + "\"params\":{\"operation\":\"divide\",\"operand\":0}}]}", Map.of(), Map.of("d", "1")));
+            assertEquals(ErrorType.ERROR_TYPE_NODE_EXECUTION, e.errorType());
+            assertEquals("d", e.failingNodeId());
+            PipelineException v = assertThrows(PipelineException.class, () -> c.execute(RESAMPLE.replace("16000", "5"),
+                    Map.of("resample", Audio.ofFloats(new float[100], 16_000, 1)), Map.of()));
+            assertEquals(ErrorType.ERROR_TYPE_VALIDATION, v.errorType());
+            assertTrue(v.context().contains("/nodes/0/params/target_sample_rate"), v.context());
+        }
+    }
+
+    @Test
+    void streamsNChunksAndGetsNResultsThenClosed() {
+        List<ChunkResult> results = new ArrayList<>();
+        try (RemoteMediaClient c = client();
+             PipelineStream s = c.stream(GAIN, Map.of(), r -> {
+                 synchronized (results) {
+                     results.add(r);
+                 }
+             })) {
+            StreamReady ready = s.ready();
+            assertTrue(!ready.getSessionId().isEmpty());
+            float[] pcm = sine(1600, 16_000);
+            for (int i = 0; i < 20; i++) {
+                s.send("g", Audio.ofFloats(pcm, 16_000, 1));
+            }
+            var closed = s.finish();
+            assertTrue(closed.getReason().contains("COMMAND_CLOSE"), closed.getReason());
+        }
+        assertEquals(20, results.size(), "one result per chunk, no empty flush");
+        for (int i = 0; i < 20; i++) {
+            assertEquals(i, results.get(i).getSequence());
+            float[] out = Audio.ofBytes(results.get(i).getAudioOutputsOrThrow("g").getSamples(), 16_000, 1,
+                    SampleFormat.F32).toFloats();
+            assertEquals(0.25 * Math.sin(2 * Math.PI * 440 * 100 / 16_000.0), out[100], 1e-6);
+        }
+    }
+
+    @Test
+    void aWrongTokenIsAnAuthenticationException() {
+        try (RemoteMediaClient c = RemoteMediaClient.builder(server.target()).token("wrong").build()) {
+            RpcException e = assertThrows(RpcException.AuthenticationException.class, c::version);
+            assertEquals(Status.Code.UNAUTHENTICATED, e.code());
+            assertThrows(RpcException.AuthenticationException.class, () -> c.stream(GAIN, Map.of(), r -> { }));
+        }
+    }
+
+    @Test
+    void aServerThatIsDownIsUnavailable() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there now
+        }
+        try (RemoteMediaClient c = RemoteMediaClient.builder("127.0.0.1:" + port).timeout(Duration.ofSeconds(20)).build()) {
+            RpcException e = assertThrows(RpcException.UnavailableException.class, c::version);
+            assertTrue(e.getMessage().contains("is the server running"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aPortThatDoesNotSpeakGrpcIsATypedErrorNotAHang() throws Exception {
+        try (ServerSocket http = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!http.isClosed()) {
+                    try (Socket sock = http.accept(); OutputStream o = sock.getOutputStream()) {
+                        sock.getInputStream().read(new byte[1024]);
+                        o.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                                .getBytes(StandardCharsets.US_ASCII));
+                    } catch (Exception ignored) {
+                        // closed
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            try (RemoteMediaClient c = RemoteMediaClient.builder("127.0.0.1:" + http.getLocalPort())
+                    .timeout(Duration.ofSeconds(20)).build()) {
+                RpcException e = assertThrows(RpcException.class, c::version);
+                assertTrue(e.code() == Status.Code.UNAVAILABLE || e.code() == Status.Code.INTERNAL
+                        || e.code() == Status.Code.UNKNOWN, e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aStreamCancelledByTheCallerIsCancelled() {
+        try (RemoteMediaClient c = client()) {
+            PipelineStream s = c.stream(GAIN, Map.of(), r -> { });
+            s.send("g", Audio.ofFloats(new float[160], 16_000, 1));
+            s.cancel();
+            assertThrows(RpcException.CancelledException.class, s::finish);
+            assertThrows(RpcException.CancelledException.class, () -> s.send("g", Audio.ofFloats(new float[160], 16_000, 1)));
+        }
+    }
+
+    @Test
+    void aServerThatEndsTheStreamMidWayIsStreamInterrupted() throws Exception {
+        Server fake = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new StreamingPipelineServiceGrpc.StreamingPipelineServiceImplBase() {
+                    @Override
+                    public StreamObserver<StreamRequest> streamPipeline(StreamObserver<StreamResponse> out) {
+                        return new StreamObserver<>() {
+                            int chunks;
+
+                            @Override
+                            public void onNext(StreamRequest r) {
+                                if (r.hasInit()) {
+                                    out.onNext(StreamResponse.newBuilder().setReady(StreamReady.newBuilder()
+                                            .setSessionId("fake")).build());
+                                } else if (r.hasAudioChunk() && ++chunks == 2) {
+                                    out.onCompleted(); // gone mid-way, without StreamClosed
+                                }
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        };
+                    }
+                }).build().start();
+        try (RemoteMediaClient c = RemoteMediaClient.builder("127.0.0.1:" + fake.getPort()).build()) {
+            PipelineStream s = c.stream(GAIN, Map.of(), r -> { });
+            RemoteMediaException e = assertThrows(RemoteMediaException.class, () -> {
+                for (int i = 0; i < 1000; i++) {
+                    s.send("g", Audio.ofFloats(new float[160], 16_000, 1));
+                }
+                s.finish();
+            });
+            assertInstanceOf(StreamInterruptedException.class, e);
+            assertTrue(e.getMessage().contains("without StreamClosed"), e.getMessage());
+        } finally {
+            fake.shutdownNow();
+        }
+    }
+
+    @Test
+    void retryIsOptInAndHonoursRetryInfo() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        Server fake = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new PipelineExecutionServiceGrpc.PipelineExecutionServiceImplBase() {
+                    @Override
+                    public void getVersion(VersionRequest r, StreamObserver<VersionResponse> out) {
+                        if (calls.incrementAndGet() == 1) {
+                            out.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                                    .setCode(Code.UNAVAILABLE_VALUE).setMessage("overloaded")
+                                    .addDetails(com.google.protobuf.Any.pack(RetryInfo.newBuilder()
+                                            .setRetryDelay(Durations.fromMillis(50)).build())).build()));
+                            return;
+                        }
+                        out.onNext(VersionResponse.newBuilder().setCompatible(true).build());
+                        out.onCompleted();
+                    }
+                }).build().start();
+        try (RemoteMediaClient once = RemoteMediaClient.builder("127.0.0.1:" + fake.getPort()).build()) {
+            RpcException e = assertThrows(RpcException.UnavailableException.class, once::version);
+            assertTrue(e.isRetryable());
+            assertEquals(Duration.ofMillis(50), e.retryDelay().orElseThrow());
+        }
+        calls.set(0);
+        try (RemoteMediaClient retrying = RemoteMediaClient.builder("127.0.0.1:" + fake.getPort())
+                .retry(3, Duration.ofSeconds(1)).build()) {
+            assertTrue(retrying.version().getCompatible());
+            assertEquals(2, calls.get());
+        } finally {
+            fake.shutdownNow();
+        }
+    }
+
+    @Test
+    void tlsWithAPrivateCa(@TempDir Path dir) throws Exception {
+        Path[] pem = TestServer.selfSignedCert(dir);
+        try (TestServer tls = TestServer.start("transport.tls_cert_chain=" + pem[0], "transport.tls_private_key=" + pem[1]);
+             RemoteMediaClient c = RemoteMediaClient.builder(tls.target()).tls(pem[0]).build();
+             RemoteMediaClient plain = RemoteMediaClient.builder(tls.target()).timeout(Duration.ofSeconds(20)).build()) {
+            assertEquals("v1", c.version().getVersionInfo().getProtocolVersion());
+            assertThrows(RpcException.class, plain::version); // h2c against a TLS port: typed, no hang
+        }
+        assertTrue(Files.exists(pem[0]));
+    }
+}

@@ -1,0 +1,186 @@
+"""Every bad case of the issue gets a typed error, never a hang: a server that is down, a port that
+does not speak gRPC, a wrong token, unsupported audio, a stream the caller cancels, a server that
+ends the stream mid-way; and the opt-in retry honours RetryInfo."""
+import socket
+import threading
+from concurrent import futures
+
+import grpc
+import numpy as np
+import pytest
+
+import remotemedia
+from conftest import TOKEN
+from remotemedia.rpc import details_pb2
+from remotemedia.v1 import execution_pb2, streaming_pb2
+
+GAIN = {"version": "v1", "metadata": {"name": "g"}, "nodes": [{"id": "g", "node_type": "Gain", "params": {}}]}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again: nothing listens there
+
+
+def test_a_server_that_is_down():
+    with remotemedia.Client("127.0.0.1:%d" % free_port(), timeout=20) as c:
+        with pytest.raises(remotemedia.UnavailableError) as e:
+            c.version()
+    assert "is the server running" in str(e.value)
+
+
+def test_a_port_that_does_not_speak_grpc():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    stop = threading.Event()
+
+    def http():
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.recv(1024)
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                except OSError:
+                    pass
+
+    t = threading.Thread(target=http, daemon=True)
+    t.start()
+    try:
+        with remotemedia.Client("127.0.0.1:%d" % srv.getsockname()[1], timeout=20) as c:
+            with pytest.raises(remotemedia.RpcError) as e:
+                c.version()
+        assert e.value.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN)
+    finally:
+        stop.set()
+        t.join()
+        srv.close()
+
+
+def test_a_wrong_token(server):
+    with remotemedia.Client(server.target, token="wrong") as c:
+        with pytest.raises(remotemedia.AuthenticationError) as e:
+            c.version()
+        assert e.value.code == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(remotemedia.AuthenticationError):
+            c.stream(GAIN, [remotemedia.Audio(np.zeros(16, np.float32), 16000)]).results()
+
+
+@pytest.mark.parametrize("samples,what", [
+    (np.zeros(100, np.float64), "float64"),
+    (np.zeros(100, np.uint8), "uint8"),
+    (np.zeros(100, np.complex64), "complex64"),
+    (np.zeros((10, 2, 2), np.float32), "shape"),
+    (np.zeros((10, 0), np.float32), "no channels"),
+])
+def test_unsupported_arrays(samples, what):
+    with pytest.raises(remotemedia.InvalidAudioError) as e:
+        remotemedia.Audio(samples, 16000)
+    assert what in str(e.value)
+    assert isinstance(e.value, ValueError)
+
+
+def test_bare_arrays_and_bad_rates_are_refused_before_any_call(server):
+    with pytest.raises(remotemedia.InvalidAudioError, match="sample_rate"):
+        remotemedia.Audio(np.zeros(10, np.float32), 0)
+    with remotemedia.Client(server.target, token=TOKEN) as c:
+        with pytest.raises(remotemedia.InvalidAudioError, match="wrap it as remotemedia.Audio"):
+            c.execute(GAIN, {"g": np.zeros(10, np.float32)})
+
+
+def test_a_stream_cancelled_by_the_caller(server):
+    gate = threading.Event()
+
+    def chunks():
+        yield remotemedia.Audio(np.zeros(160, np.float32), 16000)
+        gate.wait(30)  # the producer stalls; the caller cancels meanwhile
+
+    with remotemedia.Client(server.target, token=TOKEN) as c:
+        s = c.stream(GAIN, chunks())
+        assert next(s).sequence == 0
+        s.cancel()
+        with pytest.raises(remotemedia.CancelledError):
+            next(s)
+    gate.set()
+
+
+def _fake(handlers):
+    srv = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    srv.add_generic_rpc_handlers(handlers)
+    port = srv.add_insecure_port("127.0.0.1:0")
+    srv.start()
+    return srv, "127.0.0.1:%d" % port
+
+
+def test_a_server_that_ends_the_stream_mid_way():
+    def stream(requests, context):
+        n = 0
+        for r in requests:
+            if r.HasField("init"):
+                yield streaming_pb2.StreamResponse(ready=streaming_pb2.StreamReady(session_id="fake"))
+            elif r.HasField("audio_chunk"):
+                n += 1
+                if n == 2:
+                    return  # gone, status OK, no StreamClosed
+
+    h = grpc.method_handlers_generic_handler("remotemedia.v1.StreamingPipelineService", {
+        "StreamPipeline": grpc.stream_stream_rpc_method_handler(
+            stream, request_deserializer=streaming_pb2.StreamRequest.FromString,
+            response_serializer=streaming_pb2.StreamResponse.SerializeToString)})
+    srv, target = _fake((h,))
+    try:
+        with remotemedia.Client(target) as c:
+            with pytest.raises(remotemedia.StreamInterruptedError, match="without StreamClosed"):
+                c.stream(GAIN, (remotemedia.Audio(np.zeros(160, np.float32), 16000) for _ in range(100))).results()
+    finally:
+        srv.stop(None)
+
+
+def test_retry_is_opt_in_and_honours_retry_info():
+    calls = []
+
+    def version(request, context):
+        calls.append(1)
+        if len(calls) % 2 == 1:
+            retry = details_pb2.RetryInfo()
+            retry.retry_delay.FromMilliseconds(50)
+            st = details_pb2.Status(code=14, message="overloaded")
+            st.details.add(type_url="type.googleapis.com/google.rpc.RetryInfo", value=retry.SerializeToString())
+            context.set_trailing_metadata((("grpc-status-details-bin", st.SerializeToString()),))
+            context.abort(grpc.StatusCode.UNAVAILABLE, "overloaded")
+        return execution_pb2.VersionResponse(compatible=True)
+
+    h = grpc.method_handlers_generic_handler("remotemedia.v1.PipelineExecutionService", {
+        "GetVersion": grpc.unary_unary_rpc_method_handler(
+            version, request_deserializer=execution_pb2.VersionRequest.FromString,
+            response_serializer=execution_pb2.VersionResponse.SerializeToString)})
+    srv, target = _fake((h,))
+    try:
+        with remotemedia.Client(target) as once:
+            with pytest.raises(remotemedia.UnavailableError) as e:
+                once.version()
+        assert e.value.retryable and abs(e.value.retry_delay - 0.05) < 1e-9
+        calls.clear()
+        with remotemedia.Client(target, retry=3) as retrying:
+            assert retrying.version().compatible
+        assert len(calls) == 2  # refused once, then served after the delay RetryInfo asked for
+    finally:
+        srv.stop(None)
+
+
+def test_tls_with_a_private_ca(tls_server, cert):
+    with remotemedia.Client(tls_server.target, token=TOKEN, tls=cert[0]) as c:
+        assert c.version().protocol_version == "v1"
+    with open(cert[0], "rb") as f:
+        pem = f.read()
+    with remotemedia.Client("localhost:%d" % tls_server.port, token=TOKEN, tls=pem) as c:
+        assert c.version().compatible
+    with remotemedia.Client(tls_server.target, token=TOKEN, timeout=20) as plain:
+        with pytest.raises(remotemedia.RpcError):
+            plain.version()
