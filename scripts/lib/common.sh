@@ -27,6 +27,8 @@ export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 command -v mvn >/dev/null 2>&1 || die "maven (mvn) not found on PATH: install it (apt-get install maven)"
 
 JVM_FLAGS="$(sed -n 's/^jvm\.flags=//p' "$RM_ROOT/config/jvm.properties")"
+# relative model paths (models.silero_vad_path) are taken from the repository, wherever the script runs
+JVM_FLAGS="$JVM_FLAGS -Dremotemedia.home=$RM_ROOT"
 
 # Builds main and test classes unless they are newer than every source.
 # RM_SKIP_BUILD=1 skips the check (tests that start scripts from inside a maven run).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the standard gRPC clients that the client tests drive, from the registries this
 # machine reaches: grpc-js, @grpc/proto-loader and buf (buf curl) from npm; grpcio from Debian
-# (python3-grpcio, python3-protobuf). Idempotent and fast when everything is there.
+# (python3-grpcio, python3-protobuf); espeak-ng, sox, ffmpeg, numpy and scipy from Debian (speech and
+# loudness references for the VAD and LevelMeter tests). Idempotent and fast when everything is there.
 #
 #   scripts/lib/install-test-tools.sh          # install what is missing
 #   RM_TOOLS_DIR=/some/cache scripts/...      # where the npm tools go (default target/test-tools)
@@ -59,4 +60,7 @@ apt_ensure() {
 }
 
 apt_ensure "/usr/bin/python3 -c 'import grpc, google.protobuf'" python3-grpcio python3-protobuf
+# speech for the SileroVAD tests and the VAD evaluation (perf/vad-eval), ffmpeg's ebur128 for the loudness check
+apt_ensure "command -v espeak-ng && command -v sox && command -v ffmpeg && /usr/bin/python3 -c 'import numpy, scipy'" \
+  espeak-ng sox ffmpeg python3-numpy python3-scipy
 exit 0

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.remotemedia.testkit.TestModels;
 
 /**
  * The node contract, over every registered type (aliases included) and every example it
@@ -22,7 +23,7 @@ class NodeContractTest {
     @TestFactory
     Stream<DynamicTest> streamingEqualsOneShotForEveryNode() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (NodeType type : NodeRegistry.builtin().types()) {
+        for (NodeType type : TestModels.registry().types()) {
             for (NodeExample ex : type.examples()) {
                 int rate = ex.inputs().isEmpty() ? 16000 : ex.inputs().get(0).sampleRate();
                 int frames = Math.max(1000, rate / 3); // 1/3 s: bursts and gaps for VAD, a tail for filters
@@ -35,7 +36,7 @@ class NodeContractTest {
 
     @Test
     void everyTypeIsDocumentedAndHasExamples() {
-        for (NodeType type : NodeRegistry.builtin().types()) {
+        for (NodeType type : TestModels.registry().types()) {
             assertFalse(type.examples().isEmpty(), type.name() + " declares no examples");
             assertNotNull(type.latencyDoc(), type.name());
             assertFalse(type.summary().isBlank(), type.name());
