@@ -29,6 +29,9 @@ command -v mvn >/dev/null 2>&1 || die "maven (mvn) not found on PATH: install it
 # config/jvm.options (one option per line, # comments): the JVM flags of the daemon, the tools and
 # the tests; as one space-separated list for the scripts that pass them on
 JVM_FLAGS="$(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$RM_ROOT/config/jvm.options" | tr '\n' ' ')"
+# the installation root: relative model paths (models.silero_vad_path) are taken from it, as in a
+# distribution, wherever the script runs
+JVM_FLAGS="$JVM_FLAGS -Dremotemedia.home=$RM_ROOT"
 
 # Builds main and test classes unless they are newer than every source.
 # RM_SKIP_BUILD=1 skips the check (tests that start scripts from inside a maven run).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the standard gRPC clients that the client tests drive, from the registries this
 # machine reaches: grpc-js, @grpc/proto-loader and buf (buf curl) from npm; grpcio from Debian
-# (python3-grpcio, python3-protobuf), promtool from Debian (prometheus). Idempotent and fast when
-# everything is there.
+# (python3-grpcio, python3-protobuf), promtool from Debian (prometheus); espeak-ng, sox, ffmpeg,
+# numpy and scipy from Debian (speech and loudness references for the VAD and LevelMeter tests).
+# Idempotent and fast when everything is there.
 #
 #   scripts/lib/install-test-tools.sh          # install what is missing
 #   RM_TOOLS_DIR=/some/cache scripts/...      # where the npm tools go (default target/test-tools)
@@ -78,4 +79,7 @@ elif command -v npm >/dev/null 2>&1; then
   (cd "$TS" && npm ci --no-audit --no-fund --loglevel=error >&2 && cp package-lock.json .installed-lock) \
     || say "npm ci failed in clients/typescript: its tests will fail"
 fi
+# speech for the SileroVAD tests and the VAD evaluation (perf/vad-eval), ffmpeg's ebur128 for the loudness check
+apt_ensure "command -v espeak-ng && command -v sox && command -v ffmpeg && /usr/bin/python3 -c 'import numpy, scipy'" \
+  espeak-ng sox ffmpeg python3-numpy python3-scipy
 exit 0

@@ -19,7 +19,8 @@ public record ServerConfig(
         Auth auth,
         Logging logging,
         Limits limits,
-        Metrics metrics) {
+        Metrics metrics,
+        Models models) {
 
     /** Listening addresses. */
     public record Server(String host, int port, String metricsHost, int metricsPort, long drainGraceMs) {
@@ -135,19 +136,31 @@ public record ServerConfig(
     public record Metrics(int latencyWindowSeconds) {
     }
 
+    /**
+     * Model files that model-backed nodes run, read once at start-up (never downloaded at run time;
+     * scripts/fetch-models puts them in models/). A relative path is taken from the installation
+     * directory (system property {@code remotemedia.home}, which the scripts set), else from the
+     * working directory. An empty sha256 accepts any file.
+     */
+    public record Models(Path sileroVadPath, String sileroVadSha256) {
+    }
+
+    /** The sha256 of models/silero_vad.onnx as models/silero_vad.properties records it. */
+    public static final String SILERO_VAD_SHA256 = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3";
+
     /** The same settings with another execution section. */
     public ServerConfig with(Execution e) {
-        return new ServerConfig(server, transport, e, streaming, auth, logging, limits, metrics);
+        return new ServerConfig(server, transport, e, streaming, auth, logging, limits, metrics, models);
     }
 
     /** The same settings with another auth section ({@code new Auth(List.of(), null)}: off). */
     public ServerConfig with(Auth a) {
-        return new ServerConfig(server, transport, execution, streaming, a, logging, limits, metrics);
+        return new ServerConfig(server, transport, execution, streaming, a, logging, limits, metrics, models);
     }
 
     /** The same settings with another logging section. */
     public ServerConfig with(Logging l) {
-        return new ServerConfig(server, transport, execution, streaming, auth, l, limits, metrics);
+        return new ServerConfig(server, transport, execution, streaming, auth, l, limits, metrics, models);
     }
 
     /** Settings whose value is a secret: {@link #toYaml} prints how many, never what. */
@@ -348,6 +361,17 @@ public record ServerConfig(
 
         Metrics metrics = new Metrics(r.intIn("metrics.latency_window_seconds", 60, 10, 3600));
 
-        return new ServerConfig(server, transport, execution, streaming, auth, logging, limits, metrics);
+        String silero = r.string("models.silero_vad_path", "models/silero_vad.onnx");
+        String sileroSha = r.string("models.silero_vad_sha256", SILERO_VAD_SHA256).toLowerCase(java.util.Locale.ROOT);
+        if (silero.isEmpty()) {
+            r.problem("models.silero_vad_path: empty; give the path of silero_vad.onnx (default models/silero_vad.onnx)");
+        }
+        if (!sileroSha.isEmpty() && !sileroSha.matches("[0-9a-f]{64}")) {
+            r.problem("models.silero_vad_sha256: '" + sileroSha + "' is not a sha256 (64 hex digits); empty accepts any"
+                    + " file");
+        }
+        Models models = new Models(Path.of(silero.isEmpty() ? "models/silero_vad.onnx" : silero), sileroSha);
+
+        return new ServerConfig(server, transport, execution, streaming, auth, logging, limits, metrics, models);
     }
 }

@@ -18,6 +18,8 @@ import org.remotemedia.buffer.wav.WavWriter;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.NodeRegistry;
+import org.remotemedia.dsp.nodes.SileroVad;
+import org.remotemedia.inference.Models;
 import org.remotemedia.pipeline.AudioInput;
 import org.remotemedia.pipeline.AudioOutput;
 import org.remotemedia.pipeline.CompiledPlan;
@@ -83,14 +85,17 @@ final class ProcessCommand implements Callable<Integer> {
         if (outputBits != 24 && outputBits != 32) {
             return usage(err, "--output-bits must be 24 or 32, got " + outputBits);
         }
-        PipelineEngine engine = new PipelineEngine(NodeRegistry.builtin(), new BufferPool(),
-                EngineLimits.from(ServerConfig.defaults().execution()));
         String json;
         try {
             json = Files.readString(manifest);
         } catch (IOException e) {
             return usage(err, "cannot read manifest " + manifest + ": " + describe(e));
         }
+        ServerConfig defaults = ServerConfig.defaults();
+        // loading a model costs ~0.2 s: only when the manifest can name a node that runs one
+        NodeRegistry nodes = json.contains(SileroVad.NAME) ? Models.load(defaults.models()).registry()
+                : NodeRegistry.builtin();
+        PipelineEngine engine = new PipelineEngine(nodes, new BufferPool(), EngineLimits.from(defaults.execution()));
         Map<String, AudioInput> audio = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : inputs.entrySet()) {
             try {

@@ -235,7 +235,7 @@ final class ServeCommand implements Callable<Integer> {
             Services services;
             try {
                 services = Services.create(cfg, metrics, log, new PipelineEngine(
-                        org.remotemedia.dsp.NodeRegistry.builtin(), new org.remotemedia.buffer.BufferPool(),
+                        Services.nodeRegistry(cfg, log), new org.remotemedia.buffer.BufferPool(),
                         org.remotemedia.pipeline.EngineLimits.from(cfg.execution())), readiness);
             } catch (RuntimeException e) {
                 ms.close();

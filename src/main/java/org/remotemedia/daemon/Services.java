@@ -12,6 +12,8 @@ import org.remotemedia.auth.TokenSet;
 import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.dsp.NodeRegistry;
+import org.remotemedia.dsp.nodes.SileroVad;
+import org.remotemedia.inference.Models;
 import org.remotemedia.limits.Limits;
 import org.remotemedia.observe.AccessLog;
 import org.remotemedia.observe.JsonLog;
@@ -157,8 +159,23 @@ final class Services implements AutoCloseable {
         return create(cfg).registry;
     }
 
+    /** The built-in nodes, SileroVAD with the model of {@code models.silero_vad_path} if it loads. */
     static Services create(ServerConfig cfg, Metrics metrics, JsonLog log) {
-        return create(cfg, metrics, log, NodeRegistry.builtin());
+        return create(cfg, metrics, log, nodeRegistry(cfg, log));
+    }
+
+    /**
+     * The built-in nodes with the models loaded (once per process; ONNX Runtime shares the session).
+     * A model that does not load is logged, and its node then fails validation with the reason.
+     */
+    static NodeRegistry nodeRegistry(ServerConfig cfg, JsonLog log) {
+        Models models = Models.load(cfg.models());
+        if (models.sileroLoaded()) {
+            log.info("model_loaded", null, "node", SileroVad.NAME, "model", models.sileroStatus());
+        } else {
+            log.warn("model_unavailable", null, "node", SileroVad.NAME, "reason", models.sileroStatus());
+        }
+        return models.registry();
     }
 
     /** Services on an engine that exists already (the warm-up's throw-away services use the daemon's). */

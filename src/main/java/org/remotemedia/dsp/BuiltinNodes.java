@@ -20,6 +20,7 @@ import org.remotemedia.dsp.nodes.Gain;
 import org.remotemedia.dsp.nodes.Mixer;
 import org.remotemedia.dsp.nodes.MultiplyNode;
 import org.remotemedia.dsp.nodes.PassThrough;
+import org.remotemedia.dsp.nodes.SileroVad;
 import org.remotemedia.dsp.nodes.Vad;
 
 /**
@@ -30,7 +31,18 @@ public final class BuiltinNodes {
     private BuiltinNodes() {
     }
 
+    /** Why {@link #all()}'s SileroVAD has no model. */
+    static final String NO_MODEL = "this engine was built without models (NodeRegistry.builtin()): the daemon and"
+            + " `remotemedia process` load models/silero_vad.onnx (models.silero_vad_path; scripts/fetch-models puts it"
+            + " there); an embedded engine takes its registry from org.remotemedia.inference.Models";
+
+    /** Every type, SileroVAD without a model (it fails validation, saying why): see {@link #all(SileroVad)}. */
     public static List<NodeType> all() {
+        return all(SileroVad.unavailable(NO_MODEL));
+    }
+
+    /** Every type, with this SileroVAD (one that runs a loaded model, or one that says why it has none). */
+    public static List<NodeType> all(SileroVad sileroVad) {
         List<NodeType> t = new ArrayList<>();
         NodeType passThrough = new PassThrough();
         NodeType converter = new AudioFormatConverter();
@@ -42,6 +54,7 @@ public final class BuiltinNodes {
         NodeType vad = new Vad();
         t.add(resample);
         t.add(vad);
+        t.add(sileroVad);
         // node library (docs/nodes.md)
         t.add(new Normalize());
         t.add(new LevelMeter());
@@ -63,6 +76,7 @@ public final class BuiltinNodes {
         t.add(NodeType.alias("RustFormatConverterNode", converter));
         t.add(AudioResample.rustAlias(resample));
         t.add(NodeType.alias("RustVADNode", vad));
+        t.add(NodeType.alias("SileroVADNode", sileroVad));
         return t;
     }
 }

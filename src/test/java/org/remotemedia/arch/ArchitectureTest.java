@@ -39,6 +39,7 @@ class ArchitectureTest {
                 .layer("buffer").definedBy(ROOT + ".buffer..")
                 .layer("observe").definedBy(ROOT + ".observe..")
                 .layer("dsp").definedBy(ROOT + ".dsp..")
+                .layer("inference").definedBy(ROOT + ".inference..")
                 .layer("pipeline").definedBy(ROOT + ".pipeline..")
                 .layer("grpc").definedBy(ROOT + ".grpc..")
                 .layer("rpc").definedBy(ROOT + ".rpc..")
@@ -57,13 +58,14 @@ class ArchitectureTest {
                 .whereLayer("rpc").mayOnlyBeAccessedByLayers("auth", "limits", "service", "transport", "daemon")
                 .whereLayer("grpc").mayOnlyBeAccessedByLayers("rpc", "auth", "limits", "service", "transport", "daemon")
                 .whereLayer("pipeline").mayOnlyBeAccessedByLayers("service", "daemon")
-                .whereLayer("dsp").mayOnlyBeAccessedByLayers("pipeline", "daemon")
+                .whereLayer("inference").mayOnlyBeAccessedByLayers("daemon")
+                .whereLayer("dsp").mayOnlyBeAccessedByLayers("pipeline", "inference", "daemon")
                 .whereLayer("observe").mayOnlyBeAccessedByLayers(
                         "pipeline", "rpc", "auth", "limits", "service", "transport", "daemon")
                 .whereLayer("buffer").mayOnlyBeAccessedByLayers(
-                        "dsp", "pipeline", "grpc", "rpc", "service", "transport", "daemon")
+                        "dsp", "inference", "pipeline", "grpc", "rpc", "service", "transport", "daemon")
                 .whereLayer("config").mayOnlyBeAccessedByLayers(
-                        "buffer", "observe", "pipeline", "rpc", "auth", "limits", "service", "transport", "daemon");
+                        "buffer", "observe", "inference", "pipeline", "rpc", "auth", "limits", "service", "transport", "daemon");
         rule.check(classes);
     }
 
@@ -72,6 +74,15 @@ class ArchitectureTest {
         noClasses().that().resideOutsideOfPackages(ROOT + ".transport..", ROOT + ".daemon..")
                 .should().dependOnClassesThat().resideInAPackage("io.netty..")
                 .because("the gRPC wire format and everything above it know nothing of Netty")
+                .allowEmptyShould(true)
+                .check(classes);
+    }
+
+    @Test
+    void onnxRuntimeStaysInInference() {
+        noClasses().that().resideOutsideOfPackages(ROOT + ".inference..")
+                .should().dependOnClassesThat().resideInAPackage("ai.onnxruntime..")
+                .because("model files and the native runtime are loaded in one place; dsp sees a SpeechModel")
                 .allowEmptyShould(true)
                 .check(classes);
     }

@@ -78,8 +78,9 @@ class DistributionTest {
         assertEquals(0, untar.waitFor());
         dist = Files.list(opt).findFirst().orElseThrow();
         for (String f : new String[] {"bin/remotemedia", "config/server.yaml", "config/jvm.options",
-            "systemd/remotemedia.service", "README.md"}) {
-            assertTrue(Files.exists(dist.resolve(f)), "the distribution has " + f);
+            "systemd/remotemedia.service", "README.md", "models/silero_vad.onnx", "models/silero_vad.properties"}) {
+            assertTrue(Files.exists(dist.resolve(f)), "the distribution has " + f
+                    + " (scripts/test runs scripts/fetch-models and builds the client first)");
         }
         assertTrue(Files.isExecutable(dist.resolve("bin/remotemedia")));
         try (var jars = Files.list(dist.resolve("lib"))) {
@@ -231,6 +232,8 @@ class DistributionTest {
             assertEquals(200, get(metricsPort, "/health").statusCode());
             int grpcPort = next(events, "started", lines).get("grpc_port").asInt();
             assertEquals(200, get(metricsPort, "/ready").statusCode());
+            assertTrue(events.stream().anyMatch(e -> "model_loaded".equals(e.path("event").asText())),
+                    "the distribution finds its own models/ (models.silero_vad_path is relative to it): " + lines);
             ch = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
             int calls = 0;
             assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(ch)

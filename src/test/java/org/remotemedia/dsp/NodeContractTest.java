@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.remotemedia.testkit.TestModels;
 
 /**
  * The node contract, over every registered type (aliases included) and every example it
@@ -23,7 +24,7 @@ class NodeContractTest {
     @TestFactory
     Stream<DynamicTest> streamingEqualsOneShotForEveryNode() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (NodeType type : NodeRegistry.builtin().types()) {
+        for (NodeType type : TestModels.registry().types()) {
             for (NodeExample ex : type.examples()) {
                 if (ex.isData()) {
                     tests.add(DynamicTest.dynamicTest(type.name() + " / " + ex.label(),
@@ -41,7 +42,7 @@ class NodeContractTest {
 
     @Test
     void everyTypeIsDocumentedAndHasExamples() {
-        for (NodeType type : NodeRegistry.builtin().types()) {
+        for (NodeType type : TestModels.registry().types()) {
             assertFalse(type.examples().isEmpty(), type.name() + " declares no examples");
             assertNotNull(type.latencyDoc(), type.name());
             assertFalse(type.summary().isBlank(), type.name());

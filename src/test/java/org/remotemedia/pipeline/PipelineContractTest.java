@@ -18,8 +18,8 @@ import org.remotemedia.dsp.AudioSpec;
 import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeHarness;
-import org.remotemedia.dsp.NodeRegistry;
 import org.remotemedia.dsp.NodeType;
+import org.remotemedia.testkit.TestModels;
 
 /**
  * The node contract again, through the real runner: every registered type and example as a
@@ -36,7 +36,7 @@ class PipelineContractTest {
     @TestFactory
     Stream<DynamicTest> everyNodeThroughThePipelineStreamsLikeOneShot() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (NodeType type : NodeRegistry.builtin().types()) {
+        for (NodeType type : TestModels.registry().types()) {
             for (NodeExample ex : type.examples()) {
                 if (!ex.inputs().isEmpty()) {
                     tests.add(DynamicTest.dynamicTest(type.name() + " / " + ex.label(), () -> check(type, ex)));
@@ -48,7 +48,7 @@ class PipelineContractTest {
 
     private static void check(NodeType type, NodeExample ex) throws Exception {
         BufferPool pool = new BufferPool();
-        PipelineEngine engine = new PipelineEngine(NodeRegistry.builtin(), pool, EngineLimits.defaults());
+        PipelineEngine engine = new PipelineEngine(TestModels.registry(), pool, EngineLimits.defaults());
         int k = ex.inputs().size();
         StringBuilder nodes = new StringBuilder("{\"id\":\"n\",\"node_type\":");
         Json.string(nodes, type.name()).append(",\"params\":");

@@ -18,6 +18,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.loudness.LoudnessMeter;
 
 /**
  * LevelMeter: passes the audio through unchanged (same format, bytes copied) and measures,
@@ -44,7 +45,9 @@ public final class LevelMeter extends NodeType {
     public LevelMeter() {
         super(NAME, "Measures peak and RMS dBFS per channel, whole stream and windowed, as data; audio passes unchanged.",
                 ParamSchema.of(ParamSpec.integer("window_ms", 0, 60_000, 0L,
-                        "length of the measurement windows in ms; 0 = whole stream only")),
+                        "length of the measurement windows in ms; 0 = whole stream only"),
+                        ParamSpec.bool("loudness", true, "also measure loudness after ITU-R BS.1770-4 / EBU R 128:"
+                                + " momentary, short-term and integrated LUFS, loudness range (LU), true peak (dBTP)")),
                 new Ports(1, 1, false, true, true));
     }
 
@@ -65,7 +68,8 @@ public final class LevelMeter extends NodeType {
     public Node create(Params p, List<AudioSpec> inputs, Problems problems) {
         AudioSpec in = inputs.get(0);
         long w = Math.round(p.integer("window_ms") * in.sampleRate() / 1000.0);
-        return new Instance(in, (int) p.integer("window_ms"), w > 0 ? w : Long.MAX_VALUE);
+        return new Instance(in, (int) p.integer("window_ms"), w > 0 ? w : Long.MAX_VALUE,
+                p.bool("loudness") ? new LoudnessMeter(in.sampleRate(), in.channels()) : null);
     }
 
     static double db(double linear, double scale) {
@@ -96,7 +100,12 @@ public final class LevelMeter extends NodeType {
         private long omittedWindows;
         private long frames;
 
-        Instance(AudioSpec spec, int windowMs, long windowFrames) {
+        private final LoudnessMeter loudness; // null: off
+        private int deltaBlocks = -1;
+        private double deltaIntegrated = Double.NEGATIVE_INFINITY;
+
+        Instance(AudioSpec spec, int windowMs, long windowFrames, LoudnessMeter loudness) {
+            this.loudness = loudness;
             this.spec = spec;
             this.ch = spec.channels();
             this.windowMs = windowMs;
@@ -120,7 +129,8 @@ public final class LevelMeter extends NodeType {
 
         @Override
         public long stateBytes() {
-            return 8L * (winPeak.length + winSum.length + winFrames.length) + 52L * ch;
+            return 8L * (winPeak.length + winSum.length + winFrames.length) + 52L * ch
+                    + (loudness == null ? 0 : loudness.stateBytes());
         }
 
         @Override
@@ -128,6 +138,9 @@ public final class LevelMeter extends NodeType {
             AudioBlock in = inputs[0];
             int n = in.frames();
             out.putBytes(outOffset, in.buffer(), in.offset(), in.lengthBytes());
+            if (loudness != null) {
+                loudness.process(in.buffer(), in.offset(), in.format(), n);
+            }
             int done = 0;
             while (done < n) {
                 int take = (int) Math.min(n - done, windowFrames - inWindow);
@@ -277,6 +290,9 @@ public final class LevelMeter extends NodeType {
         @Override
         public int flush(MutableDirectBuffer out, int outOffset) {
             closeWindow();
+            if (loudness != null) {
+                loudness.finish();
+            }
             return 0;
         }
 
@@ -291,6 +307,10 @@ public final class LevelMeter extends NodeType {
             deltaFrom = 0;
             omittedWindows = 0;
             frames = 0;
+            if (loudness != null) {
+                loudness.reset();
+                deltaBlocks = -1;
+            }
         }
 
         private double ms(long f) {
@@ -366,6 +386,20 @@ public final class LevelMeter extends NodeType {
                 sb.append(',');
                 windows(sb, deltaFrom);
             }
+            if (loudness != null) {
+                if (loudness.blocks() != deltaBlocks) { // the integrated value changes only with a new block
+                    deltaBlocks = loudness.blocks();
+                    deltaIntegrated = loudness.integratedLufs();
+                }
+                sb.append(",\"loudness\":{\"momentary_lufs\":");
+                level(sb, loudness.momentaryLufs());
+                sb.append(",\"short_term_lufs\":");
+                level(sb, loudness.shortTermLufs());
+                sb.append(",\"integrated_lufs\":");
+                level(sb, deltaIntegrated);
+                truePeaks(sb);
+                sb.append('}');
+            }
             sb.append('}');
             deltaFrom = windows;
         }
@@ -381,7 +415,32 @@ public final class LevelMeter extends NodeType {
                 }
                 windows(sb, 0);
             }
+            if (loudness != null) {
+                sb.append(",\"loudness\":{\"integrated_lufs\":");
+                level(sb, loudness.integratedLufs());
+                sb.append(",\"loudness_range_lu\":");
+                level(sb, loudness.loudnessRangeLu());
+                sb.append(",\"momentary_max_lufs\":");
+                level(sb, loudness.maxMomentaryLufs());
+                sb.append(",\"short_term_max_lufs\":");
+                level(sb, loudness.maxShortTermLufs());
+                truePeaks(sb);
+                sb.append('}');
+            }
             sb.append('}');
+        }
+
+        /** ,"true_peak_dbtp":[per channel],"true_peak_max_dbtp":x (digital silence: null). */
+        private void truePeaks(StringBuilder sb) {
+            sb.append(",\"true_peak_dbtp\":[");
+            for (int c = 0; c < ch; c++) {
+                if (c > 0) {
+                    sb.append(',');
+                }
+                level(sb, db(loudness.truePeak(c), 20));
+            }
+            sb.append("],\"true_peak_max_dbtp\":");
+            level(sb, db(loudness.maxTruePeak(), 20));
         }
     }
 }

@@ -21,10 +21,13 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.loudness.LoudnessMeter;
 
 /**
  * Normalize: one gain for the whole stream (all channels alike, so the balance stays) that
- * brings its peak or its RMS level to {@code target_db} dBFS, at most {@code max_gain_db};
+ * brings its peak or its RMS level to {@code target_db} dBFS, or (mode lufs) its integrated
+ * loudness to {@code target_db} LUFS with the true peak kept under {@code true_peak_db} dBTP
+ * ({@link LoudnessMeter}), at most {@code max_gain_db};
  * digital silence is left alone. Writes F32 (no clipping: a peak target above 0 dBFS or an
  * RMS target may exceed full scale, which a later AudioFormatConverter counts).
  *
@@ -44,9 +47,12 @@ public final class Normalize extends NodeType {
     public Normalize() {
         super(NAME, "Scales the stream so its peak or RMS level reaches target_db dBFS (one gain for all channels); writes f32.",
                 ParamSchema.of(
-                        ParamSpec.choice("mode", "peak", List.of("peak", "rms"), "level measured: sample peak or RMS over"
-                                + " all channels"),
-                        ParamSpec.number("target_db", -120, 20, null, "target level in dBFS; default -1 (peak) or -20 (rms)"),
+                        ParamSpec.choice("mode", "peak", List.of("peak", "rms", "lufs"), "level measured: sample peak or"
+                                + " RMS over all channels, or integrated loudness (ITU-R BS.1770-4 / EBU R 128)"),
+                        ParamSpec.number("target_db", -120, 20, null, "target level: dBFS for peak and rms (default -1,"
+                                + " -20), LUFS in [-70, 0] for lufs (default -23; -16 and -14 for streaming)"),
+                        ParamSpec.number("true_peak_db", -60, 0, -1.0, "mode lufs: the gain stops where the true peak"
+                                + " (4x oversampled) would pass this ceiling, in dBTP"),
                         ParamSpec.number("max_gain_db", 0, 120, 60.0, "largest gain applied (quiet input is raised at most"
                                 + " this much)"),
                         ParamSpec.integer("analysis_ms", 0, 600_000, 0L, "0: measure the whole stream (output at its end);"
@@ -70,14 +76,33 @@ public final class Normalize extends NodeType {
                 new NodeExample("peak, analysis 120 ms i32", Map.of("analysis_ms", 120, "target_db", -3.0),
                         List.of(new AudioSpec(8000, 1, SampleFormat.I32))),
                 new NodeExample("rms, analysis 30 ms 3 ch", Map.of("mode", "rms", "analysis_ms", 30),
-                        List.of(new AudioSpec(44100, 3, SampleFormat.F32))));
+                        List.of(new AudioSpec(44100, 3, SampleFormat.F32))),
+                new NodeExample("lufs -16 i16 stereo", Map.of("mode", "lufs", "target_db", -16.0),
+                        List.of(new AudioSpec(48000, 2, SampleFormat.I16))),
+                new NodeExample("lufs, analysis 500 ms 5 ch", Map.of("mode", "lufs", "analysis_ms", 500,
+                        "true_peak_db", -2.0), List.of(new AudioSpec(32000, 5, SampleFormat.F32))));
+    }
+
+    /** Loudness targets Normalize accepts (LUFS). */
+    static final double MIN_LUFS = -70;
+    static final double MAX_LUFS = 0;
+
+    @Override
+    public void checkParams(Params p, Problems problems) {
+        if (p.string("mode").equals("lufs") && p.has("target_db")
+                && (p.number("target_db") < MIN_LUFS || p.number("target_db") > MAX_LUFS)) {
+            problems.add("/params/target_db", "target_db = " + p.number("target_db") + " LUFS is out of range for mode"
+                    + " lufs: allowed " + (int) MIN_LUFS + ".." + (int) MAX_LUFS + " LUFS (default -23, EBU R 128;"
+                    + " streaming services use -16 or -14)");
+        }
     }
 
     @Override
     public Node create(Params p, List<AudioSpec> inputs, Problems problems) {
         AudioSpec in = inputs.get(0);
         boolean rms = p.string("mode").equals("rms");
-        double target = p.has("target_db") ? p.number("target_db") : rms ? -20 : -1;
+        boolean lufs = p.string("mode").equals("lufs");
+        double target = p.has("target_db") ? p.number("target_db") : lufs ? -23 : rms ? -20 : -1;
         long analysis = Math.round(p.integer("analysis_ms") * in.sampleRate() / 1000.0);
         long cap = MAX_HOLD_SAMPLES / in.channels();
         if (analysis > cap) {
@@ -88,7 +113,8 @@ public final class Normalize extends NodeType {
         }
         long limit = analysis > 0 ? analysis : Math.min(cap, (long) Math.ceil(p.number("max_buffer_seconds") * in.sampleRate()));
         return new Instance(in.withFormat(SampleFormat.F32), rms, target, p.number("max_gain_db"),
-                analysis > 0 ? analysis : -1, limit, p.number("max_buffer_seconds"));
+                analysis > 0 ? analysis : -1, limit, p.number("max_buffer_seconds"),
+                lufs ? p.number("true_peak_db") : Double.NaN);
     }
 
     /** One normalised stream. Owned by the thread running its execution or session. */
@@ -108,8 +134,13 @@ public final class Normalize extends NodeType {
         private float gain = 1f;
         private double levelDb = Double.NEGATIVE_INFINITY;
 
+        private final double truePeakCeiling; // NaN: not lufs
+        private double truePeakDb = Double.NEGATIVE_INFINITY;
+        private boolean limitedByTruePeak;
+
         Instance(AudioSpec out, boolean rms, double target, double maxGainDb, long analysisFrames, long limitFrames,
-                 double maxSeconds) {
+                 double maxSeconds, double truePeakCeiling) {
+            this.truePeakCeiling = truePeakCeiling;
             this.out = out;
             this.ch = out.channels();
             this.rms = rms;
@@ -167,6 +198,10 @@ public final class Normalize extends NodeType {
 
         /** The gain from the held samples (page by page: the same sums whatever the chunking). */
         private void decide() {
+            if (!Double.isNaN(truePeakCeiling)) {
+                decideLoudness();
+                return;
+            }
             double level;
             if (rms) {
                 double sum = 0;
@@ -185,6 +220,32 @@ public final class Normalize extends NodeType {
             }
             levelDb = 20 * Math.log10(level);
             double g = level > 0 ? Math.min(target - levelDb, maxGainDb) : 0;
+            gain = (float) Math.pow(10, g / 20);
+            decided = true;
+        }
+
+        /**
+         * mode lufs: integrated loudness and true peak of the held samples (page by page, in order: the
+         * same figures whatever the chunking); the gain reaches the target unless the true peak would
+         * pass its ceiling, or max_gain_db would be exceeded. Nothing above the gates: gain 0 dB.
+         */
+        private void decideLoudness() {
+            LoudnessMeter m = new LoudnessMeter(out.sampleRate(), ch);
+            for (int i = 0; i * (long) PAGE_SAMPLES < heldSamples; i++) {
+                int n = (int) Math.min(PAGE_SAMPLES, heldSamples - (long) i * PAGE_SAMPLES);
+                m.process(pages.get(i), 0, SampleFormat.F32, n / ch);
+            }
+            m.finish();
+            levelDb = m.integratedLufs();
+            truePeakDb = 20 * Math.log10(m.maxTruePeak());
+            double g = 0;
+            if (Double.isFinite(levelDb)) {
+                g = Math.min(target - levelDb, maxGainDb);
+                if (Double.isFinite(truePeakDb) && truePeakDb + g > truePeakCeiling) {
+                    g = truePeakCeiling - truePeakDb;
+                    limitedByTruePeak = true;
+                }
+            }
             gain = (float) Math.pow(10, g / 20);
             decided = true;
         }
@@ -245,6 +306,8 @@ public final class Normalize extends NodeType {
             decided = false;
             gain = 1f;
             levelDb = Double.NEGATIVE_INFINITY;
+            truePeakDb = Double.NEGATIVE_INFINITY;
+            limitedByTruePeak = false;
         }
 
         @Override
@@ -256,6 +319,11 @@ public final class Normalize extends NodeType {
             Json.number(sb, Double.isFinite(levelDb) ? Math.round(levelDb * 1000) / 1000.0 : Double.NaN);
             sb.append(",\"gain_db\":");
             Json.number(sb, Math.round(20 * Math.log10(gain) * 1000) / 1000.0);
+            if (!Double.isNaN(truePeakCeiling)) {
+                sb.append(",\"true_peak_dbtp\":");
+                Json.number(sb, Double.isFinite(truePeakDb) ? Math.round(truePeakDb * 1000) / 1000.0 : Double.NaN);
+                sb.append(",\"limited_by_true_peak\":").append(limitedByTruePeak);
+            }
             sb.append('}');
         }
     }

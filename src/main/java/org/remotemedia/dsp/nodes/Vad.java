@@ -16,6 +16,8 @@ import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
 import org.remotemedia.dsp.ParamSchema;
 import org.remotemedia.dsp.ParamSpec;
+import org.remotemedia.dsp.filter.BiquadCascade;
+import org.remotemedia.dsp.filter.BiquadDesign;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
@@ -29,6 +31,14 @@ import org.remotemedia.dsp.Problems;
  * {@code hangover_ms} after its last speech frame. A trailing partial frame is judged on its
  * own samples. The audio passes through unchanged (same format), or with {@code gate} the
  * non-speech samples are zeroed, which needs the decisions and so delays streaming output.
+ *
+ * <p>Noise floor ({@code noise_floor: adaptive}, the default): when the background is loud (the
+ * quietest frame of the last {@code noise_window_ms} is at most 5 dB under the threshold), a frame
+ * is speech only if its level in the speech band (high-passed at 150 Hz, where rumble and brown
+ * noise are gone) also rises {@code noise_margin_db} above that band's floor (the quietest
+ * 100 ms average of the window). On clean audio pauses fall far below the threshold, the floor
+ * never counts, and the decisions are those of the fixed threshold; {@code noise_floor: off} is
+ * the fixed threshold alone.
  *
  * <p>Data: one-shot {@code {"is_speech": any speech, "segments": [{"start_ms", "end_ms"}],
  * "frames": frames analysed, "speech_ms": total}}; streaming deltas carry the current state,
@@ -50,7 +60,15 @@ public final class Vad extends NodeType {
                                 "consecutive speech needed to start a segment"),
                         ParamSpec.integer("min_silence_ms", 0, 2000, 100L,
                                 "shorter gaps (or shorter than hangover_ms) are bridged"),
-                        ParamSpec.bool("gate", false, "zero the audio outside speech segments")),
+                        ParamSpec.bool("gate", false, "zero the audio outside speech segments"),
+                        ParamSpec.choice("noise_floor", "adaptive", List.of("adaptive", "off"),
+                                "adaptive: in a noisy background a frame must also rise noise_margin_db above the"
+                                        + " noise floor in the speech band (above 150 Hz); off: energy_threshold alone"),
+                        ParamSpec.number("noise_margin_db", 0, 40, 3.0,
+                                "adaptive floor: how far above the noise floor a frame's speech-band level must be"),
+                        ParamSpec.integer("noise_window_ms", 100, 30_000, 1000L,
+                                "adaptive floor: the floor is the quietest (100 ms-averaged) level of this much"
+                                        + " audio, and counts once this much has passed")),
                 new Ports(1, 1, false, true, true));
     }
 
@@ -78,8 +96,60 @@ public final class Vad extends NodeType {
                     + " the VAD");
             return null;
         }
-        return new Instance(in, p.intValue("frame_duration_ms"), p.number("energy_threshold"),
-                p.intValue("hangover_ms"), p.intValue("min_speech_ms"), p.intValue("min_silence_ms"), p.bool("gate"));
+        int frameMs = p.intValue("frame_duration_ms");
+        int floorFrames = p.string("noise_floor").equals("adaptive")
+                ? Math.max(1, frames(p.intValue("noise_window_ms"), frameMs)) : 0;
+        return new Instance(in, frameMs, p.number("energy_threshold"),
+                p.intValue("hangover_ms"), p.intValue("min_speech_ms"), p.intValue("min_silence_ms"), p.bool("gate"),
+                floorFrames, Math.pow(10, p.number("noise_margin_db") / 10));
+    }
+
+    /** The floor's band: above this the noises that defeat a full-band energy test (hum, rumble, brown noise) are gone. */
+    static final double BAND_HZ = 150;
+    /** The floor's band level is averaged over this long before its minimum is taken. */
+    static final int SMOOTH_MS = 100;
+    /** The floor counts once the quietest full-band frame of the window is at most 5 dB below energy_threshold. */
+    static final double ACTIVE_BELOW_THRESHOLD = Math.pow(10, -0.5);
+    private static final int BAND_BLOCK = 4096;
+
+    /**
+     * The least value of the last {@code window} added (by index): an ascending-minimum queue on a
+     * ring, O(1) amortised, allocation-free. Owned by its VAD instance.
+     */
+    static final class WindowMin {
+        private final int window;
+        private final long[] idx;
+        private final double[] val;
+        private int head;
+        private int size;
+
+        WindowMin(int window) {
+            this.window = window;
+            this.idx = new long[window + 1];
+            this.val = new double[window + 1];
+        }
+
+        /** Adds value {@code v} at index {@code i} (increasing); returns the least of indices (i - window, i]. */
+        double add(long i, double v) {
+            int cap = idx.length;
+            while (size > 0 && val[(head + size - 1) % cap] >= v) {
+                size--; // a newer value no larger outlives it
+            }
+            int tail = (head + size) % cap;
+            idx[tail] = i;
+            val[tail] = v;
+            size++;
+            while (idx[head] <= i - window) {
+                head = (head + 1) % cap;
+                size--;
+            }
+            return val[head];
+        }
+
+        void reset() {
+            head = 0;
+            size = 0;
+        }
     }
 
     static int frames(int ms, int frameMs) {
@@ -121,7 +191,49 @@ public final class Vad extends NodeType {
         private int deltaSegFrom;
         private long deltaFrames;
 
-        Instance(AudioSpec spec, int frameMs, double threshold, int hangMs, int minSpeechMs, int minSilenceMs, boolean gate) {
+        // adaptive floor (null band = off): the speech band's level smoothed over ~100 ms, and the
+        // quietest of those over the last floorFrames frames; the full-band quietest frame says
+        // whether the background is loud enough for the floor to count
+        private final int floorFrames;
+        private final double marginPower;
+        private final double activeSq;
+        private final BiquadCascade band;
+        private final UnsafeBuffer bandBuf;
+        private final UnsafeBuffer bandScratch;
+        private int bandScratchFrames;
+        private final double[] bandSums;
+        private int bandQueued;
+        private int bandTaken;
+        private final double[] smooth;
+        private long smoothCount;
+        private final WindowMin fullMin;
+        private final WindowMin bandMin;
+
+        Instance(AudioSpec spec, int frameMs, double threshold, int hangMs, int minSpeechMs, int minSilenceMs, boolean gate,
+                 int floorFrames, double marginPower) {
+            this.floorFrames = floorFrames;
+            this.marginPower = marginPower;
+            this.activeSq = threshold * threshold * ACTIVE_BELOW_THRESHOLD;
+            int frameLenForBand = Math.max(1, (int) Math.round(spec.sampleRate() * frameMs / 1000.0));
+            if (floorFrames > 0) {
+                int ch = spec.channels();
+                band = new BiquadCascade(BiquadDesign.butterworth(true, 2, spec.sampleRate(),
+                        Math.min(BAND_HZ, spec.sampleRate() * 0.45)), ch);
+                bandBuf = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(BAND_BLOCK * 4 * ch), 64));
+                bandScratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(frameLenForBand * 4 * ch), 64));
+                bandSums = new double[BAND_BLOCK / frameLenForBand + 2];
+                smooth = new double[Math.max(1, frames(SMOOTH_MS, frameMs))];
+                fullMin = new WindowMin(floorFrames);
+                bandMin = new WindowMin(floorFrames);
+            } else {
+                band = null;
+                bandBuf = null;
+                bandScratch = null;
+                bandSums = null;
+                smooth = null;
+                fullMin = null;
+                bandMin = null;
+            }
             this.spec = spec;
             this.frameLen = Math.max(1, (int) Math.round(spec.sampleRate() * frameMs / 1000.0));
             this.frameBytes = spec.frameBytes();
@@ -161,7 +273,9 @@ public final class Vad extends NodeType {
 
         @Override
         public long stateBytes() {
-            return scratch.capacity() + (fifo == null ? 0 : fifo.capacity()) + 16L * segStart.length;
+            return scratch.capacity() + (fifo == null ? 0 : fifo.capacity()) + 16L * segStart.length
+                    + (band == null ? 0 : bandBuf.capacity() + bandScratch.capacity() + band.stateBytes()
+                    + 8L * (bandSums.length + smooth.length) + 32L * floorFrames);
         }
 
         @Override
@@ -171,6 +285,52 @@ public final class Vad extends NodeType {
             DirectBuffer src = in.buffer();
             int off = in.offset();
             SampleFormat f = in.format();
+            if (band == null) {
+                walk(src, off, f, n);
+            } else { // band levels of the frames completed in each block, then the frames themselves
+                for (int at = 0; at < n; at += BAND_BLOCK) {
+                    int take = Math.min(BAND_BLOCK, n - at);
+                    walkBand(src, off + at * frameBytes, f, take);
+                    walk(src, off + at * frameBytes, f, take);
+                }
+            }
+            long before = inTotal;
+            inTotal += n;
+            if (!gate) {
+                out.putBytes(outOffset, src, off, n * frameBytes);
+                emitted = inTotal;
+                return n;
+            }
+            long limit = Math.min(frontier() * frameLen, inTotal);
+            int written = emit(limit, before, in, out, outOffset);
+            keepPending(before, in);
+            return written;
+        }
+
+        @Override
+        public int flush(MutableDirectBuffer out, int outOffset) {
+            if (scratchFrames > 0) {
+                if (band != null) {
+                    bandQueued = 1;
+                    bandTaken = 0;
+                    bandSums[0] = Kernels.sumSquares(bandScratch, 0, SampleFormat.F32, bandScratchFrames * spec.channels());
+                    bandScratchFrames = 0;
+                }
+                decide(Kernels.sumSquares(scratch, 0, spec.format(), scratchFrames * spec.channels()), scratchFrames);
+                scratchFrames = 0;
+            }
+            if (inSpeech) {
+                close(Math.min((lastSpeech + 1 + hang) * frameLen, inTotal));
+            }
+            run = 0;
+            if (!gate) {
+                return 0;
+            }
+            return emit(inTotal, inTotal, null, out, outOffset);
+        }
+
+        /** Splits {@code n} frames into analysis frames (a split one kept in scratch) and decides each. */
+        private void walk(DirectBuffer src, int off, SampleFormat f, int n) {
             int i = 0;
             if (scratchFrames > 0) { // complete the split frame
                 int take = Math.min(n, frameLen - scratchFrames);
@@ -189,33 +349,36 @@ public final class Vad extends NodeType {
                 scratch.putBytes(0, src, off + i * frameBytes, (n - i) * frameBytes);
                 scratchFrames = n - i;
             }
-            long before = inTotal;
-            inTotal += n;
-            if (!gate) {
-                out.putBytes(outOffset, src, off, n * frameBytes);
-                emitted = inTotal;
-                return n;
-            }
-            long limit = Math.min(frontier() * frameLen, inTotal);
-            int written = emit(limit, before, in, out, outOffset);
-            keepPending(before, in);
-            return written;
         }
 
-        @Override
-        public int flush(MutableDirectBuffer out, int outOffset) {
-            if (scratchFrames > 0) {
-                decide(Kernels.sumSquares(scratch, 0, spec.format(), scratchFrames * spec.channels()), scratchFrames);
-                scratchFrames = 0;
+        /**
+         * The floor's band (high-passed at {@link #BAND_HZ}) over the same frames as {@link #walk}: queues
+         * each completed frame's sum of squares for {@link #decide}; a split frame's filtered samples wait
+         * in bandScratch so its sum is taken in one pass, as in one-shot use.
+         */
+        private void walkBand(DirectBuffer src, int off, SampleFormat f, int n) {
+            int ch = spec.channels();
+            band.process(src, off, f, n, bandBuf, 0);
+            bandQueued = 0;
+            bandTaken = 0;
+            int i = 0;
+            if (bandScratchFrames > 0) {
+                int take = Math.min(n, frameLen - bandScratchFrames);
+                bandScratch.putBytes(bandScratchFrames * 4 * ch, bandBuf, 0, take * 4 * ch);
+                bandScratchFrames += take;
+                i = take;
+                if (bandScratchFrames == frameLen) {
+                    bandSums[bandQueued++] = Kernels.sumSquares(bandScratch, 0, SampleFormat.F32, frameLen * ch);
+                    bandScratchFrames = 0;
+                }
             }
-            if (inSpeech) {
-                close(Math.min((lastSpeech + 1 + hang) * frameLen, inTotal));
+            for (; i + frameLen <= n; i += frameLen) {
+                bandSums[bandQueued++] = Kernels.sumSquares(bandBuf, i * 4 * ch, SampleFormat.F32, frameLen * ch);
             }
-            run = 0;
-            if (!gate) {
-                return 0;
+            if (i < n) {
+                bandScratch.putBytes(0, bandBuf, i * 4 * ch, (n - i) * 4 * ch);
+                bandScratchFrames = n - i;
             }
-            return emit(inTotal, inTotal, null, out, outOffset);
         }
 
         /** Frames before this analysis-frame index have final labels. */
@@ -227,8 +390,17 @@ public final class Vad extends NodeType {
         }
 
         private void decide(double sumSq, int frames) {
-            boolean speech = sumSq >= thresholdSq * frames * spec.channels();
             long fIdx = framesAnalyzed++;
+            boolean speech = sumSq >= thresholdSq * frames * spec.channels();
+            if (band != null) {
+                double samples = (double) frames * spec.channels();
+                double bandLevel = bandSums[bandTaken++] / samples;
+                double quietest = fullMin.add(fIdx, sumSq / samples);
+                double floor = bandMin.add(fIdx, smooth(bandLevel));
+                if (speech && fIdx + 1 >= floorFrames && quietest >= activeSq) {
+                    speech = bandLevel >= floor * marginPower;
+                }
+            }
             deltaFrames++;
             if (!inSpeech) {
                 if (speech) {
@@ -251,6 +423,17 @@ public final class Vad extends NodeType {
             } else if (++silRun >= gap) {
                 close((lastSpeech + 1 + hang) * frameLen);
             }
+        }
+
+        /** The band level averaged over the last {@code smooth.length} frames (summed in a fixed order). */
+        private double smooth(double level) {
+            smooth[(int) (smoothCount++ % smooth.length)] = level;
+            int k = (int) Math.min(smoothCount, smooth.length);
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                sum += smooth[j];
+            }
+            return sum / k;
         }
 
         private void close(long endSample) {
@@ -354,6 +537,13 @@ public final class Vad extends NodeType {
             segCursor = 0;
             deltaSegFrom = 0;
             deltaFrames = 0;
+            if (band != null) {
+                band.reset();
+                bandScratchFrames = 0;
+                smoothCount = 0;
+                fullMin.reset();
+                bandMin.reset();
+            }
         }
 
         @Override

@@ -174,4 +174,59 @@ class VadTest {
         assertEquals("/params/sample_rate", problems.list().get(0).path());
         assertTrue(problems.list().get(0).message().contains("16000 Hz"));
     }
+
+    @Test
+    void inSteadyNoiseTheAdaptiveFloorFindsTheBurstsWhereTheFixedThresholdMarksEverything() throws Exception {
+        // -26 dBFS white noise (over the -40 dBFS threshold), bursts 10 dB above it, after 2 s of noise
+        AudioSpec spec = new AudioSpec(RATE, 1, SampleFormat.F32);
+        int[][] bursts = {{2000, 2800}, {3500, 4200}};
+        SplittableRandom r = new SplittableRandom(5);
+        int frames = 5000 * RATE / 1000;
+        double[] noise = new double[frames];
+        for (int i = 0; i < frames; i++) {
+            noise[i] = 0.05 * r.nextGaussian();
+        }
+        NodeHarness.Signal s = NodeHarness.signal(spec, frames, i -> {
+            double ms = i * 1000.0 / RATE;
+            double v = noise[i];
+            for (int[] b : bursts) {
+                if (ms >= b[0] && ms < b[1]) {
+                    v += 0.16 / 0.25 * voice(i / (double) RATE) * Math.sqrt(2); // ~0.16 RMS: 10 dB over the noise
+                }
+            }
+            return v;
+        });
+        Map<String, Object> fixed = new HashMap<>(PARAMS);
+        fixed.put("noise_floor", "off");
+        JsonNode off = JSON.readTree(NodeHarness.oneShot(NodeHarness.create(new Vad(), fixed, List.of(spec)),
+                List.of(s)).dataSummary()).get("segments");
+        assertEquals(1, off.size(), off.toString());
+        assertEquals(0.0, off.get(0).get("start_ms").asDouble()); // noise taken for speech throughout
+        JsonNode segs = JSON.readTree(NodeHarness.oneShot(NodeHarness.create(new Vad(), PARAMS, List.of(spec)),
+                List.of(s)).dataSummary()).get("segments");
+        assertEquals(3, segs.size(), segs.toString()); // the first second (before the floor counts), then the bursts
+        assertEquals(0.0, segs.get(0).get("start_ms").asDouble());
+        assertTrue(segs.get(0).get("end_ms").asDouble() <= 1100, segs.toString());
+        for (int k = 0; k < 2; k++) {
+            JsonNode g = segs.get(k + 1);
+            assertTrue(Math.abs(g.get("start_ms").asDouble() - bursts[k][0]) <= 30, segs.toString());
+            assertTrue(g.get("end_ms").asDouble() >= bursts[k][1] - 30 && g.get("end_ms").asDouble() <= bursts[k][1] + 80,
+                    segs.toString());
+        }
+    }
+
+    @Test
+    void onCleanAudioTheAdaptiveFloorChangesNothing() throws Exception {
+        for (SampleFormat f : SampleFormat.values()) {
+            AudioSpec spec = new AudioSpec(RATE, 2, f);
+            NodeHarness.Signal s = scene(spec, 3000, SCENE);
+            for (Map<String, Object> base : List.of(PARAMS, Map.<String, Object>of("gate", true))) {
+                Map<String, Object> fixed = new HashMap<>(base);
+                fixed.put("noise_floor", "off");
+                var a = NodeHarness.oneShot(NodeHarness.create(new Vad(), base, List.of(spec)), List.of(s));
+                var b = NodeHarness.oneShot(NodeHarness.create(new Vad(), fixed, List.of(spec)), List.of(s));
+                NodeHarness.assertClose(b, a, f + " " + base);
+            }
+        }
+    }
 }
