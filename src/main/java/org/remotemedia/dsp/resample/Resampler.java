@@ -32,6 +32,9 @@ public final class Resampler {
     private final int channels;
     private final ResampleQuality quality;
     private final FilterBank bank;
+    /** Deep downsampling: the half-band stage before the polyphase one (which then runs at half
+     *  the input rate); null otherwise. */
+    private final HalfBandDecimator halfBand;
     private final int up;
     private final int down;
     private final int downWhole;
@@ -66,13 +69,16 @@ public final class Resampler {
     private int nextPhase;
     private boolean flushed;
 
-    private Resampler(int inputRate, int outputRate, int channels, ResampleQuality quality) {
+    private Resampler(int inputRate, int outputRate, int channels, ResampleQuality quality, boolean twoStage) {
         this.inputRate = inputRate;
         this.outputRate = outputRate;
         this.channels = channels;
         this.quality = quality;
-        int g = gcd(inputRate, outputRate);
-        this.up = outputRate / g;
+        double stopHz = quality.stopEdge * outputRate / 2.0;
+        boolean useHalfBand = twoStage && inputRate > outputRate && HalfBandDecimator.applies(stopHz, inputRate);
+        // the polyphase stage converts from the half-band stage's rate, inputRate / 2
+        int g = useHalfBand ? gcd(inputRate, 2 * outputRate) : gcd(inputRate, outputRate);
+        this.up = (useHalfBand ? 2 * outputRate : outputRate) / g;
         this.down = inputRate / g;
         this.downWhole = down / up;
         this.downRest = down % up;
@@ -91,11 +97,24 @@ public final class Resampler {
             capacity = taps + Math.max(BLOCK_FRAMES, taps);
             history = new float[capacity * channels];
         }
+        halfBand = useHalfBand ? new HalfBandDecimator(stopHz, inputRate, quality.attenuationDb, channels, half) : null;
         timeBlock = bank != null && down == 1 && !bank.interpolated ? new float[up * Kernels.LANES] : null;
         reset();
     }
 
     public static Resampler create(int inputRate, int outputRate, int channels, ResampleQuality q) {
+        checkArguments(inputRate, outputRate, channels, q);
+        return new Resampler(inputRate, outputRate, channels, q, true);
+    }
+
+    /** As {@link #create}; {@code twoStage = false} keeps deep downsampling in one polyphase
+     *  stage (the design before the half-band stage; for benchmarks and tests). */
+    static Resampler create(int inputRate, int outputRate, int channels, ResampleQuality q, boolean twoStage) {
+        checkArguments(inputRate, outputRate, channels, q);
+        return new Resampler(inputRate, outputRate, channels, q, twoStage);
+    }
+
+    private static void checkArguments(int inputRate, int outputRate, int channels, ResampleQuality q) {
         checkRate("inputRate", inputRate);
         checkRate("outputRate", outputRate);
         if (channels < 1 || channels > MAX_CHANNELS) {
@@ -104,7 +123,6 @@ public final class Resampler {
         if (q == null) {
             throw new IllegalArgumentException("quality is missing; allowed low, medium, high, very_high");
         }
-        return new Resampler(inputRate, outputRate, channels, q);
     }
 
     private static void checkRate(String name, int rate) {
@@ -125,6 +143,11 @@ public final class Resampler {
     public int maxOutputFrames(int inputFrames) {
         if (bank == null) {
             return inputFrames;
+        }
+        if (halfBand != null) {
+            // outputs released by n input frames: their windows end within n + 2 frames
+            long bound = ((long) (inputFrames + 2) * outputRate + inputRate - 1) / inputRate + 1;
+            return (int) Math.min(Integer.MAX_VALUE, bound);
         }
         long bound = ((long) inputFrames * up + down - 1) / down + 1;
         return (int) Math.min(Integer.MAX_VALUE, bound);
@@ -156,6 +179,16 @@ public final class Resampler {
         int frameBytesOut = 4 * channels;
         int written = 0;
         int consumed = 0;
+        if (halfBand != null) {
+            while (consumed < inputFrames) {
+                int take = Math.min(inputFrames - consumed, halfBand.room());
+                halfBand.decode(in, inOffset + consumed * frameBytesIn, format, take);
+                consumed += take;
+                inputTotal += take;
+                written += pump(out, outOffset + written * frameBytesOut, Long.MAX_VALUE);
+            }
+            return written;
+        }
         while (consumed < inputFrames) {
             if (filled == capacity) {
                 compact();
@@ -186,6 +219,10 @@ public final class Resampler {
         long target = outputFrames(inputTotal, inputRate, outputRate);
         checkRoom(out, outOffset, target - outputTotal, -1);
         int written = 0;
+        while (halfBand != null && outputTotal < target) {
+            halfBand.zeros(halfBand.room());
+            written += pump(out, outOffset + written * 4 * channels, target);
+        }
         while (outputTotal < target) {
             if (filled == capacity) {
                 compact();
@@ -217,12 +254,21 @@ public final class Resampler {
         if (bank == null) {
             return 0;
         }
+        if (halfBand != null) {
+            long lag = lookAheadFrames() + 2;
+            return (int) ((lag * outputRate + inputRate - 1) / inputRate + 2);
+        }
         return (int) (((long) (taps - half) * up + down - 1) / down + 2);
     }
 
-    /** How far output lags input in streaming use, in seconds (the kernel's look-ahead). */
+    /** Input frames an output waits for beyond its own instant (both stages' look-ahead). */
+    private long lookAheadFrames() {
+        return halfBand == null ? taps - half : 2L * (taps - half) + halfBand.lookAhead();
+    }
+
+    /** How far output lags input in streaming use, in seconds (the kernels' look-ahead). */
     public double latencySeconds() {
-        return bank == null ? 0.0 : (double) (taps - half) / inputRate;
+        return bank == null ? 0.0 : (double) lookAheadFrames() / inputRate;
     }
 
     /** Forgets the stream: the next process() starts a new one. */
@@ -234,9 +280,13 @@ public final class Resampler {
         flushed = false;
         if (bank != null) {
             // the first output's window starts half - 1 frames before input frame 0: zeros
+            // (two stages: the half-band stage's outputs there, computed from zero input)
             historyStart = -(half - 1);
-            filled = half - 1;
+            filled = halfBand == null ? half - 1 : 0;
             java.util.Arrays.fill(history, 0.0f);
+            if (halfBand != null) {
+                halfBand.reset(historyStart);
+            }
         }
     }
 
@@ -251,8 +301,9 @@ public final class Resampler {
      */
     public static long warmUp() {
         long produced = 0;
-        // mono and multichannel across taps, across time (integer upsampling), interpolated phases
-        int[][] cases = {{44100, 16000, 1}, {48000, 16000, 2}, {16000, 48000, 1}, {44100, 44101, 1}};
+        // two stages mono and stereo, one stage across taps, across time (integer upsampling),
+        // interpolated phases
+        int[][] cases = {{44100, 16000, 1}, {48000, 16000, 2}, {48000, 44100, 1}, {16000, 48000, 1}, {44100, 44101, 1}};
         SampleFormat[] formats = {SampleFormat.F32, SampleFormat.I16, SampleFormat.I32};
         for (int[] c : cases) {
             for (SampleFormat f : formats) {
@@ -311,7 +362,8 @@ public final class Resampler {
         if (bank == null) {
             return 0;
         }
-        return 4L * history.length + 4L * bank.coef.length + (bank.delta == null ? 0 : 4L * bank.delta.length);
+        return 4L * history.length + 4L * bank.coef.length + (bank.delta == null ? 0 : 4L * bank.delta.length)
+                + (halfBand == null ? 0 : halfBand.memoryBytes());
     }
 
     /** Phases stored in the coefficient table (the reduced up factor in exact mode). */
@@ -324,7 +376,12 @@ public final class Resampler {
         return bank != null && bank.interpolated;
     }
 
-    /** Taps per output frame (including zero padding). */
+    /** Whether a half-band stage halves the rate before the polyphase stage (deep downsampling). */
+    public boolean halfBandStage() {
+        return halfBand != null;
+    }
+
+    /** Taps per output frame of the polyphase stage (including zero padding). */
     public int filterTaps() {
         return taps;
     }
@@ -388,6 +445,22 @@ public final class Resampler {
                 }
             }
             default -> throw new AssertionError(format);
+        }
+    }
+
+    /** Two stages: moves every ready half-band output into the history and converts it. */
+    private int pump(MutableDirectBuffer out, int outOffset, long limit) {
+        int written = 0;
+        while (true) {
+            if (filled == capacity) {
+                compact();
+            }
+            int z = halfBand.produce(history, capacity, filled, capacity - filled);
+            filled += z;
+            written += produce(out, outOffset + written * 4 * channels, limit);
+            if (z == 0 || outputTotal >= limit) {
+                return written;
+            }
         }
     }
 
