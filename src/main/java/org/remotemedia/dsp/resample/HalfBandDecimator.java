@@ -143,6 +143,10 @@ final class HalfBandDecimator {
     /** Decodes and de-interleaves {@code frames} (at most {@link #room()}) into the stage. */
     void decode(DirectBuffer in, int offset, SampleFormat format, int frames) {
         int ch = channels;
+        if (ch == 1 && format == SampleFormat.F32) {
+            decodeMonoF32(in, offset, frames);
+            return;
+        }
         int bytes = format.bytesPerSample();
         int frameBytes = bytes * ch;
         for (int c = 0; c < ch; c++) {
@@ -173,6 +177,29 @@ final class HalfBandDecimator {
                     default -> throw new AssertionError(format);
                 }
             }
+        }
+        stored += frames;
+    }
+
+    /** Mono F32, the common case: one 8-byte read per (even, odd) pair. */
+    private void decodeMonoF32(DirectBuffer in, int offset, int frames) {
+        int i = 0;
+        int pos = stored;
+        if ((pos & 1) == 1 && frames > 0) {
+            odd[pos / 2] = in.getFloat(offset, LE);
+            i++;
+            pos++;
+        }
+        int d = pos / 2;
+        float[] e = even;
+        float[] o = odd;
+        for (; i + 1 < frames; i += 2, d++) {
+            long v = in.getLong(offset + 4 * i, LE);
+            e[d] = Float.intBitsToFloat((int) v);
+            o[d] = Float.intBitsToFloat((int) (v >>> 32));
+        }
+        if (i < frames) {
+            e[d] = in.getFloat(offset + 4 * i, LE);
         }
         stored += frames;
     }

@@ -55,6 +55,11 @@ public final class Resampler {
     /** Whether integer upsampling runs vectorized across time (default) rather than across taps;
      *  package-private for the benchmark. */
     boolean acrossTime = true;
+    /** Exact ratios (not integer upsampling): outputs in blocks across time (default) rather than
+     *  per-output products across taps; package-private for the benchmark. */
+    boolean blockKernels = true;
+    private final float[] blockOut = new float[Kernels.LANES];
+    private final float[] laneAcc = new float[8];
     /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
     boolean vectorKernels = true;
 
@@ -488,6 +493,9 @@ public final class Resampler {
         if (timeBlock != null && acrossTime) {
             return produceAcrossTime(out, outOffset, limit);
         }
+        if (bank.blocks != null && blockKernels) {
+            return produceBlocks(out, outOffset, limit);
+        }
         return channels == 1 ? produceMono(out, outOffset, limit) : produceChannels(out, outOffset, limit);
     }
 
@@ -504,6 +512,61 @@ public final class Resampler {
             nextIndex++;
         }
         outputTotal++;
+    }
+
+    /**
+     * Exact ratios, LANES outputs at once ({@link Kernels#block}) whenever the next output starts
+     * a block (its absolute index a multiple of LANES) and the whole block's inputs are here;
+     * otherwise one output by {@link Kernels#blockLane}, which computes it identically, so the
+     * output does not depend on the chunking.
+     */
+    private int produceBlocks(MutableDirectBuffer out, int outOffset, long limit) {
+        FilterBank b = bank;
+        float[] table = b.blocks;
+        int width = b.blockWidth;
+        float[] h = history;
+        float[] block = blockOut;
+        int n = taps;
+        int ch = channels;
+        int cap = capacity;
+        int lanes = Kernels.LANES;
+        int frameBytes = 4 * ch;
+        int written = 0;
+        int at = outOffset;
+        while (outputTotal < limit) {
+            int start = nextStart();
+            if (start + n > filled) {
+                break;
+            }
+            long blockIndex = outputTotal / lanes;
+            int lane = (int) (outputTotal - blockIndex * lanes);
+            int pattern = (int) (blockIndex % b.blockCount);
+            int co = pattern * width * lanes;
+            if (lane == 0 && start + width <= filled && limit - outputTotal >= lanes) {
+                for (int c = 0; c < ch; c++) {
+                    Kernels.block(h, c * cap + start, table, co, width, block, 0);
+                    int o = at + 4 * c;
+                    for (int t = 0; t < lanes; t++) {
+                        out.putFloat(o, block[t], LE);
+                        o += frameBytes;
+                    }
+                }
+                for (int t = 0; t < lanes; t++) {
+                    advance();
+                }
+                at += lanes * frameBytes;
+                written += lanes;
+                continue;
+            }
+            int d = b.blockOffsets[pattern * lanes + lane];
+            for (int c = 0; c < ch; c++) {
+                out.putFloat(at, Kernels.blockLane(h, c * cap + start - d, table, co, d, d + n, lane, laneAcc), LE);
+                at += 4;
+            }
+            advance();
+            written++;
+        }
+        return written;
     }
 
     /** Mono, exact phases: up to {@link #group} consecutive outputs per kernel pass. */

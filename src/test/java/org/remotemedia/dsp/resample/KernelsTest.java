@@ -68,4 +68,31 @@ class KernelsTest {
             }
         }
     }
+
+    /** Every lane of a block equals the one-output twin, and both the scalar reference, on real banks. */
+    @Test
+    void blockLanesEqualTheOneOutputTwin() {
+        Random r = new Random(7);
+        int lanes = Kernels.LANES;
+        float[] acc = new float[8];
+        int[][] ratios = {{320, 441}, {1, 3}, {2, 3}, {160, 441}, {160, 147}};
+        for (int[] ratio : ratios) {
+            FilterBank b = FilterBank.of(ratio[0], ratio[1], ResampleQuality.HIGH);
+            float[] x = random(r, 4000);
+            float[] out = new float[lanes];
+            for (int pattern = 0; pattern < b.blockCount; pattern++) {
+                int co = pattern * b.blockWidth * lanes;
+                int xo = r.nextInt(x.length - b.blockWidth);
+                Kernels.block(x, xo, b.blocks, co, b.blockWidth, out, 0);
+                for (int t = 0; t < lanes; t++) {
+                    int d = b.blockOffsets[pattern * lanes + t];
+                    float one = Kernels.blockLane(x, xo, b.blocks, co, d, d + b.taps, t, acc);
+                    assertEquals(Float.floatToRawIntBits(out[t]), Float.floatToRawIntBits(one), "lane " + t);
+                    long k = (long) pattern * lanes + t;
+                    int row = (int) (k * ratio[1] % ratio[0]);
+                    assertEquals(Kernels.dotScalar(x, xo + d, b.coef, row * b.taps, b.taps), one, 1e-6, "vs reference");
+                }
+            }
+        }
+    }
 }
