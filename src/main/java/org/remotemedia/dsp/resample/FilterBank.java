@@ -67,6 +67,10 @@ final class FilterBank {
     final int blockCount;
     /** Offset d of output t of block b from s_b: blockOffsets[b * LANES + t]. */
     final int[] blockOffsets;
+    /** Input frames from the first window of block b to that of block b + 1. */
+    final int[] blockSteps;
+    /** Phase (numerator over up) of block b's first output. */
+    final int[] blockPhases;
 
     /** Largest block table (floats): 1 MB; past it the converter uses per-output products. */
     static final long BLOCK_LIMIT_FLOATS = 1L << 18;
@@ -165,8 +169,12 @@ final class FilterBank {
         if (count > 0 && (long) count * width * g <= BLOCK_LIMIT_FLOATS) {
             blocks = new float[count * width * g];
             blockOffsets = new int[count * g];
+            blockSteps = new int[count];
+            blockPhases = new int[count];
             for (int b = 0; b < count; b++) {
                 long first = (long) g * b;
+                blockSteps[b] = (int) ((first + g) * down / rows - first * down / rows);
+                blockPhases[b] = (int) (first * down % rows);
                 for (int t = 0; t < g; t++) {
                     long k = first + t;
                     int d = (int) (k * down / rows - first * down / rows);
@@ -182,6 +190,8 @@ final class FilterBank {
         } else {
             blocks = null;
             blockOffsets = null;
+            blockSteps = null;
+            blockPhases = null;
             blockWidth = 0;
             blockCount = 0;
         }

@@ -72,6 +72,8 @@ public final class Resampler {
     /** Integer part and phase numerator (over up) of the next output's input time. */
     private long nextIndex;
     private int nextPhase;
+    /** Block kernels: the pattern (of the bank's repeating blocks) of the block holding the next output. */
+    private int blockPattern;
     private boolean flushed;
 
     private Resampler(int inputRate, int outputRate, int channels, ResampleQuality quality, boolean twoStage) {
@@ -282,6 +284,7 @@ public final class Resampler {
         outputTotal = 0;
         nextIndex = 0;
         nextPhase = 0;
+        blockPattern = 0;
         flushed = false;
         if (bank != null) {
             // the first output's window starts half - 1 frames before input frame 0: zeros
@@ -538,25 +541,44 @@ public final class Resampler {
             if (start + n > filled) {
                 break;
             }
-            long blockIndex = outputTotal / lanes;
-            int lane = (int) (outputTotal - blockIndex * lanes);
-            int pattern = (int) (blockIndex % b.blockCount);
+            int pattern = blockPattern;
             int co = pattern * width * lanes;
-            if (lane == 0 && start + width <= filled && limit - outputTotal >= lanes) {
-                for (int c = 0; c < ch; c++) {
-                    Kernels.block(h, c * cap + start, table, co, width, block, 0);
-                    int o = at + 4 * c;
-                    for (int t = 0; t < lanes; t++) {
-                        out.putFloat(o, block[t], LE);
-                        o += frameBytes;
+            int lane = (int) (outputTotal & (lanes - 1));
+            if (lane == 0) {
+                // whole blocks while their inputs are here
+                long blocksLeft = (limit - outputTotal) / lanes;
+                while (blocksLeft > 0 && start + width <= filled) {
+                    co = pattern * width * lanes;
+                    if (ch == 1) {
+                        Kernels.block(h, start, table, co, width, block, 0);
+                        for (int t = 0; t < lanes; t += 2) {
+                            out.putLong(at + 4 * t, (Float.floatToRawIntBits(block[t]) & 0xFFFF_FFFFL)
+                                    | ((long) Float.floatToRawIntBits(block[t + 1]) << 32), LE);
+                        }
+                    } else {
+                        for (int c = 0; c < ch; c++) {
+                            Kernels.block(h, c * cap + start, table, co, width, block, 0);
+                            int o = at + 4 * c;
+                            for (int t = 0; t < lanes; t++) {
+                                out.putFloat(o, block[t], LE);
+                                o += frameBytes;
+                            }
+                        }
                     }
+                    start += b.blockSteps[pattern];
+                    nextIndex += b.blockSteps[pattern];
+                    pattern = pattern + 1 == b.blockCount ? 0 : pattern + 1;
+                    nextPhase = b.blockPhases[pattern];
+                    outputTotal += lanes;
+                    at += lanes * frameBytes;
+                    written += lanes;
+                    blocksLeft--;
                 }
-                for (int t = 0; t < lanes; t++) {
-                    advance();
+                blockPattern = pattern;
+                if (outputTotal >= limit || start + n > filled) {
+                    break;
                 }
-                at += lanes * frameBytes;
-                written += lanes;
-                continue;
+                co = pattern * width * lanes;
             }
             int d = b.blockOffsets[pattern * lanes + lane];
             for (int c = 0; c < ch; c++) {
@@ -564,6 +586,9 @@ public final class Resampler {
                 at += 4;
             }
             advance();
+            if ((outputTotal & (lanes - 1)) == 0) {
+                blockPattern = pattern + 1 == b.blockCount ? 0 : pattern + 1;
+            }
             written++;
         }
         return written;
