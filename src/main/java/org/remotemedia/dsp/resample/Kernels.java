@@ -384,4 +384,94 @@ final class Kernels {
         }
         return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
     }
+
+    /**
+     * {@link #blockTime} for phases p .. p + 2 (rows ho, ho + n, ho + 2n) in one pass: each input
+     * vector is loaded once for three FMAs. Each phase's accumulators, order and final sum are
+     * those of blockTime, so every lane equals {@link #dotTime} bit for bit. Writes 3 x LANES
+     * floats to dst[to ..] (phase after phase).
+     */
+    static void blockTime3(float[] x, int xo, float[] h, int ho, int n, float[] dst, int to) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0, c7 = a0;
+        int hb = ho + n;
+        int hc = ho + 2 * n;
+        for (int m = 0; m < n; m += 8) {
+            int xm = xo + m;
+            FloatVector v = FloatVector.fromArray(FLOATS, x, xm);
+            a0 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m]), a0);
+            b0 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m]), b0);
+            c0 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m]), c0);
+            v = FloatVector.fromArray(FLOATS, x, xm + 1);
+            a1 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 1]), a1);
+            b1 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 1]), b1);
+            c1 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 1]), c1);
+            v = FloatVector.fromArray(FLOATS, x, xm + 2);
+            a2 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 2]), a2);
+            b2 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 2]), b2);
+            c2 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 2]), c2);
+            v = FloatVector.fromArray(FLOATS, x, xm + 3);
+            a3 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 3]), a3);
+            b3 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 3]), b3);
+            c3 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 3]), c3);
+            v = FloatVector.fromArray(FLOATS, x, xm + 4);
+            a4 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 4]), a4);
+            b4 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 4]), b4);
+            c4 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 4]), c4);
+            v = FloatVector.fromArray(FLOATS, x, xm + 5);
+            a5 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 5]), a5);
+            b5 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 5]), b5);
+            c5 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 5]), c5);
+            v = FloatVector.fromArray(FLOATS, x, xm + 6);
+            a6 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 6]), a6);
+            b6 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 6]), b6);
+            c6 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 6]), c6);
+            v = FloatVector.fromArray(FLOATS, x, xm + 7);
+            a7 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 7]), a7);
+            b7 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 7]), b7);
+            c7 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 7]), c7);
+        }
+        a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))).intoArray(dst, to);
+        b0.add(b1).add(b2.add(b3)).add(b4.add(b5).add(b6.add(b7))).intoArray(dst, to + LANES);
+        c0.add(c1).add(c2.add(c3)).add(c4.add(c5).add(c6.add(c7))).intoArray(dst, to + 2 * LANES);
+    }
+
+    /** {@link #blockTime3} for two phases (rows ho, ho + n). */
+    static void blockTime2(float[] x, int xo, float[] h, int ho, int n, float[] dst, int to) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        int hb = ho + n;
+        for (int m = 0; m < n; m += 8) {
+            int xm = xo + m;
+            FloatVector v = FloatVector.fromArray(FLOATS, x, xm);
+            a0 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m]), a0);
+            b0 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m]), b0);
+            v = FloatVector.fromArray(FLOATS, x, xm + 1);
+            a1 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 1]), a1);
+            b1 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 1]), b1);
+            v = FloatVector.fromArray(FLOATS, x, xm + 2);
+            a2 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 2]), a2);
+            b2 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 2]), b2);
+            v = FloatVector.fromArray(FLOATS, x, xm + 3);
+            a3 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 3]), a3);
+            b3 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 3]), b3);
+            v = FloatVector.fromArray(FLOATS, x, xm + 4);
+            a4 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 4]), a4);
+            b4 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 4]), b4);
+            v = FloatVector.fromArray(FLOATS, x, xm + 5);
+            a5 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 5]), a5);
+            b5 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 5]), b5);
+            v = FloatVector.fromArray(FLOATS, x, xm + 6);
+            a6 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 6]), a6);
+            b6 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 6]), b6);
+            v = FloatVector.fromArray(FLOATS, x, xm + 7);
+            a7 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 7]), a7);
+            b7 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 7]), b7);
+        }
+        a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))).intoArray(dst, to);
+        b0.add(b1).add(b2.add(b3)).add(b4.add(b5).add(b6.add(b7))).intoArray(dst, to + LANES);
+    }
 }

@@ -55,6 +55,8 @@ public final class Resampler {
     /** Whether integer upsampling runs vectorized across time (default) rather than across taps;
      *  package-private for the benchmark. */
     boolean acrossTime = true;
+    /** Across time: two or three phases per pass, sharing each input vector (default); package-private for the benchmark. */
+    boolean sharedLoads = true;
     /** Exact ratios (not integer upsampling): outputs in blocks across time (default) rather than
      *  per-output products across taps; package-private for the benchmark. */
     boolean blockKernels = true;
@@ -708,13 +710,23 @@ public final class Resampler {
                 if (positions >= lanes) {
                     for (int c = 0; c < ch; c++) {
                         int xo = c * cap + start;
-                        for (int p = 0; p < up; p++) {
+                        int p = 0;
+                        if (sharedLoads) {
+                            for (; p + 2 < up; p += 3) {
+                                Kernels.blockTime3(h, xo, coef, p * n, n, block, p * lanes);
+                            }
+                            if (p + 1 < up) {
+                                Kernels.blockTime2(h, xo, coef, p * n, n, block, p * lanes);
+                                p += 2;
+                            }
+                        }
+                        for (; p < up; p++) {
                             Kernels.blockTime(h, xo, coef, p * n, n, block, p * lanes);
                         }
                         int o = at + 4 * c;
                         for (int t = 0; t < lanes; t++) {
-                            for (int p = 0; p < up; p++) {
-                                out.putFloat(o, block[p * lanes + t], LE);
+                            for (int q = 0; q < up; q++) {
+                                out.putFloat(o, block[q * lanes + t], LE);
                                 o += frameBytes;
                             }
                         }
