@@ -48,13 +48,13 @@ final class FilterBank {
     final int taps;
     /** Cutoff in cycles per input sample (the -6 dB point of the kernel). */
     final double cutoff;
-    /** Coefficients rounded to float (designed in double): see {@link Kernels} on precision. */
+    /** Coefficients rounded to float (designed in double): see {@link FirKernels} on precision. */
     final float[] coef;
     /** Row differences (row r+1 - row r), interpolated mode only; else null. */
     final float[] delta;
     /**
      * Exact ratios other than integer upsampling: the coefficients rearranged for
-     * {@link Kernels#block}, LANES consecutive outputs at once. Block b of the pattern (which
+     * {@link FirKernels#block}, LANES consecutive outputs at once. Block b of the pattern (which
      * repeats every lcm(up, LANES) outputs) is a matrix of {@link #blockWidth} rows by LANES:
      * row u, lane t holds the tap that output {@code LANES b + t} applies to input
      * {@code s_b + u}, where s_b is the first input of the block's first output window (0
@@ -157,7 +157,7 @@ final class FilterBank {
         } else {
             delta = null;
         }
-        int g = Kernels.LANES;
+        int g = FirKernels.LANES;
         long periodOutputs = interpolated || down <= 1 ? 0 : (long) rows / Resampler.gcd(rows, g) * g;
         int count = (int) (periodOutputs / g);
         int width = 0;

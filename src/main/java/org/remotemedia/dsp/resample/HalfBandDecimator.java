@@ -30,7 +30,7 @@ import org.remotemedia.buffer.SampleFormat;
  * construction.
  */
 final class HalfBandDecimator {
-    private static final VectorSpecies<Float> FLOATS = Kernels.FLOATS;
+    private static final VectorSpecies<Float> FLOATS = FirKernels.FLOATS;
     private static final int LANES = FLOATS.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Input sample pairs decoded per pass (at least; see capacity). */

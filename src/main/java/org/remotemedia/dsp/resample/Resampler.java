@@ -44,7 +44,7 @@ public final class Resampler {
     /** Per-channel history capacity (frames); channel c lives at [c * capacity, (c + 1) * capacity). */
     private final int capacity;
     private final float[] history;
-    private final double[] scratch = new double[Kernels.SCRATCH];
+    private final double[] scratch = new double[FirKernels.SCRATCH];
     private final int[] groupStarts = new int[4];
     private final int[] groupRows = new int[4];
     /** Outputs (mono) or channels per kernel pass: 4 or 2; package-private for the benchmark. */
@@ -60,7 +60,7 @@ public final class Resampler {
     /** Exact ratios (not integer upsampling): outputs in blocks across time (default) rather than
      *  per-output products across taps; package-private for the benchmark. */
     boolean blockKernels = true;
-    private final float[] blockOut = new float[Kernels.LANES];
+    private final float[] blockOut = new float[FirKernels.LANES];
     private final float[] laneAcc = new float[8];
     /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
     boolean vectorKernels = true;
@@ -107,7 +107,7 @@ public final class Resampler {
             history = new float[capacity * channels];
         }
         halfBand = useHalfBand ? new HalfBandDecimator(stopHz, inputRate, quality.attenuationDb, channels, half) : null;
-        timeBlock = bank != null && down == 1 && !bank.interpolated ? new float[up * Kernels.LANES] : null;
+        timeBlock = bank != null && down == 1 && !bank.interpolated ? new float[up * FirKernels.LANES] : null;
         reset();
     }
 
@@ -520,9 +520,9 @@ public final class Resampler {
     }
 
     /**
-     * Exact ratios, LANES outputs at once ({@link Kernels#block}) whenever the next output starts
+     * Exact ratios, LANES outputs at once ({@link FirKernels#block}) whenever the next output starts
      * a block (its absolute index a multiple of LANES) and the whole block's inputs are here;
-     * otherwise one output by {@link Kernels#blockLane}, which computes it identically, so the
+     * otherwise one output by {@link FirKernels#blockLane}, which computes it identically, so the
      * output does not depend on the chunking.
      */
     private int produceBlocks(MutableDirectBuffer out, int outOffset, long limit) {
@@ -534,7 +534,7 @@ public final class Resampler {
         int n = taps;
         int ch = channels;
         int cap = capacity;
-        int lanes = Kernels.LANES;
+        int lanes = FirKernels.LANES;
         int frameBytes = 4 * ch;
         int written = 0;
         int at = outOffset;
@@ -552,14 +552,14 @@ public final class Resampler {
                 while (blocksLeft > 0 && start + width <= filled) {
                     co = pattern * width * lanes;
                     if (ch == 1) {
-                        Kernels.block(h, start, table, co, width, block, 0);
+                        FirKernels.block(h, start, table, co, width, block, 0);
                         for (int t = 0; t < lanes; t += 2) {
                             out.putLong(at + 4 * t, (Float.floatToRawIntBits(block[t]) & 0xFFFF_FFFFL)
                                     | ((long) Float.floatToRawIntBits(block[t + 1]) << 32), LE);
                         }
                     } else {
                         for (int c = 0; c < ch; c++) {
-                            Kernels.block(h, c * cap + start, table, co, width, block, 0);
+                            FirKernels.block(h, c * cap + start, table, co, width, block, 0);
                             int o = at + 4 * c;
                             for (int t = 0; t < lanes; t++) {
                                 out.putFloat(o, block[t], LE);
@@ -584,7 +584,7 @@ public final class Resampler {
             }
             int d = b.blockOffsets[pattern * lanes + lane];
             for (int c = 0; c < ch; c++) {
-                out.putFloat(at, Kernels.blockLane(h, c * cap + start - d, table, co, d, d + n, lane, laneAcc), LE);
+                out.putFloat(at, FirKernels.blockLane(h, c * cap + start - d, table, co, d, d + n, lane, laneAcc), LE);
                 at += 4;
             }
             advance();
@@ -622,20 +622,20 @@ public final class Resampler {
             }
             int k = 0;
             if (count == 4) {
-                Kernels.dot4(h, coef, n, s[0], r[0], s[1], r[1], s[2], r[2], s[3], r[3], scratch);
+                FirKernels.dot4(h, coef, n, s[0], r[0], s[1], r[1], s[2], r[2], s[3], r[3], scratch);
                 for (; k < 4; k++) {
                     out.putFloat(at, (float) scratch[k], LE);
                     at += 4;
                 }
             }
             for (; k + 1 < count; k += 2) {
-                Kernels.dot2(h, s[k], coef, r[k], s[k + 1], r[k + 1], n, scratch);
+                FirKernels.dot2(h, s[k], coef, r[k], s[k + 1], r[k + 1], n, scratch);
                 out.putFloat(at, (float) scratch[0], LE);
                 out.putFloat(at + 4, (float) scratch[1], LE);
                 at += 8;
             }
             if (k < count) {
-                out.putFloat(at, Kernels.dot(h, s[k], coef, r[k], n), LE);
+                out.putFloat(at, FirKernels.dot(h, s[k], coef, r[k], n), LE);
                 at += 4;
             }
             written += count;
@@ -661,7 +661,7 @@ public final class Resampler {
             if (group == 4) {
                 for (; c + 3 < ch; c += 4) {
                     int x = c * cap + start;
-                    Kernels.dot4(h, coef, n, x, ro, x + cap, ro, x + 2 * cap, ro, x + 3 * cap, ro, scratch);
+                    FirKernels.dot4(h, coef, n, x, ro, x + cap, ro, x + 2 * cap, ro, x + 3 * cap, ro, scratch);
                     for (int j = 0; j < 4; j++) {
                         out.putFloat(at, (float) scratch[j], LE);
                         at += 4;
@@ -669,13 +669,13 @@ public final class Resampler {
                 }
             }
             for (; c + 1 < ch; c += 2) {
-                Kernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
+                FirKernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
                 out.putFloat(at, (float) scratch[0], LE);
                 out.putFloat(at + 4, (float) scratch[1], LE);
                 at += 8;
             }
             if (c < ch) {
-                out.putFloat(at, Kernels.dot(h, c * cap + start, coef, ro, n), LE);
+                out.putFloat(at, FirKernels.dot(h, c * cap + start, coef, ro, n), LE);
                 at += 4;
             }
             advance();
@@ -688,7 +688,7 @@ public final class Resampler {
      * Integer upsampling: outputs j * up + p (p = 0 .. up - 1) all read the window starting at
      * input j, so for each phase p the outputs of LANES consecutive j are one vector of
      * products: no per-output reduction. Partial blocks (the stream's end, or fewer than LANES
-     * positions ready) use {@link Kernels#dotTime}, which computes each lane identically, so the
+     * positions ready) use {@link FirKernels#dotTime}, which computes each lane identically, so the
      * output does not depend on the chunking.
      */
     private int produceAcrossTime(MutableDirectBuffer out, int outOffset, long limit) {
@@ -698,7 +698,7 @@ public final class Resampler {
         int n = taps;
         int ch = channels;
         int cap = capacity;
-        int lanes = Kernels.LANES;
+        int lanes = FirKernels.LANES;
         int frameBytes = 4 * ch;
         int written = 0;
         int at = outOffset;
@@ -713,15 +713,15 @@ public final class Resampler {
                         int p = 0;
                         if (sharedLoads) {
                             for (; p + 2 < up; p += 3) {
-                                Kernels.blockTime3(h, xo, coef, p * n, n, block, p * lanes);
+                                FirKernels.blockTime3(h, xo, coef, p * n, n, block, p * lanes);
                             }
                             if (p + 1 < up) {
-                                Kernels.blockTime2(h, xo, coef, p * n, n, block, p * lanes);
+                                FirKernels.blockTime2(h, xo, coef, p * n, n, block, p * lanes);
                                 p += 2;
                             }
                         }
                         for (; p < up; p++) {
-                            Kernels.blockTime(h, xo, coef, p * n, n, block, p * lanes);
+                            FirKernels.blockTime(h, xo, coef, p * n, n, block, p * lanes);
                         }
                         int o = at + 4 * c;
                         for (int t = 0; t < lanes; t++) {
@@ -744,7 +744,7 @@ public final class Resampler {
             }
             int ro = nextPhase * n;
             for (int c = 0; c < ch; c++) {
-                out.putFloat(at, Kernels.dotTime(h, c * cap + start, coef, ro, n), LE);
+                out.putFloat(at, FirKernels.dotTime(h, c * cap + start, coef, ro, n), LE);
                 at += 4;
             }
             advance();
@@ -784,11 +784,11 @@ public final class Resampler {
                 int x = c * cap + start;
                 double y;
                 if (!b.interpolated) {
-                    y = Kernels.dotScalar(h, x, b.coef, ro, n);
+                    y = FirKernels.dotScalar(h, x, b.coef, ro, n);
                 } else if (vectorKernels) {
-                    y = Kernels.dotInterpolated(h, x, b.coef, b.delta, ro, n, mu);
+                    y = FirKernels.dotInterpolated(h, x, b.coef, b.delta, ro, n, mu);
                 } else {
-                    y = Kernels.dotInterpolatedScalar(h, x, b.coef, b.delta, ro, n, mu);
+                    y = FirKernels.dotInterpolatedScalar(h, x, b.coef, b.delta, ro, n, mu);
                 }
                 out.putFloat(at, (float) y, LE);
                 at += 4;

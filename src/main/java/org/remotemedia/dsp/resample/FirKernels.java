@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Stateless apart from the caller's scratch array; safe from any thread.
  */
-final class Kernels {
+final class FirKernels {
     /** The machine's vectors, at most 16 floats (taps are padded to a multiple of 16). */
     static final VectorSpecies<Float> FLOATS =
             FloatVector.SPECIES_PREFERRED.length() > FilterBank.PAD ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
@@ -48,7 +48,7 @@ final class Kernels {
     private static final VectorShuffle<Float> XOR2 = xor(2);
     private static final VectorShuffle<Float> XOR1 = xor(1);
 
-    private Kernels() {}
+    private FirKernels() {}
 
     /** Lanes whose index has bit {@code bit} set. */
     private static VectorMask<Float> laneMask(int bit) {
