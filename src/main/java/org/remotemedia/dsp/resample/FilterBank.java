@@ -61,7 +61,8 @@ final class FilterBank {
      * outside the output's own window). Null when not used (see {@link #BLOCK_LIMIT_FLOATS}).
      */
     final float[] blocks;
-    /** Rows per block (a multiple of 8): the union of the block's output windows. */
+    /** Rows per block (a multiple of 8): the union of the block's output windows (their
+     *  {@code 2 * half} real taps; an output's window is rows [d, d + 2 half) of its block). */
     final int blockWidth;
     /** Blocks in the repeating pattern. */
     final int blockCount;
@@ -163,7 +164,8 @@ final class FilterBank {
         int width = 0;
         for (int b = 0; b < count; b++) {
             long first = (long) g * b;
-            width = Math.max(width, (int) ((first + g - 1) * down / rows - first * down / rows) + taps);
+            // the real taps only: a row's zero padding would cost FMAs here
+            width = Math.max(width, (int) ((first + g - 1) * down / rows - first * down / rows) + real);
         }
         width = (width + 7) / 8 * 8;
         if (count > 0 && (long) count * width * g <= BLOCK_LIMIT_FLOATS) {
@@ -180,7 +182,7 @@ final class FilterBank {
                     int d = (int) (k * down / rows - first * down / rows);
                     int row = (int) (k * down % rows);
                     blockOffsets[b * g + t] = d;
-                    for (int m = 0; m < taps; m++) {
+                    for (int m = 0; m < real; m++) {
                         blocks[(b * width + d + m) * g + t] = coef[row * taps + m];
                     }
                 }

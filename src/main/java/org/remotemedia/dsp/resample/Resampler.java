@@ -549,7 +549,10 @@ public final class Resampler {
             if (lane == 0) {
                 // whole blocks while their inputs are here
                 long blocksLeft = (limit - outputTotal) / lanes;
-                while (blocksLeft > 0 && start + width <= filled) {
+                // the block's inputs are here, and its last output is ready as a single output
+                // would be (its padded window): maxOutputFrames counts outputs that way
+                while (blocksLeft > 0 && start + width <= filled
+                        && start + b.blockOffsets[pattern * lanes + lanes - 1] + n <= filled) {
                     co = pattern * width * lanes;
                     if (ch == 1) {
                         FirKernels.block(h, start, table, co, width, block, 0);
@@ -584,7 +587,7 @@ public final class Resampler {
             }
             int d = b.blockOffsets[pattern * lanes + lane];
             for (int c = 0; c < ch; c++) {
-                out.putFloat(at, FirKernels.blockLane(h, c * cap + start - d, table, co, d, d + n, lane, laneAcc), LE);
+                out.putFloat(at, FirKernels.blockLane(h, c * cap + start - d, table, co, d, d + 2 * half, lane, laneAcc), LE);
                 at += 4;
             }
             advance();
