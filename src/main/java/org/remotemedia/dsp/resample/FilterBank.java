@@ -87,7 +87,8 @@ final class FilterBank {
             return bank;
         }
         bank = new FilterBank(interpolate ? 0 : up, interpolate ? 0 : down, quality, nyquist);
-        long size = bank.coef.length + (bank.delta == null ? 0 : bank.delta.length);
+        long size = bank.coef.length + (bank.delta == null ? 0 : bank.delta.length)
+                + (bank.blocks == null ? 0 : bank.blocks.length);
         if (CACHED_FLOATS.addAndGet(size) <= CACHE_BUDGET_FLOATS) {
             FilterBank raced = CACHE.putIfAbsent(key, bank);
             if (raced != null) {

@@ -12,7 +12,8 @@ import org.remotemedia.buffer.SampleFormat;
  * Kaiser-windowed sinc, linear phase and zero net delay. Output frame {@code k} is the input
  * signal (zero before its first and after its last frame) evaluated at time {@code k / outputRate},
  * so one process() of everything plus flush() and any chunking of the same input give the same
- * output, bit for bit. Input is decoded in place into a float history (F32 and I16 exactly,
+ * output, bit for bit. Deep downsampling runs in two stages (a {@link HalfBandDecimator}, then
+ * the polyphase stage at half the rate). Input is decoded in place into a float history (F32 and I16 exactly,
  * I32 to float's 24-bit precision); output is interleaved little-endian F32. Design, presets and
  * measured quality: docs/resampler.md.
  *
@@ -373,7 +374,7 @@ public final class Resampler {
             return 0;
         }
         return 4L * history.length + 4L * bank.coef.length + (bank.delta == null ? 0 : 4L * bank.delta.length)
-                + (halfBand == null ? 0 : halfBand.memoryBytes());
+                + (bank.blocks == null ? 0 : 4L * bank.blocks.length) + (halfBand == null ? 0 : halfBand.memoryBytes());
     }
 
     /** Phases stored in the coefficient table (the reduced up factor in exact mode). */
