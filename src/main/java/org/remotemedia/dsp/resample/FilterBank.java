@@ -48,10 +48,33 @@ final class FilterBank {
     final int taps;
     /** Cutoff in cycles per input sample (the -6 dB point of the kernel). */
     final double cutoff;
-    /** Coefficients rounded to float (designed in double): see {@link Kernels} on precision. */
+    /** Coefficients rounded to float (designed in double): see {@link FirKernels} on precision. */
     final float[] coef;
     /** Row differences (row r+1 - row r), interpolated mode only; else null. */
     final float[] delta;
+    /**
+     * Exact ratios other than integer upsampling: the coefficients rearranged for
+     * {@link FirKernels#block}, LANES consecutive outputs at once. Block b of the pattern (which
+     * repeats every lcm(up, LANES) outputs) is a matrix of {@link #blockWidth} rows by LANES:
+     * row u, lane t holds the tap that output {@code LANES b + t} applies to input
+     * {@code s_b + u}, where s_b is the first input of the block's first output window (0
+     * outside the output's own window). Null when not used (see {@link #BLOCK_LIMIT_FLOATS}).
+     */
+    final float[] blocks;
+    /** Rows per block (a multiple of 8): the union of the block's output windows (their
+     *  {@code 2 * half} real taps; an output's window is rows [d, d + 2 half) of its block). */
+    final int blockWidth;
+    /** Blocks in the repeating pattern. */
+    final int blockCount;
+    /** Offset d of output t of block b from s_b: blockOffsets[b * LANES + t]. */
+    final int[] blockOffsets;
+    /** Input frames from the first window of block b to that of block b + 1. */
+    final int[] blockSteps;
+    /** Phase (numerator over up) of block b's first output. */
+    final int[] blockPhases;
+
+    /** Largest block table (floats): 1 MB; past it the converter uses per-output products. */
+    static final long BLOCK_LIMIT_FLOATS = 1L << 18;
 
     /** The bank for the reduced ratio up / down (output / input rate). */
     static FilterBank of(int up, int down, ResampleQuality quality) {
@@ -63,8 +86,9 @@ final class FilterBank {
         if (bank != null) {
             return bank;
         }
-        bank = new FilterBank(interpolate ? 0 : up, quality, nyquist);
-        long size = bank.coef.length + (bank.delta == null ? 0 : bank.delta.length);
+        bank = new FilterBank(interpolate ? 0 : up, interpolate ? 0 : down, quality, nyquist);
+        long size = bank.coef.length + (bank.delta == null ? 0 : bank.delta.length)
+                + (bank.blocks == null ? 0 : bank.blocks.length);
         if (CACHED_FLOATS.addAndGet(size) <= CACHE_BUDGET_FLOATS) {
             FilterBank raced = CACHE.putIfAbsent(key, bank);
             if (raced != null) {
@@ -91,9 +115,10 @@ final class FilterBank {
 
     /**
      * @param exactRows the reduced up factor for exact phases, or 0 to interpolate
+     * @param down      the reduced down factor (exact phases), or 0
      * @param nyquist   the lower Nyquist frequency in cycles per input sample
      */
-    private FilterBank(int exactRows, ResampleQuality quality, double nyquist) {
+    private FilterBank(int exactRows, int down, ResampleQuality quality, double nyquist) {
         this.cutoff = 0.5 * (quality.passEdge + quality.stopEdge) * nyquist;
         this.half = halfFor(nyquist, quality);
         int real = 2 * half;
@@ -133,6 +158,45 @@ final class FilterBank {
             }
         } else {
             delta = null;
+        }
+        int g = FirKernels.LANES;
+        long periodOutputs = interpolated || down <= 1 ? 0 : (long) rows / Resampler.gcd(rows, g) * g;
+        int count = (int) (periodOutputs / g);
+        int width = 0;
+        for (int b = 0; b < count; b++) {
+            long first = (long) g * b;
+            // the real taps only: a row's zero padding would cost FMAs here
+            width = Math.max(width, (int) ((first + g - 1) * down / rows - first * down / rows) + real);
+        }
+        width = (width + 7) / 8 * 8;
+        if (count > 0 && (long) count * width * g <= BLOCK_LIMIT_FLOATS) {
+            blocks = new float[count * width * g];
+            blockOffsets = new int[count * g];
+            blockSteps = new int[count];
+            blockPhases = new int[count];
+            for (int b = 0; b < count; b++) {
+                long first = (long) g * b;
+                blockSteps[b] = (int) ((first + g) * down / rows - first * down / rows);
+                blockPhases[b] = (int) (first * down % rows);
+                for (int t = 0; t < g; t++) {
+                    long k = first + t;
+                    int d = (int) (k * down / rows - first * down / rows);
+                    int row = (int) (k * down % rows);
+                    blockOffsets[b * g + t] = d;
+                    for (int m = 0; m < real; m++) {
+                        blocks[(b * width + d + m) * g + t] = coef[row * taps + m];
+                    }
+                }
+            }
+            blockWidth = width;
+            blockCount = count;
+        } else {
+            blocks = null;
+            blockOffsets = null;
+            blockSteps = null;
+            blockPhases = null;
+            blockWidth = 0;
+            blockCount = 0;
         }
     }
 

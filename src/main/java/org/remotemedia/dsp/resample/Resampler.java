@@ -12,7 +12,8 @@ import org.remotemedia.buffer.SampleFormat;
  * Kaiser-windowed sinc, linear phase and zero net delay. Output frame {@code k} is the input
  * signal (zero before its first and after its last frame) evaluated at time {@code k / outputRate},
  * so one process() of everything plus flush() and any chunking of the same input give the same
- * output, bit for bit. Input is decoded in place into a float history (F32 and I16 exactly,
+ * output, bit for bit. Deep downsampling runs in two stages (a {@link HalfBandDecimator}, then
+ * the polyphase stage at half the rate). Input is decoded in place into a float history (F32 and I16 exactly,
  * I32 to float's 24-bit precision); output is interleaved little-endian F32. Design, presets and
  * measured quality: docs/resampler.md.
  *
@@ -32,6 +33,9 @@ public final class Resampler {
     private final int channels;
     private final ResampleQuality quality;
     private final FilterBank bank;
+    /** Deep downsampling: the half-band stage before the polyphase one (which then runs at half
+     *  the input rate); null otherwise. */
+    private final HalfBandDecimator halfBand;
     private final int up;
     private final int down;
     private final int downWhole;
@@ -41,7 +45,7 @@ public final class Resampler {
     /** Per-channel history capacity (frames); channel c lives at [c * capacity, (c + 1) * capacity). */
     private final int capacity;
     private final float[] history;
-    private final double[] scratch = new double[Kernels.SCRATCH];
+    private final double[] scratch = new double[FirKernels.SCRATCH];
     private final int[] groupStarts = new int[4];
     private final int[] groupRows = new int[4];
     /** Outputs (mono) or channels per kernel pass: 4 or 2; package-private for the benchmark. */
@@ -52,6 +56,13 @@ public final class Resampler {
     /** Whether integer upsampling runs vectorized across time (default) rather than across taps;
      *  package-private for the benchmark. */
     boolean acrossTime = true;
+    /** Across time: two or three phases per pass, sharing each input vector (default); package-private for the benchmark. */
+    boolean sharedLoads = true;
+    /** Exact ratios (not integer upsampling): outputs in blocks across time (default) rather than
+     *  per-output products across taps; package-private for the benchmark. */
+    boolean blockKernels = true;
+    private final float[] blockOut = new float[FirKernels.LANES];
+    private final float[] laneAcc = new float[8];
     /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
     boolean vectorKernels = true;
 
@@ -64,15 +75,20 @@ public final class Resampler {
     /** Integer part and phase numerator (over up) of the next output's input time. */
     private long nextIndex;
     private int nextPhase;
+    /** Block kernels: the pattern (of the bank's repeating blocks) of the block holding the next output. */
+    private int blockPattern;
     private boolean flushed;
 
-    private Resampler(int inputRate, int outputRate, int channels, ResampleQuality quality) {
+    private Resampler(int inputRate, int outputRate, int channels, ResampleQuality quality, boolean twoStage) {
         this.inputRate = inputRate;
         this.outputRate = outputRate;
         this.channels = channels;
         this.quality = quality;
-        int g = gcd(inputRate, outputRate);
-        this.up = outputRate / g;
+        double stopHz = quality.stopEdge * outputRate / 2.0;
+        boolean useHalfBand = twoStage && inputRate > outputRate && HalfBandDecimator.applies(stopHz, inputRate);
+        // the polyphase stage converts from the half-band stage's rate, inputRate / 2
+        int g = useHalfBand ? gcd(inputRate, 2 * outputRate) : gcd(inputRate, outputRate);
+        this.up = (useHalfBand ? 2 * outputRate : outputRate) / g;
         this.down = inputRate / g;
         this.downWhole = down / up;
         this.downRest = down % up;
@@ -91,11 +107,24 @@ public final class Resampler {
             capacity = taps + Math.max(BLOCK_FRAMES, taps);
             history = new float[capacity * channels];
         }
-        timeBlock = bank != null && down == 1 && !bank.interpolated ? new float[up * Kernels.LANES] : null;
+        halfBand = useHalfBand ? new HalfBandDecimator(stopHz, inputRate, quality.attenuationDb, channels, half) : null;
+        timeBlock = bank != null && down == 1 && !bank.interpolated ? new float[up * FirKernels.LANES] : null;
         reset();
     }
 
     public static Resampler create(int inputRate, int outputRate, int channels, ResampleQuality q) {
+        checkArguments(inputRate, outputRate, channels, q);
+        return new Resampler(inputRate, outputRate, channels, q, true);
+    }
+
+    /** As {@link #create}; {@code twoStage = false} keeps deep downsampling in one polyphase
+     *  stage (the design before the half-band stage; for benchmarks and tests). */
+    static Resampler create(int inputRate, int outputRate, int channels, ResampleQuality q, boolean twoStage) {
+        checkArguments(inputRate, outputRate, channels, q);
+        return new Resampler(inputRate, outputRate, channels, q, twoStage);
+    }
+
+    private static void checkArguments(int inputRate, int outputRate, int channels, ResampleQuality q) {
         checkRate("inputRate", inputRate);
         checkRate("outputRate", outputRate);
         if (channels < 1 || channels > MAX_CHANNELS) {
@@ -104,7 +133,6 @@ public final class Resampler {
         if (q == null) {
             throw new IllegalArgumentException("quality is missing; allowed low, medium, high, very_high");
         }
-        return new Resampler(inputRate, outputRate, channels, q);
     }
 
     private static void checkRate(String name, int rate) {
@@ -125,6 +153,11 @@ public final class Resampler {
     public int maxOutputFrames(int inputFrames) {
         if (bank == null) {
             return inputFrames;
+        }
+        if (halfBand != null) {
+            // outputs released by n input frames: their windows end within n + 2 frames
+            long bound = ((long) (inputFrames + 2) * outputRate + inputRate - 1) / inputRate + 1;
+            return (int) Math.min(Integer.MAX_VALUE, bound);
         }
         long bound = ((long) inputFrames * up + down - 1) / down + 1;
         return (int) Math.min(Integer.MAX_VALUE, bound);
@@ -156,6 +189,16 @@ public final class Resampler {
         int frameBytesOut = 4 * channels;
         int written = 0;
         int consumed = 0;
+        if (halfBand != null) {
+            while (consumed < inputFrames) {
+                int take = Math.min(inputFrames - consumed, halfBand.room());
+                halfBand.decode(in, inOffset + consumed * frameBytesIn, format, take);
+                consumed += take;
+                inputTotal += take;
+                written += pump(out, outOffset + written * frameBytesOut, Long.MAX_VALUE);
+            }
+            return written;
+        }
         while (consumed < inputFrames) {
             if (filled == capacity) {
                 compact();
@@ -186,6 +229,10 @@ public final class Resampler {
         long target = outputFrames(inputTotal, inputRate, outputRate);
         checkRoom(out, outOffset, target - outputTotal, -1);
         int written = 0;
+        while (halfBand != null && outputTotal < target) {
+            halfBand.zeros(halfBand.room());
+            written += pump(out, outOffset + written * 4 * channels, target);
+        }
         while (outputTotal < target) {
             if (filled == capacity) {
                 compact();
@@ -217,12 +264,21 @@ public final class Resampler {
         if (bank == null) {
             return 0;
         }
+        if (halfBand != null) {
+            long lag = lookAheadFrames() + 2;
+            return (int) ((lag * outputRate + inputRate - 1) / inputRate + 2);
+        }
         return (int) (((long) (taps - half) * up + down - 1) / down + 2);
     }
 
-    /** How far output lags input in streaming use, in seconds (the kernel's look-ahead). */
+    /** Input frames an output waits for beyond its own instant (both stages' look-ahead). */
+    private long lookAheadFrames() {
+        return halfBand == null ? taps - half : 2L * (taps - half) + halfBand.lookAhead();
+    }
+
+    /** How far output lags input in streaming use, in seconds (the kernels' look-ahead). */
     public double latencySeconds() {
-        return bank == null ? 0.0 : (double) (taps - half) / inputRate;
+        return bank == null ? 0.0 : (double) lookAheadFrames() / inputRate;
     }
 
     /** Forgets the stream: the next process() starts a new one. */
@@ -231,12 +287,17 @@ public final class Resampler {
         outputTotal = 0;
         nextIndex = 0;
         nextPhase = 0;
+        blockPattern = 0;
         flushed = false;
         if (bank != null) {
             // the first output's window starts half - 1 frames before input frame 0: zeros
+            // (two stages: the half-band stage's outputs there, computed from zero input)
             historyStart = -(half - 1);
-            filled = half - 1;
+            filled = halfBand == null ? half - 1 : 0;
             java.util.Arrays.fill(history, 0.0f);
+            if (halfBand != null) {
+                halfBand.reset(historyStart);
+            }
         }
     }
 
@@ -251,8 +312,9 @@ public final class Resampler {
      */
     public static long warmUp() {
         long produced = 0;
-        // mono and multichannel across taps, across time (integer upsampling), interpolated phases
-        int[][] cases = {{44100, 16000, 1}, {48000, 16000, 2}, {16000, 48000, 1}, {44100, 44101, 1}};
+        // two stages mono and stereo, one stage across taps, across time (integer upsampling),
+        // interpolated phases
+        int[][] cases = {{44100, 16000, 1}, {48000, 16000, 2}, {48000, 44100, 1}, {16000, 48000, 1}, {44100, 44101, 1}};
         SampleFormat[] formats = {SampleFormat.F32, SampleFormat.I16, SampleFormat.I32};
         for (int[] c : cases) {
             for (SampleFormat f : formats) {
@@ -311,7 +373,8 @@ public final class Resampler {
         if (bank == null) {
             return 0;
         }
-        return 4L * history.length + 4L * bank.coef.length + (bank.delta == null ? 0 : 4L * bank.delta.length);
+        return 4L * history.length + 4L * bank.coef.length + (bank.delta == null ? 0 : 4L * bank.delta.length)
+                + (bank.blocks == null ? 0 : 4L * bank.blocks.length) + (halfBand == null ? 0 : halfBand.memoryBytes());
     }
 
     /** Phases stored in the coefficient table (the reduced up factor in exact mode). */
@@ -324,7 +387,12 @@ public final class Resampler {
         return bank != null && bank.interpolated;
     }
 
-    /** Taps per output frame (including zero padding). */
+    /** Whether a half-band stage halves the rate before the polyphase stage (deep downsampling). */
+    public boolean halfBandStage() {
+        return halfBand != null;
+    }
+
+    /** Taps per output frame of the polyphase stage (including zero padding). */
     public int filterTaps() {
         return taps;
     }
@@ -391,6 +459,22 @@ public final class Resampler {
         }
     }
 
+    /** Two stages: moves every ready half-band output into the history and converts it. */
+    private int pump(MutableDirectBuffer out, int outOffset, long limit) {
+        int written = 0;
+        while (true) {
+            if (filled == capacity) {
+                compact();
+            }
+            int z = halfBand.produce(history, capacity, filled, capacity - filled);
+            filled += z;
+            written += produce(out, outOffset + written * 4 * channels, limit);
+            if (z == 0 || outputTotal >= limit) {
+                return written;
+            }
+        }
+    }
+
     /** Drops history frames no future output needs. */
     private void compact() {
         long firstNeeded = nextIndex - half + 1;
@@ -415,6 +499,9 @@ public final class Resampler {
         if (timeBlock != null && acrossTime) {
             return produceAcrossTime(out, outOffset, limit);
         }
+        if (bank.blocks != null && blockKernels) {
+            return produceBlocks(out, outOffset, limit);
+        }
         return channels == 1 ? produceMono(out, outOffset, limit) : produceChannels(out, outOffset, limit);
     }
 
@@ -431,6 +518,86 @@ public final class Resampler {
             nextIndex++;
         }
         outputTotal++;
+    }
+
+    /**
+     * Exact ratios, LANES outputs at once ({@link FirKernels#block}) whenever the next output starts
+     * a block (its absolute index a multiple of LANES) and the whole block's inputs are here;
+     * otherwise one output by {@link FirKernels#blockLane}, which computes it identically, so the
+     * output does not depend on the chunking.
+     */
+    private int produceBlocks(MutableDirectBuffer out, int outOffset, long limit) {
+        FilterBank b = bank;
+        float[] table = b.blocks;
+        int width = b.blockWidth;
+        float[] h = history;
+        float[] block = blockOut;
+        int n = taps;
+        int ch = channels;
+        int cap = capacity;
+        int lanes = FirKernels.LANES;
+        int frameBytes = 4 * ch;
+        int written = 0;
+        int at = outOffset;
+        while (outputTotal < limit) {
+            int start = nextStart();
+            if (start + n > filled) {
+                break;
+            }
+            int pattern = blockPattern;
+            int co = pattern * width * lanes;
+            int lane = (int) (outputTotal & (lanes - 1));
+            if (lane == 0) {
+                // whole blocks while their inputs are here
+                long blocksLeft = (limit - outputTotal) / lanes;
+                // the block's inputs are here, and its last output is ready as a single output
+                // would be (its padded window): maxOutputFrames counts outputs that way
+                while (blocksLeft > 0 && start + width <= filled
+                        && start + b.blockOffsets[pattern * lanes + lanes - 1] + n <= filled) {
+                    co = pattern * width * lanes;
+                    if (ch == 1) {
+                        FirKernels.block(h, start, table, co, width, block, 0);
+                        for (int t = 0; t < lanes; t += 2) {
+                            out.putLong(at + 4 * t, (Float.floatToRawIntBits(block[t]) & 0xFFFF_FFFFL)
+                                    | ((long) Float.floatToRawIntBits(block[t + 1]) << 32), LE);
+                        }
+                    } else {
+                        for (int c = 0; c < ch; c++) {
+                            FirKernels.block(h, c * cap + start, table, co, width, block, 0);
+                            int o = at + 4 * c;
+                            for (int t = 0; t < lanes; t++) {
+                                out.putFloat(o, block[t], LE);
+                                o += frameBytes;
+                            }
+                        }
+                    }
+                    start += b.blockSteps[pattern];
+                    nextIndex += b.blockSteps[pattern];
+                    pattern = pattern + 1 == b.blockCount ? 0 : pattern + 1;
+                    nextPhase = b.blockPhases[pattern];
+                    outputTotal += lanes;
+                    at += lanes * frameBytes;
+                    written += lanes;
+                    blocksLeft--;
+                }
+                blockPattern = pattern;
+                if (outputTotal >= limit || start + n > filled) {
+                    break;
+                }
+                co = pattern * width * lanes;
+            }
+            int d = b.blockOffsets[pattern * lanes + lane];
+            for (int c = 0; c < ch; c++) {
+                out.putFloat(at, FirKernels.blockLane(h, c * cap + start - d, table, co, d, d + 2 * half, lane, laneAcc), LE);
+                at += 4;
+            }
+            advance();
+            if ((outputTotal & (lanes - 1)) == 0) {
+                blockPattern = pattern + 1 == b.blockCount ? 0 : pattern + 1;
+            }
+            written++;
+        }
+        return written;
     }
 
     /** Mono, exact phases: up to {@link #group} consecutive outputs per kernel pass. */
@@ -459,20 +626,20 @@ public final class Resampler {
             }
             int k = 0;
             if (count == 4) {
-                Kernels.dot4(h, coef, n, s[0], r[0], s[1], r[1], s[2], r[2], s[3], r[3], scratch);
+                FirKernels.dot4(h, coef, n, s[0], r[0], s[1], r[1], s[2], r[2], s[3], r[3], scratch);
                 for (; k < 4; k++) {
                     out.putFloat(at, (float) scratch[k], LE);
                     at += 4;
                 }
             }
             for (; k + 1 < count; k += 2) {
-                Kernels.dot2(h, s[k], coef, r[k], s[k + 1], r[k + 1], n, scratch);
+                FirKernels.dot2(h, s[k], coef, r[k], s[k + 1], r[k + 1], n, scratch);
                 out.putFloat(at, (float) scratch[0], LE);
                 out.putFloat(at + 4, (float) scratch[1], LE);
                 at += 8;
             }
             if (k < count) {
-                out.putFloat(at, Kernels.dot(h, s[k], coef, r[k], n), LE);
+                out.putFloat(at, FirKernels.dot(h, s[k], coef, r[k], n), LE);
                 at += 4;
             }
             written += count;
@@ -498,7 +665,7 @@ public final class Resampler {
             if (group == 4) {
                 for (; c + 3 < ch; c += 4) {
                     int x = c * cap + start;
-                    Kernels.dot4(h, coef, n, x, ro, x + cap, ro, x + 2 * cap, ro, x + 3 * cap, ro, scratch);
+                    FirKernels.dot4(h, coef, n, x, ro, x + cap, ro, x + 2 * cap, ro, x + 3 * cap, ro, scratch);
                     for (int j = 0; j < 4; j++) {
                         out.putFloat(at, (float) scratch[j], LE);
                         at += 4;
@@ -506,13 +673,13 @@ public final class Resampler {
                 }
             }
             for (; c + 1 < ch; c += 2) {
-                Kernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
+                FirKernels.dot2(h, c * cap + start, coef, ro, (c + 1) * cap + start, ro, n, scratch);
                 out.putFloat(at, (float) scratch[0], LE);
                 out.putFloat(at + 4, (float) scratch[1], LE);
                 at += 8;
             }
             if (c < ch) {
-                out.putFloat(at, Kernels.dot(h, c * cap + start, coef, ro, n), LE);
+                out.putFloat(at, FirKernels.dot(h, c * cap + start, coef, ro, n), LE);
                 at += 4;
             }
             advance();
@@ -525,7 +692,7 @@ public final class Resampler {
      * Integer upsampling: outputs j * up + p (p = 0 .. up - 1) all read the window starting at
      * input j, so for each phase p the outputs of LANES consecutive j are one vector of
      * products: no per-output reduction. Partial blocks (the stream's end, or fewer than LANES
-     * positions ready) use {@link Kernels#dotTime}, which computes each lane identically, so the
+     * positions ready) use {@link FirKernels#dotTime}, which computes each lane identically, so the
      * output does not depend on the chunking.
      */
     private int produceAcrossTime(MutableDirectBuffer out, int outOffset, long limit) {
@@ -535,7 +702,7 @@ public final class Resampler {
         int n = taps;
         int ch = channels;
         int cap = capacity;
-        int lanes = Kernels.LANES;
+        int lanes = FirKernels.LANES;
         int frameBytes = 4 * ch;
         int written = 0;
         int at = outOffset;
@@ -547,13 +714,23 @@ public final class Resampler {
                 if (positions >= lanes) {
                     for (int c = 0; c < ch; c++) {
                         int xo = c * cap + start;
-                        for (int p = 0; p < up; p++) {
-                            Kernels.blockTime(h, xo, coef, p * n, n, block, p * lanes);
+                        int p = 0;
+                        if (sharedLoads) {
+                            for (; p + 2 < up; p += 3) {
+                                FirKernels.blockTime3(h, xo, coef, p * n, n, block, p * lanes);
+                            }
+                            if (p + 1 < up) {
+                                FirKernels.blockTime2(h, xo, coef, p * n, n, block, p * lanes);
+                                p += 2;
+                            }
+                        }
+                        for (; p < up; p++) {
+                            FirKernels.blockTime(h, xo, coef, p * n, n, block, p * lanes);
                         }
                         int o = at + 4 * c;
                         for (int t = 0; t < lanes; t++) {
-                            for (int p = 0; p < up; p++) {
-                                out.putFloat(o, block[p * lanes + t], LE);
+                            for (int q = 0; q < up; q++) {
+                                out.putFloat(o, block[q * lanes + t], LE);
                                 o += frameBytes;
                             }
                         }
@@ -571,7 +748,7 @@ public final class Resampler {
             }
             int ro = nextPhase * n;
             for (int c = 0; c < ch; c++) {
-                out.putFloat(at, Kernels.dotTime(h, c * cap + start, coef, ro, n), LE);
+                out.putFloat(at, FirKernels.dotTime(h, c * cap + start, coef, ro, n), LE);
                 at += 4;
             }
             advance();
@@ -611,11 +788,11 @@ public final class Resampler {
                 int x = c * cap + start;
                 double y;
                 if (!b.interpolated) {
-                    y = Kernels.dotScalar(h, x, b.coef, ro, n);
+                    y = FirKernels.dotScalar(h, x, b.coef, ro, n);
                 } else if (vectorKernels) {
-                    y = Kernels.dotInterpolated(h, x, b.coef, b.delta, ro, n, mu);
+                    y = FirKernels.dotInterpolated(h, x, b.coef, b.delta, ro, n, mu);
                 } else {
-                    y = Kernels.dotInterpolatedScalar(h, x, b.coef, b.delta, ro, n, mu);
+                    y = FirKernels.dotInterpolatedScalar(h, x, b.coef, b.delta, ro, n, mu);
                 }
                 out.putFloat(at, (float) y, LE);
                 at += 4;

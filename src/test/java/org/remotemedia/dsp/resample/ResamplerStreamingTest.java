@@ -310,9 +310,21 @@ class ResamplerStreamingTest {
         assertEquals(16000, r.outputRate());
         assertEquals(2, r.channels());
         assertEquals(ResampleQuality.VERY_HIGH, r.quality());
-        assertEquals(160, r.filterPhases());
-        // history (400 + 2048 frames x 2 channels) and 160 x 400 coefficients, as floats
-        assertEquals(4L * (400 + 2048) * 2 + 4L * 160 * 400, r.memoryBytes());
+        // two stages: 44.1 -> 22.05 kHz (half band), then 320 phases to 16 kHz
+        assertTrue(r.halfBandStage());
+        assertEquals(320, r.filterPhases());
+        long taps = r.filterTaps();
+        long halfBandBytes = r.memoryBytes() - 4L * (taps + 2048) * 2 - 4L * 320 * taps
+                - 4L * FilterBank.of(320, 441, ResampleQuality.VERY_HIGH).blocks.length;
+        assertTrue(halfBandBytes > 0 && halfBandBytes < 64 * 1024, "half-band stage " + halfBandBytes + " bytes");
+        Resampler single = Resampler.create(44100, 16000, 2, ResampleQuality.VERY_HIGH, false);
+        assertTrue(!single.halfBandStage());
+        assertEquals(160, single.filterPhases());
+        // history (400 + 2048 frames x 2 channels), 160 x 400 coefficients and the block matrices, as floats
+        assertEquals(4L * (400 + 2048) * 2 + 4L * 160 * 400 + 4L * FilterBank.of(160, 441, ResampleQuality.VERY_HIGH).blocks.length,
+                single.memoryBytes());
+        assertTrue(!Resampler.create(32000, 16000, 1, ResampleQuality.HIGH).halfBandStage(), "too little room for a half band");
+        assertTrue(Resampler.create(48000, 16000, 1, ResampleQuality.HIGH).halfBandStage());
         assertEquals(0, Resampler.create(8000, 8000, 1, ResampleQuality.HIGH).memoryBytes());
         assertTrue(!r.interpolatedPhases());
         assertTrue(Resampler.create(44100, 44101, 1, ResampleQuality.HIGH).interpolatedPhases());

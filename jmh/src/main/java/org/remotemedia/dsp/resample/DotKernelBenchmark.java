@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The design choice behind {@link Kernels}: cost of one 240-tap output (the HIGH 44.1 -> 16 kHz
+ * The design choice behind {@link FirKernels}: cost of one 240-tap output (the HIGH 44.1 -> 16 kHz
  * window) for different storage / accumulation types, over a 160-phase table as in the real
  * converter (phases and window positions advance as they do for 44.1 -> 16 kHz). Score: ns per
  * output.
@@ -115,36 +115,36 @@ public class DotKernelBenchmark {
         return s;
     }
 
-    /** The production kernel (Kernels.dot): float, split accumulators, fixed-order lane tree. */
+    /** The production kernel (FirKernels.dot): float, split accumulators, fixed-order lane tree. */
     @Benchmark
     @OperationsPerInvocation(OUTPUTS)
     public double production() {
         double s = 0;
         for (int k = 0; k < OUTPUTS; k++) {
-            s += Kernels.dot(xf, start[k], hf, row[k], TAPS);
+            s += FirKernels.dot(xf, start[k], hf, row[k], TAPS);
         }
         return s;
     }
 
-    /** The production two-output kernel (Kernels.dot2), per output. */
+    /** The production two-output kernel (FirKernels.dot2), per output. */
     @Benchmark
     @OperationsPerInvocation(OUTPUTS)
     public double productionPairs() {
         double s = 0;
         for (int k = 0; k < OUTPUTS; k += 2) {
-            Kernels.dot2(xf, start[k], hf, row[k], start[k + 1], row[k + 1], TAPS, scratch);
+            FirKernels.dot2(xf, start[k], hf, row[k], start[k + 1], row[k + 1], TAPS, scratch);
             s += scratch[0] + scratch[1];
         }
         return s;
     }
 
-    /** The production four-output kernel (Kernels.dot4), per output. */
+    /** The production four-output kernel (FirKernels.dot4), per output. */
     @Benchmark
     @OperationsPerInvocation(OUTPUTS)
     public double productionQuads() {
         double s = 0;
         for (int k = 0; k < OUTPUTS; k += 4) {
-            Kernels.dot4(xf, hf, TAPS, start[k], row[k], start[k + 1], row[k + 1], start[k + 2], row[k + 2],
+            FirKernels.dot4(xf, hf, TAPS, start[k], row[k], start[k + 1], row[k + 1], start[k + 2], row[k + 2],
                     start[k + 3], row[k + 3], scratch);
             s += scratch[0] + scratch[1] + scratch[2] + scratch[3];
         }

@@ -23,10 +23,12 @@ import org.remotemedia.buffer.SampleFormat;
  * CPU time (sox: the child's user + system time), so other processes competing for the two
  * cores do not count as our time ({@code -Dwall=true}: wall-clock time instead).
  *
- * <p>Configurations: {@code fi:fo:quality:channels[:scalar|:g2|:taps]}; {@code sox} runs sox's
+ * <p>Configurations: {@code fi:fo:quality:channels[:scalar|:g2|:taps|:single|:dots|:perphase]}; {@code sox} runs sox's
  * {@code rate -h} (or {@code sox-v} for {@code -v}) on a raw float file of the first
  * configuration's rates, timed at two lengths so process start-up cancels out (needs sox on the
- * PATH: perf/resampler-vs-sox.sh installs it). Thread: main only.
+ * PATH: perf/resampler-vs-sox.sh installs it); {@code soxr-hq}, {@code soxr-vhq} or
+ * {@code soxr-match} (optionally {@code :fi:fo}) runs libsoxr at that quality through
+ * perf/soxr/soxr_rate.c, built by the script. Thread: main only.
  *
  * <p>Run: {@code perf/resampler-vs-sox.sh} or
  * {@code java ... ResamplerThroughput ROUNDS CONFIG...}.
@@ -53,7 +55,12 @@ public final class ResamplerThroughput {
         int[] firstRates = null;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if (a.startsWith("sox")) {
+            if (a.startsWith("soxr-")) {
+                String[] p = a.split(":");
+                int fi = p.length > 2 ? Integer.parseInt(p[1]) : firstRates[0];
+                int fo = p.length > 2 ? Integer.parseInt(p[2]) : firstRates[1];
+                runners.add(soxr(fi, fo, p[0].substring("soxr-".length())));
+            } else if (a.startsWith("sox")) {
                 runners.add(sox(firstRates[0], firstRates[1], a.equals("sox-v") ? "-v" : "-h"));
             } else {
                 String[] p = a.split(":");
@@ -94,12 +101,17 @@ public final class ResamplerThroughput {
     }
 
     /** variant: "" (production), "scalar" (reference loops), "g2" (two outputs per pass, not
-     *  four) or "taps" (integer upsampling vectorized across taps, not across time). */
+     *  four), "taps" (integer upsampling vectorized across taps, not across time) or "single"
+     *  (deep downsampling in one polyphase stage, no half-band stage) "dots" (exact ratios
+     *  as per-output products across taps, not blocks across time) or "perphase" (integer
+     *  upsampling one phase per pass, each loading the input again). */
     static Runner ours(int fi, int fo, ResampleQuality q, int channels, String variant) {
-        Resampler r = Resampler.create(fi, fo, channels, q);
+        Resampler r = Resampler.create(fi, fo, channels, q, !variant.equals("single"));
         r.vectorKernels = !variant.equals("scalar");
         r.group = variant.equals("g2") ? 2 : 4;
         r.acrossTime = !variant.equals("taps");
+        r.blockKernels = !variant.equals("dots");
+        r.sharedLoads = !variant.equals("perphase");
         int frames = fi;
         UnsafeBuffer in = new UnsafeBuffer(ByteBuffer.allocateDirect(frames * channels * 4));
         for (int n = 0; n < frames; n++) {
@@ -119,6 +131,21 @@ public final class ResamplerThroughput {
                 t = now();
             } while (t - t0 < 250_000_000L);
             return samples / ((t - t0) / 1e9);
+        };
+    }
+
+    /** libsoxr through perf/soxr/soxr_rate.c (path in -Dsoxr.bin): one process per round, which
+     *  times its own 0.25 s of converting by its thread's CPU clock after a warm-up. */
+    static Runner soxr(int fi, int fo, String quality) {
+        String bin = System.getProperty("soxr.bin", "target/soxr_rate");
+        return () -> {
+            Process p = new ProcessBuilder(bin, Integer.toString(fi), Integer.toString(fo), quality)
+                    .redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(bin + " exited with " + p.exitValue() + ": " + text);
+            }
+            return Double.parseDouble(text);
         };
     }
 

@@ -1,6 +1,7 @@
 package org.remotemedia.dsp.resample;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -24,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Stateless apart from the caller's scratch array; safe from any thread.
  */
-final class Kernels {
+final class FirKernels {
     /** The machine's vectors, at most 16 floats (taps are padded to a multiple of 16). */
     static final VectorSpecies<Float> FLOATS =
             FloatVector.SPECIES_PREFERRED.length() > FilterBank.PAD ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
@@ -39,7 +40,32 @@ final class Kernels {
     private static final VectorShuffle<Float> ROT2 = rotation(2);
     private static final VectorShuffle<Float> ROT1 = rotation(1);
 
-    private Kernels() {}
+    // dot4's transposed reduction (16 lanes): masks of lanes 8..15 and of lanes 4..7, 12..15;
+    // the swap of lane quads 0..3 <-> 4..7 (and 8..11 <-> 12..15); lane i <-> i ^ 2, i <-> i ^ 1
+    private static final VectorMask<Float> HI8 = laneMask(8);
+    private static final VectorMask<Float> HI4 = laneMask(4);
+    private static final VectorShuffle<Float> XOR4 = xor(4);
+    private static final VectorShuffle<Float> XOR2 = xor(2);
+    private static final VectorShuffle<Float> XOR1 = xor(1);
+
+    private FirKernels() {}
+
+    /** Lanes whose index has bit {@code bit} set. */
+    private static VectorMask<Float> laneMask(int bit) {
+        boolean[] set = new boolean[LANES];
+        for (int i = 0; i < LANES; i++) {
+            set[i] = (i & bit) != 0;
+        }
+        return VectorMask.fromArray(FLOATS, set, 0);
+    }
+
+    private static VectorShuffle<Float> xor(int bit) {
+        int[] idx = new int[LANES];
+        for (int i = 0; i < LANES; i++) {
+            idx[i] = (i ^ bit) % LANES;
+        }
+        return VectorShuffle.fromArray(FLOATS, idx, 0);
+    }
 
     private static VectorShuffle<Float> rotation(int by) {
         return VectorShuffle.iota(FLOATS, by % LANES, 1, true);
@@ -190,11 +216,20 @@ final class Kernels {
         FloatVector w = b0.add(b1).add(b2.add(b3));
         FloatVector y = c0.add(c1).add(c2.add(c3));
         FloatVector z = d0.add(d1).add(d2.add(d3));
-        if (l >= 16) {
-            v = v.add(v.rearrange(ROT8));
-            w = w.add(w.rearrange(ROT8));
-            y = y.add(y.rearrange(ROT8));
-            z = z.add(z.rearrange(ROT8));
+        if (l == 16) {
+            // the same pairs as dot's rotation tree, four products at once: lanes i and i + 8
+            // (v in lanes 0..7, w in 8..15; y and z likewise), then i and i + 4, i + 2, i + 1
+            FloatVector p = v.blend(w, HI8).add(w.blend(v, HI8).rearrange(ROT8));
+            FloatVector q = y.blend(z, HI8).add(z.blend(y, HI8).rearrange(ROT8));
+            // lanes 0..3: v, 4..7: y, 8..11: w, 12..15: z
+            FloatVector r = p.blend(q, HI4).add(q.blend(p, HI4).rearrange(XOR4));
+            r = r.add(r.rearrange(XOR2));
+            r = r.add(r.rearrange(XOR1));
+            scratch[0] = r.lane(0);
+            scratch[1] = r.lane(8);
+            scratch[2] = r.lane(4);
+            scratch[3] = r.lane(12);
+            return;
         }
         if (l >= 8) {
             v = v.add(v.rearrange(ROT4));
@@ -307,5 +342,136 @@ final class Kernels {
             a7 = Math.fma(x[xm + 7], h[hm + 7], a7);
         }
         return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+    }
+
+    /**
+     * {@link #LANES} consecutive outputs of any exact ratio at once, vectorized across time: row
+     * u of the block matrix {@code c[co ..]} (see {@link FilterBank#blocks}) times the broadcast
+     * input {@code x[xo + u]}, rows round-robin into eight accumulators (row u into u % 8),
+     * summed as in {@link #blockTime}. No lane reduction and no per-output index arithmetic.
+     * {@link #blockLane} computes one lane identically. Writes LANES floats to dst[to ..].
+     */
+    static void block(float[] x, int xo, float[] c, int co, int width, float[] dst, int to) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int l = LANES;
+        for (int u = 0; u < width; u += 8) {
+            int cu = co + u * l;
+            int xu = xo + u;
+            a0 = FloatVector.fromArray(FLOATS, c, cu).fma(FloatVector.broadcast(FLOATS, x[xu]), a0);
+            a1 = FloatVector.fromArray(FLOATS, c, cu + l).fma(FloatVector.broadcast(FLOATS, x[xu + 1]), a1);
+            a2 = FloatVector.fromArray(FLOATS, c, cu + 2 * l).fma(FloatVector.broadcast(FLOATS, x[xu + 2]), a2);
+            a3 = FloatVector.fromArray(FLOATS, c, cu + 3 * l).fma(FloatVector.broadcast(FLOATS, x[xu + 3]), a3);
+            a4 = FloatVector.fromArray(FLOATS, c, cu + 4 * l).fma(FloatVector.broadcast(FLOATS, x[xu + 4]), a4);
+            a5 = FloatVector.fromArray(FLOATS, c, cu + 5 * l).fma(FloatVector.broadcast(FLOATS, x[xu + 5]), a5);
+            a6 = FloatVector.fromArray(FLOATS, c, cu + 6 * l).fma(FloatVector.broadcast(FLOATS, x[xu + 6]), a6);
+            a7 = FloatVector.fromArray(FLOATS, c, cu + 7 * l).fma(FloatVector.broadcast(FLOATS, x[xu + 7]), a7);
+        }
+        a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))).intoArray(dst, to);
+    }
+
+    /**
+     * Lane {@code t} of {@link #block}, bit-identical: the same fused multiply-adds over the
+     * lane's own window, rows [from, until) relative to xo (the other rows' coefficients are
+     * zero there, and adding a zero product leaves a sum that started at +0 unchanged for any
+     * finite input). {@code acc} is scratch of 8 floats.
+     */
+    static float blockLane(float[] x, int xo, float[] c, int co, int from, int until, int t, float[] acc) {
+        java.util.Arrays.fill(acc, 0f);
+        int l = LANES;
+        for (int u = from; u < until; u++) {
+            acc[u & 7] = Math.fma(c[co + u * l + t], x[xo + u], acc[u & 7]);
+        }
+        return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    }
+
+    /**
+     * {@link #blockTime} for phases p .. p + 2 (rows ho, ho + n, ho + 2n) in one pass: each input
+     * vector is loaded once for three FMAs. Each phase's accumulators, order and final sum are
+     * those of blockTime, so every lane equals {@link #dotTime} bit for bit. Writes 3 x LANES
+     * floats to dst[to ..] (phase after phase).
+     */
+    static void blockTime3(float[] x, int xo, float[] h, int ho, int n, float[] dst, int to) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0, c7 = a0;
+        int hb = ho + n;
+        int hc = ho + 2 * n;
+        for (int m = 0; m < n; m += 8) {
+            int xm = xo + m;
+            FloatVector v = FloatVector.fromArray(FLOATS, x, xm);
+            a0 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m]), a0);
+            b0 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m]), b0);
+            c0 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m]), c0);
+            v = FloatVector.fromArray(FLOATS, x, xm + 1);
+            a1 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 1]), a1);
+            b1 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 1]), b1);
+            c1 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 1]), c1);
+            v = FloatVector.fromArray(FLOATS, x, xm + 2);
+            a2 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 2]), a2);
+            b2 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 2]), b2);
+            c2 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 2]), c2);
+            v = FloatVector.fromArray(FLOATS, x, xm + 3);
+            a3 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 3]), a3);
+            b3 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 3]), b3);
+            c3 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 3]), c3);
+            v = FloatVector.fromArray(FLOATS, x, xm + 4);
+            a4 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 4]), a4);
+            b4 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 4]), b4);
+            c4 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 4]), c4);
+            v = FloatVector.fromArray(FLOATS, x, xm + 5);
+            a5 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 5]), a5);
+            b5 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 5]), b5);
+            c5 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 5]), c5);
+            v = FloatVector.fromArray(FLOATS, x, xm + 6);
+            a6 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 6]), a6);
+            b6 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 6]), b6);
+            c6 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 6]), c6);
+            v = FloatVector.fromArray(FLOATS, x, xm + 7);
+            a7 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 7]), a7);
+            b7 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 7]), b7);
+            c7 = v.fma(FloatVector.broadcast(FLOATS, h[hc + m + 7]), c7);
+        }
+        a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))).intoArray(dst, to);
+        b0.add(b1).add(b2.add(b3)).add(b4.add(b5).add(b6.add(b7))).intoArray(dst, to + LANES);
+        c0.add(c1).add(c2.add(c3)).add(c4.add(c5).add(c6.add(c7))).intoArray(dst, to + 2 * LANES);
+    }
+
+    /** {@link #blockTime3} for two phases (rows ho, ho + n). */
+    static void blockTime2(float[] x, int xo, float[] h, int ho, int n, float[] dst, int to) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        int hb = ho + n;
+        for (int m = 0; m < n; m += 8) {
+            int xm = xo + m;
+            FloatVector v = FloatVector.fromArray(FLOATS, x, xm);
+            a0 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m]), a0);
+            b0 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m]), b0);
+            v = FloatVector.fromArray(FLOATS, x, xm + 1);
+            a1 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 1]), a1);
+            b1 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 1]), b1);
+            v = FloatVector.fromArray(FLOATS, x, xm + 2);
+            a2 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 2]), a2);
+            b2 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 2]), b2);
+            v = FloatVector.fromArray(FLOATS, x, xm + 3);
+            a3 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 3]), a3);
+            b3 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 3]), b3);
+            v = FloatVector.fromArray(FLOATS, x, xm + 4);
+            a4 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 4]), a4);
+            b4 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 4]), b4);
+            v = FloatVector.fromArray(FLOATS, x, xm + 5);
+            a5 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 5]), a5);
+            b5 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 5]), b5);
+            v = FloatVector.fromArray(FLOATS, x, xm + 6);
+            a6 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 6]), a6);
+            b6 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 6]), b6);
+            v = FloatVector.fromArray(FLOATS, x, xm + 7);
+            a7 = v.fma(FloatVector.broadcast(FLOATS, h[ho + m + 7]), a7);
+            b7 = v.fma(FloatVector.broadcast(FLOATS, h[hb + m + 7]), b7);
+        }
+        a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))).intoArray(dst, to);
+        b0.add(b1).add(b2.add(b3)).add(b4.add(b5).add(b6.add(b7))).intoArray(dst, to + LANES);
     }
 }
