@@ -168,11 +168,19 @@ final class StreamCall implements CallListener {
         }
         slot.request = req;
         slot.gathered = gathered[0];
-        slot.retained = gathered[0] == null && req.hasAudioChunk() ? m.retain() : null;
+        slot.retained = keepNetworkBuffer(m, req, gathered[0]);
         slot.arrivalNanos = t0;
         gathered[0] = null;
         ring.publish();
         schedule();
+    }
+
+    /**
+     * The network buffer a request queued for the session's thread still points into (aliased
+     * {@code bytes}), retained; null when the request needs none of it past this callback.
+     */
+    static InboundMessage keepNetworkBuffer(InboundMessage m, StreamRequest req, PooledBuffer gathered) {
+        return gathered == null && req.hasAudioChunk() ? m.retain() : null;
     }
 
     private void releaseGathered() {
