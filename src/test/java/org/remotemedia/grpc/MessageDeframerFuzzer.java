@@ -132,7 +132,7 @@ public final class MessageDeframerFuzzer {
             d.add(r.base(), r.pos(), r.len(), r);
             return;
         }
-        ByteBuffer base = ByteBuffer.allocateDirect(margin + frame.length);
+        ByteBuffer base = PoisoningRefs.direct(margin + frame.length);
         base.put(margin, frame);
         base.limit(margin + 1); // a stale limit left by an earlier view of the shared base
         PoisoningRefs.Region a = refs.region(base, margin, split);

@@ -44,14 +44,36 @@ public final class PoisoningRefs implements BufferRefs {
         }
     }
 
+    /** Direct memory for one input's buffers, reused: allocateDirect per buffer is slow and GC-bound. */
+    private static final ByteBuffer SLAB = ByteBuffer.allocateDirect(1 << 20);
+    private static int slabUsed;
+
     private final List<Region> regions = new ArrayList<>();
 
+    /** Starts an input: the previous input's buffers (all released by now) are reused. */
+    public PoisoningRefs() {
+        slabUsed = 0;
+    }
+
     /**
-     * Copies {@code len} bytes of {@code src} into a fresh direct buffer at a margin of
+     * A direct buffer of {@code bytes}, a slice of the shared slab (a fresh allocation past it).
+     * Valid until the next {@code PoisoningRefs} is made.
+     */
+    public static ByteBuffer direct(int bytes) {
+        if (slabUsed + bytes > SLAB.capacity()) {
+            return ByteBuffer.allocateDirect(bytes);
+        }
+        ByteBuffer b = SLAB.slice(slabUsed, bytes);
+        slabUsed += (bytes + 7) & ~7;
+        return b;
+    }
+
+    /**
+     * Copies {@code len} bytes of {@code src} into its own direct buffer at a margin of
      * {@code margin} bytes (so views must honour their start), one reference held by the caller.
      */
     public Region copyOf(byte[] src, int off, int len, int margin) {
-        ByteBuffer base = ByteBuffer.allocateDirect(margin + len + margin);
+        ByteBuffer base = direct(margin + len + margin);
         base.put(margin, src, off, len);
         return region(base, margin, len);
     }

@@ -81,7 +81,16 @@ final class HeaderRulesConnection implements AutoCloseable {
                 .build();
     }
 
+    /** One server's context for every connection, as in the daemon (and cheap reconnects). */
+    private static final TransportContext CONTEXT = context();
     private static HeaderRulesConnection shared;
+
+    private static TransportContext context() {
+        ServerConfig.Transport config = ServerConfig.from(Map.of()).transport();
+        MethodRegistry registry = registry();
+        return new TransportContext(config, registry, new TransportMetrics(new Metrics(), registry, () -> 1),
+                JsonLog.silent());
+    }
     /** How often each answer came back over the whole run (printed at the end): the rules reached. */
     static final Map<String, Long> ANSWERS = new TreeMap<>();
 
@@ -97,16 +106,12 @@ final class HeaderRulesConnection implements AutoCloseable {
     private long baselineBytes;
 
     private HeaderRulesConnection() {
-        ServerConfig.Transport config = ServerConfig.from(Map.of()).transport();
-        MethodRegistry registry = registry();
-        TransportContext context = new TransportContext(config, registry,
-                new TransportMetrics(new Metrics(), registry, () -> 1), JsonLog.silent());
         server = new EmbeddedChannel();
         client = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
         server.config().setAllocator(alloc);
         client.config().setAllocator(alloc);
         out = client.pipeline().firstContext();
-        server.pipeline().addLast(new ConnectionHandlerBuilder(context).build());
+        server.pipeline().addLast(new ConnectionHandlerBuilder(CONTEXT).build());
         server.writeInbound(Http2CodecUtil.connectionPrefaceBuf());
         writer.writeSettings(out, new Http2Settings().initialWindowSize(CLIENT_WINDOW).pushEnabled(false),
                 out.newPromise());

@@ -16,6 +16,8 @@ import org.remotemedia.testkit.FuzzWarmUp;
  */
 public final class WavReaderFuzzer {
     private static final FuzzBudget BUDGET = new FuzzBudget(1 << 20, 64);
+    /** The file's bytes, direct as {@link WavReader#read} holds them; reused (allocateDirect is slow). */
+    private static final ByteBuffer FILE = ByteBuffer.allocateDirect(1 << 16);
 
     private WavReaderFuzzer() {
     }
@@ -27,7 +29,7 @@ public final class WavReaderFuzzer {
 
     public static void fuzzerTestOneInput(byte[] data) {
         BUDGET.start();
-        ByteBuffer file = ByteBuffer.allocateDirect(data.length);
+        ByteBuffer file = data.length <= FILE.capacity() ? FILE.clear() : ByteBuffer.allocateDirect(data.length);
         file.put(data).flip();
         WavAudio w;
         try {

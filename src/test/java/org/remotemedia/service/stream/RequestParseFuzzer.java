@@ -163,7 +163,7 @@ public final class RequestParseFuzzer {
             refused(want, e);
             return;
         }
-        InboundMessage retained = StreamCall.keepNetworkBuffer(m, got, gathered[0]);
+        InboundMessage retained = StreamCall.keepNetworkBuffer(m, gathered[0]);
         d.messageDone(); // the callback returned; the session runs later (on a worker)
         try {
             same(want, got);
