@@ -43,6 +43,10 @@ final class HeaderRulesConnection implements AutoCloseable {
     static final String UNARY = "/fuzz.Echo/Unary";
     static final String BIDI = "/fuzz.Echo/Bidi";
     private static final int CLIENT_WINDOW = 16 << 20;
+    /** Checks the client can encode a header list at all (its own HPACK table, apart from the writer's). */
+    private static final io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder PROBE =
+            new io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder(
+                    io.netty.handler.codec.http2.Http2HeadersEncoder.NEVER_SENSITIVE, false, 0);
 
     private static final MessageEncoder<byte[]> BYTES = new MessageEncoder<>() {
         @Override
@@ -158,9 +162,7 @@ final class HeaderRulesConnection implements AutoCloseable {
         Http2Headers headers = RequestHeadersFuzzer.toNetty(r.headers());
         ByteBuf probe = alloc.buffer();
         try { // the client's HPACK must be able to write these headers at all (e.g. not an empty name)
-            new io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder(
-                    io.netty.handler.codec.http2.Http2HeadersEncoder.NEVER_SENSITIVE, false)
-                    .encodeHeaders(id, headers, probe);
+            PROBE.encodeHeaders(id, headers, probe);
         } catch (Http2Exception | RuntimeException unsendable) {
             return Outcome.unsendable();
         } finally {
