@@ -125,14 +125,19 @@ final class HeaderRulesConnection implements AutoCloseable {
         baselineBytes = usedBytes();
     }
 
-    /** Sends {@code request} on the shared connection (a new one if the server ended the last). */
-    static Outcome send(RequestHeadersFuzzer.Request request) {
+    /** Opens a new shared connection if the server ended the last one. */
+    static void ensureOpen() {
         if (shared == null || !shared.usable()) {
             if (shared != null) {
                 shared.close();
             }
             shared = new HeaderRulesConnection();
         }
+    }
+
+    /** Sends {@code request} on the shared connection (a new one if the server ended the last). */
+    static Outcome send(RequestHeadersFuzzer.Request request) {
+        ensureOpen();
         return shared.stream(request);
     }
 

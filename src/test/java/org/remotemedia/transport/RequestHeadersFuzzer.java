@@ -65,6 +65,8 @@ public final class RequestHeadersFuzzer {
     }
 
     public static void fuzzerTestOneInput(byte[] data) {
+        // a new connection (after the last input's GOAWAY) is set-up cost, not this input's
+        HeaderRulesConnection.ensureOpen();
         BUDGET.start();
         Request request = decode(new FuzzInput(data));
         HeaderRulesConnection.Outcome outcome = RULES.apply(request);
