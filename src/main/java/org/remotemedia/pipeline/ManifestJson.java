@@ -50,7 +50,22 @@ public final class ManifestJson {
             return n;
         } catch (JsonProcessingException e) {
             throw syntax(e, what, path).toException();
+        } catch (NumberFormatException e) {
+            throw PipelineError.validation(path, badNumber(e, what)).toException();
         }
+    }
+
+    /**
+     * Jackson reads floats as BigDecimal and throws NumberFormatException, not a processing
+     * exception, for one it cannot represent (an exponent of millions of digits).
+     */
+    private static String badNumber(NumberFormatException e, String what) {
+        String detail = String.valueOf(e.getMessage());
+        if (detail.length() > 160) {
+            detail = detail.substring(0, 160) + "...";
+        }
+        return what + " JSON holds a number that cannot be read (" + detail.replace('\n', ' ')
+                + "); numbers must fit a 64-bit float, e.g. 2.5e10";
     }
 
     static PipelineError syntax(JsonProcessingException e, String what, String path) {
@@ -198,6 +213,9 @@ public final class ManifestJson {
             n = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             problems.add(path, syntax(e, "params", path).message());
+            return null;
+        } catch (NumberFormatException e) {
+            problems.add(path, badNumber(e, "params"));
             return null;
         }
         if (n == null || !n.isObject()) {

@@ -19,7 +19,7 @@ final class InputRing {
     /** One queued message. Written by the producer before publish, read by the consumer before advance. */
     static final class Slot {
         StreamRequest request;
-        /** The retained network message the request's samples alias (null if none or if gathered). */
+        /** The retained network message the request aliases (samples, unknown fields); null if gathered. */
         InboundMessage retained;
         /** A pooled block the message was gathered into when it spanned network buffers (null if not). */
         PooledBuffer gathered;

@@ -194,11 +194,21 @@ final class StreamCall implements CallListener {
         }
         slot.request = req;
         slot.gathered = gathered[0];
-        slot.retained = gathered[0] == null && req.hasAudioChunk() ? m.retain() : null;
+        slot.retained = keepNetworkBuffer(m, gathered[0]);
         slot.arrivalNanos = t0;
         gathered[0] = null;
         ring.publish();
         schedule();
+    }
+
+    /**
+     * The network buffer a request queued for the session's thread still points into, retained;
+     * null when it was gathered into a pooled block instead. Every request parsed in place is
+     * kept, not only a chunk: protobuf aliases any {@code bytes} field and every unknown field
+     * (a newer client's field in StreamInit), and the session reads them after this callback.
+     */
+    static InboundMessage keepNetworkBuffer(InboundMessage m, PooledBuffer gathered) {
+        return gathered == null ? m.retain() : null;
     }
 
     private void releaseGathered() {

@@ -1,0 +1,75 @@
+package org.remotemedia.testkit;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+
+/**
+ * The "bounded allocation" and "no leak" checks every fuzz target makes: the heap bytes one
+ * input may allocate on the fuzzing thread (a linear budget in the input's length, so a length
+ * field that makes the code allocate what the input does not hold is a finding), and a periodic
+ * netty leak sweep (PARANOID detector, {@link LeakRecorder}) where netty buffers are involved.
+ *
+ * <p>Threads: the fuzzing thread only.
+ */
+public final class FuzzBudget {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final java.lang.management.ClassLoadingMXBean CLASSES = ManagementFactory.getClassLoadingMXBean();
+    /** Inputs between two leak sweeps: a sweep forces GCs (~0.2 s), so it must stay rare. */
+    private static final int LEAK_SWEEP_EVERY = 1 << 16;
+
+    private final long fixedBytes;
+    private final long bytesPerInputByte;
+    private long startBytes;
+    private long startClasses;
+    private int sinceSweep;
+
+    /** Each input may allocate {@code fixedBytes + bytesPerInputByte * inputLength} on the heap. */
+    public FuzzBudget(long fixedBytes, long bytesPerInputByte) {
+        this.fixedBytes = fixedBytes;
+        this.bytesPerInputByte = bytesPerInputByte;
+    }
+
+    public void start() {
+        startClasses = CLASSES.getTotalLoadedClassCount();
+        startBytes = THREADS.getCurrentThreadAllocatedBytes();
+    }
+
+    /**
+     * Fails if this thread allocated more than the budget since {@link #start()}. An input
+     * that loaded classes is not judged: loading (and Jazzer instrumenting) a class allocates
+     * once, on whichever thread first needs it.
+     */
+    public void check(int inputLength, String target) {
+        long used = THREADS.getCurrentThreadAllocatedBytes() - startBytes;
+        if (CLASSES.getTotalLoadedClassCount() != startClasses) {
+            return;
+        }
+        long budget = fixedBytes + bytesPerInputByte * inputLength;
+        if (used > budget) {
+            throw new AssertionError(target + ": one input of " + inputLength + " bytes allocated " + used
+                    + " heap bytes, over the budget of " + budget + " (" + fixedBytes + " + " + bytesPerInputByte
+                    + " per input byte): an allocation that the input's size does not bound");
+        }
+    }
+
+    /** Every {@value #LEAK_SWEEP_EVERY} inputs: a GC and a look at netty's leak reports. */
+    public void maybeSweepLeaks(String target) {
+        if (++sinceSweep >= LEAK_SWEEP_EVERY) {
+            sinceSweep = 0;
+            sweepLeaks(target);
+        }
+    }
+
+    /** Fails on any netty leak report (the detector must be {@link LeakRecorder}, as scripts/fuzz sets). */
+    public static void sweepLeaks(String target) {
+        if (!LeakRecorder.isInstalled()) {
+            return; // replay outside scripts/fuzz and surefire: the targets' own refcount checks still run
+        }
+        List<String> reports = LeakCheck.collect();
+        if (!reports.isEmpty()) {
+            throw new AssertionError(target + ": " + reports.size() + " netty buffer leak(s):\n"
+                    + String.join("\n---\n", reports));
+        }
+    }
+}
