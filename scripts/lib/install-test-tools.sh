@@ -59,4 +59,7 @@ apt_ensure() {
 }
 
 apt_ensure "/usr/bin/python3 -c 'import grpc, google.protobuf'" python3-grpcio python3-protobuf
+# perf/: h2load drives the saturation scenario, gnuplot draws the latency-percentile plots
+apt_ensure "command -v h2load" nghttp2-client
+apt_ensure "command -v gnuplot" gnuplot-nox
 exit 0

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * flags (or {@code PERF_SERVER_JVM_FLAGS} instead, e.g. another GC) plus
  * {@code PERF_SERVER_JVM_OPTS} (e.g. a JFR recording) and this JVM's classpath; its port read
  * from its log; its log drained so it never blocks; stopped by PID at the end. Environment
- * variables named RM_* are server settings, hence the PERF_ prefix here.
+ * variables named RM_* are server settings, hence the PERF_ prefix here. {@code PERF_SERVER_CPUS}
+ * (e.g. "1") pins the server with {@code taskset -c}.
  *
  * <p>Threads: one log reader per server (a daemon thread); the rest on the caller's thread.
  */
@@ -54,6 +55,10 @@ final class ServerJvm {
     /** Starts {@code mainAndArgs}; the port is the first group of {@code portLine} in its log. */
     static Started start(List<String> mainAndArgs, Pattern portLine, List<Process> started) throws Exception {
         List<String> cmd = new ArrayList<>();
+        String cpus = env("PERF_SERVER_CPUS", "");
+        if (!cpus.isEmpty()) {
+            cmd.addAll(List.of("taskset", "-c", cpus));
+        }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
                 .filter(l -> l.startsWith("jvm.flags=")).findFirst().orElseThrow().substring("jvm.flags=".length());
