@@ -8,7 +8,10 @@ import org.remotemedia.service.StatusDetails;
 
 /**
  * Adapts {@link Admission} to the rpc API, before a request body is read: while the server
- * drains, every call but health checks gets UNAVAILABLE with RetryInfo; when every execution
+ * drains, a new StreamPipeline session gets UNAVAILABLE with RetryInfo (it would be closed at
+ * once); every other call the transport accepted before its final GOAWAY is served, so a client
+ * loses none (later ones are refused by the GOAWAY itself, which clients retry transparently);
+ * when every execution
  * slot is taken, ExecutePipeline and StreamPipeline get UNAVAILABLE with RetryInfo and
  * QuotaFailure at once (the service takes the slot itself when the request has arrived, so this
  * is the cheap early answer, not the accounting).
@@ -29,10 +32,8 @@ final class AdmissionInterceptor implements CallInterceptor {
     public Status check(ServerCall call) {
         String path = call.methodPath();
         StatusDetails.Rejection r = null;
-        if (admission.draining()) {
-            if (!path.startsWith(AuthInterceptor.HEALTH_PREFIX)) {
-                r = StatusDetails.draining(admission.drainRetryAfterMs());
-            }
+        if (admission.draining() && STREAM.equals(path)) {
+            r = StatusDetails.draining(admission.drainRetryAfterMs());
         } else if (admission.full() && (EXECUTE.equals(path) || STREAM.equals(path))) {
             r = StatusDetails.overloaded(admission.maxInFlight(), admission.retryAfterMs());
         }

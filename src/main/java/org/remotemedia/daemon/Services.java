@@ -127,12 +127,14 @@ final class Services implements AutoCloseable {
     }
 
     /**
-     * The drain begins: health turns NOT_SERVING and ends its watches, new calls are refused with
-     * UNAVAILABLE + RetryInfo (the transport then sends GOAWAY).
+     * The drain begins: health turns NOT_SERVING and ends its watches, new streaming sessions are
+     * refused with UNAVAILABLE + RetryInfo and open ones are closed with StreamClosed "server
+     * shutting down"; other calls go on being served until the transport's final GOAWAY.
      */
     void beginDrain(long graceMs) {
         standard.beginDrain();
         admission.beginDrain(Math.max(1000, graceMs));
+        streaming.beginDrain();
     }
 
     /** Stops the DSP workers (after the transport has finished or cancelled every call). */

@@ -6,7 +6,9 @@ import org.remotemedia.config.ServerConfig;
 /**
  * Admission control for executions: at most {@code execution.max_concurrent_executions} in
  * flight (an ExecutePipeline running or queued for a DSP worker, a StreamPipeline session
- * open); beyond that, and while the server drains, callers are turned away with a retry hint.
+ * open); beyond that callers are turned away with a retry hint. Draining is a flag the callers
+ * read: the transport's two-phase GOAWAY decides which calls a draining server still serves (every
+ * one it accepted), so a slot is still granted while the server drains.
  * Lock-free: one CAS per admission, one decrement per exit.
  *
  * <p>Thread-safe: event loops admit, whichever thread finishes the work releases.
@@ -33,11 +35,8 @@ public final class Admission {
         return new Admission(e.maxConcurrentExecutions(), DEFAULT_RETRY_AFTER_MS);
     }
 
-    /** Takes a slot; false when all are taken or the server drains. Pair a true with {@link #release()}. */
+    /** Takes a slot; false when all are taken. Pair a true with {@link #release()}. */
     public boolean tryAcquire() {
-        if (draining) {
-            return false;
-        }
         int n;
         do {
             n = inFlight.get();
@@ -61,7 +60,10 @@ public final class Admission {
         return inFlight.get() >= maxInFlight;
     }
 
-    /** From now on every admission fails; the retry hint is {@code retryAfterMs} (e.g. the drain grace). */
+    /**
+     * The server drains from now on: {@link #draining()} turns true (new streaming sessions are then
+     * refused with {@code retryAfterMs}, e.g. the drain grace, as the hint).
+     */
     public void beginDrain(long retryAfterMs) {
         this.drainRetryAfterMs = Math.max(1, retryAfterMs);
         this.draining = true;

@@ -62,6 +62,10 @@ final class StreamCall implements CallListener {
     private static final int SIG_OVERFLOW = 1 << 4;
     private static final int SIG_OVERLOADED = 1 << 5;
     private static final int SIG_UNDECODABLE = 1 << 6;
+    /** The server drains: close after the chunks already queued (not one of ENDING). */
+    private static final int SIG_SHUTDOWN = 1 << 7;
+    /** The start of StreamClosed.reason when the server drains. */
+    static final String SHUTDOWN_REASON = "server shutting down";
     /** Signals that end the session at once, whatever is queued. */
     private static final int ENDING = SIG_CANCEL | SIG_GONE | SIG_TIMEOUT | SIG_OVERFLOW | SIG_OVERLOADED
             | SIG_UNDECODABLE;
@@ -114,6 +118,8 @@ final class StreamCall implements CallListener {
     private long sinceMetrics;
     private long latencyNanos;
     private long serializationNanos;
+    /** Messages still to process before a shutdown close; -1 until SIG_SHUTDOWN is seen. */
+    private int shutdownLeft = -1;
 
     StreamCall(StreamingService svc, ServerCall call, long key, String sessionId) {
         this.svc = svc;
@@ -199,6 +205,11 @@ final class StreamCall implements CallListener {
         schedule();
     }
 
+    /** The server drains (any thread): see {@link StreamingService#beginDrain()}. */
+    void shutdown() {
+        signal(SIG_SHUTDOWN);
+    }
+
     // ------------------------------------------------------------------ any thread
 
     private void signal(int bit) {
@@ -278,6 +289,9 @@ final class StreamCall implements CallListener {
         if ((s & ENDING) != 0) {
             return true;
         }
+        if ((s & SIG_SHUTDOWN) != 0 && (!initDone || shutdownLeft <= 0)) {
+            return true; // shutdownStep acts at once; with messages still to process, as usual below
+        }
         if (head == null) {
             return (s & SIG_HALF_CLOSED) != 0;
         }
@@ -300,6 +314,9 @@ final class StreamCall implements CallListener {
                 endBySignal(s);
                 continue;
             }
+            if ((s & SIG_SHUTDOWN) != 0 && shutdownStep()) {
+                continue;
+            }
             InputRing.Slot slot = ring.peek();
             if (slot == null) {
                 if ((s & SIG_HALF_CLOSED) != 0) {
@@ -314,6 +331,9 @@ final class StreamCall implements CallListener {
                 process(slot);
             } finally {
                 ring.advance(); // releases the chunk's network buffer
+            }
+            if (shutdownLeft > 0) {
+                shutdownLeft--;
             }
             if (!ended) {
                 call.request(1);
@@ -527,6 +547,10 @@ final class StreamCall implements CallListener {
 
     /** COMMAND_CLOSE or a half-close: flush the tail into a last ChunkResult, StreamClosed, OK. */
     private void close(String reason) {
+        close(reason, StreamingMetrics.Outcome.CLOSED);
+    }
+
+    private void close(String reason, StreamingMetrics.Outcome outcome) {
         String why = reason;
         if (session.chunksProcessed() == 0) {
             why = reason + "; no audio was sent, so there was nothing to flush";
@@ -554,7 +578,7 @@ final class StreamCall implements CallListener {
         }
         send(StreamMessages.closed(sessionId, why, session.metrics(), (System.nanoTime() - openedNanos) / 1e6,
                 serializationNanos / 1e6), null);
-        end(StreamingMetrics.Outcome.CLOSED, Status.OK, why);
+        end(outcome, Status.OK, why);
     }
 
     private void halfClosed() {
@@ -566,6 +590,31 @@ final class StreamCall implements CallListener {
             return;
         }
         close("the client ended its stream without COMMAND_CLOSE; handled as COMMAND_CLOSE");
+    }
+
+    /**
+     * The server drains: a session not started yet is refused (UNAVAILABLE + RetryInfo); a
+     * started one first processes the messages it had already received when it saw the drain,
+     * then closes as COMMAND_CLOSE would, with the reason {@link #SHUTDOWN_REASON}. True when the
+     * session ended here.
+     */
+    private boolean shutdownStep() {
+        if (!initDone) {
+            svc.ctx.gate().rejection().close(call);
+            end(StreamingMetrics.Outcome.REJECTED, null, "the server drains: session refused before its init");
+            return true;
+        }
+        if (shutdownLeft < 0) {
+            shutdownLeft = ring.size();
+        }
+        if (shutdownLeft > 0) {
+            return false;
+        }
+        close(SHUTDOWN_REASON + ": the session was closed after " + answered + " chunk(s) (the last sequence"
+                + " processed is " + (expectedSequence - 1) + "); chunks sent after it were not processed. Open a"
+                + " new session, on another server or after a restart, and resume from sequence " + expectedSequence,
+                StreamingMetrics.Outcome.SHUTDOWN);
+        return true;
     }
 
     private void endBySignal(int s) {
@@ -664,7 +713,7 @@ final class StreamCall implements CallListener {
             svc.ctx.gate().exit();
         }
         int discarded = ring.size(); // released by step() once this returns
-        svc.closed(outcome);
+        svc.closed(this, outcome);
         if (status != null) {
             call.close(status, trailers);
         }

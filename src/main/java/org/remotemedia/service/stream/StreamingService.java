@@ -1,6 +1,8 @@
 package org.remotemedia.service.stream;
 
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +22,9 @@ import org.remotemedia.service.StatusDetails;
  * {@code remotemedia.v1.StreamingPipelineService/StreamPipeline}: one {@link StreamCall} per
  * call, after the {@code streaming.max_sessions} check (beyond it: UNAVAILABLE with RetryInfo
  * and QuotaFailure). Owns what the sessions share: their settings, metrics, the id sequence and
- * one idle-timer thread.
+ * one idle-timer thread. When the server drains ({@link #beginDrain()}), every open session is
+ * closed the way COMMAND_CLOSE closes it, with the reason "server shutting down", and sessions
+ * that had not started yet are refused with UNAVAILABLE + RetryInfo.
  *
  * <p>Thread-safe: {@link #startCall} runs on any event loop; the daemon builds it once and
  * {@link #close()}s it at shutdown, after the transport has ended every call.
@@ -37,6 +41,8 @@ public final class StreamingService implements StreamingHandler, AutoCloseable {
     final long idleTimeoutNanos;
     final AtomicBoolean loggedEmptyVersion = new AtomicBoolean();
     private final AtomicInteger open = new AtomicInteger();
+    private final Set<StreamCall> live = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
     private final AtomicLong ids = new AtomicLong();
     private final String idPrefix;
     private final ScheduledExecutorService timer;
@@ -78,7 +84,11 @@ public final class StreamingService implements StreamingHandler, AutoCloseable {
         metrics.opened();
         long n = ids.incrementAndGet();
         StreamCall s = new StreamCall(this, call, n, idPrefix + Long.toString(n, 36));
+        live.add(s);
         s.start();
+        if (draining) { // the drain began while this call was admitted: it sees it too
+            s.shutdown();
+        }
         return s;
     }
 
@@ -94,7 +104,8 @@ public final class StreamingService implements StreamingHandler, AutoCloseable {
     }
 
     /** A session ended (once per successful {@link #tryOpen}). */
-    void closed(StreamingMetrics.Outcome outcome) {
+    void closed(StreamCall call, StreamingMetrics.Outcome outcome) {
+        live.remove(call);
         open.decrementAndGet();
         metrics.ended(outcome);
     }
@@ -106,6 +117,19 @@ public final class StreamingService implements StreamingHandler, AutoCloseable {
     /** Sessions open now. */
     public int openSessions() {
         return open.get();
+    }
+
+    /**
+     * The server drains (any thread, once): each open session processes the chunks it has
+     * already received, flushes its tail and ends with StreamClosed "server shutting down", so its
+     * client knows where to resume elsewhere; a session still waiting for its init is refused
+     * with UNAVAILABLE + RetryInfo. Idempotent.
+     */
+    public void beginDrain() {
+        draining = true;
+        for (StreamCall c : live) {
+            c.shutdown();
+        }
     }
 
     /** Stops the idle timer (the transport has ended every call by now). */
