@@ -42,6 +42,15 @@ final class ServerJvm {
      * e.g. the DSP workers' idle strategy and pinning).
      */
     static Started startDaemon(String dspMode, List<String> settings, List<Process> started) throws Exception {
+        return start(daemonArgs(dspMode, settings), DAEMON_STARTED, started);
+    }
+
+    /** Our daemon (as {@link #startDaemon}, DSP mode auto) with these JVM flags instead of config/jvm.properties'. */
+    static Started startWith(String jvmFlags, List<String> settings, List<Process> started) throws Exception {
+        return start(words(jvmFlags), daemonArgs("auto", settings), DAEMON_STARTED, started);
+    }
+
+    private static List<String> daemonArgs(String dspMode, List<String> settings) {
         List<String> args = new ArrayList<>(List.of("org.remotemedia.daemon.Main", "serve",
                 "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
                 "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=" + dspMode));
@@ -49,21 +58,27 @@ final class ServerJvm {
             args.add("--set");
             args.add(kv);
         }
-        return start(args, DAEMON_STARTED, started);
+        return args;
     }
 
     /** Starts {@code mainAndArgs}; the port is the first group of {@code portLine} in its log. */
     static Started start(List<String> mainAndArgs, Pattern portLine, List<Process> started) throws Exception {
+        String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
+                .filter(l -> l.startsWith("jvm.flags=")).findFirst().orElseThrow().substring("jvm.flags=".length());
+        List<String> jvm = new ArrayList<>(words(env("PERF_SERVER_JVM_FLAGS", flags)));
+        jvm.addAll(words(env("PERF_SERVER_JVM_OPTS", "")));
+        return start(jvm, mainAndArgs, portLine, started);
+    }
+
+    private static Started start(List<String> jvmFlags, List<String> mainAndArgs, Pattern portLine,
+                                 List<Process> started) throws Exception {
         List<String> cmd = new ArrayList<>();
         String cpus = env("PERF_SERVER_CPUS", "");
         if (!cpus.isEmpty()) {
             cmd.addAll(List.of("taskset", "-c", cpus));
         }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String flags = Files.readAllLines(Path.of("config/jvm.properties")).stream()
-                .filter(l -> l.startsWith("jvm.flags=")).findFirst().orElseThrow().substring("jvm.flags=".length());
-        cmd.addAll(words(env("PERF_SERVER_JVM_FLAGS", flags)));
-        cmd.addAll(words(env("PERF_SERVER_JVM_OPTS", "")));
+        cmd.addAll(jvmFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.addAll(mainAndArgs);

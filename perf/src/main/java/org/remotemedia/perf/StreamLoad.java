@@ -62,6 +62,13 @@ final class StreamLoad {
         WRONG_SEQUENCE, STOP_READING, DISCONNECT_MID_CHUNK, OVERSIZE_CHUNK, MALFORMED_MANIFEST
     }
 
+    /**
+     * A session with this many chunks unanswered sends no more chunks (each one it would have sent
+     * is counted as a failure): 5 s of 100 ms audio, far beyond any latency target; it bounds the
+     * generator's memory when the server cannot keep up (grpc-java would queue without limit).
+     */
+    static final int MAX_BEHIND_CHUNKS = 50;
+
     /** The chunk (of each misbehaving session's own count) at which it misbehaves. */
     private static final int MISBEHAVE_AT = 10;
 
@@ -174,11 +181,9 @@ final class StreamLoad {
             long due = x.start + k * intervalNs;
             long wait;
             while ((wait = due - System.nanoTime()) > 0) {
-                if (wait > 200_000) {
-                    LockSupport.parkNanos(wait - 100_000);
-                } else {
-                    Thread.onSpinWait();
-                }
+                // park, never spin: pinned to one CPU, a spinning scheduler starves the event loop
+                // that writes what it schedules (the cost: ~50-100 us of timer slack, in lateness)
+                LockSupport.parkNanos(wait);
             }
             if (k == warmChunks && x.index == 0) {
                 rec.startMeasuring();
@@ -224,6 +229,8 @@ final class StreamLoad {
         boolean readySeen;
         boolean failedHere;
         long nextResult;
+        volatile long answeredCount;
+        boolean overrun;
         boolean tail;
         int sequenceErrors;
         long heldBack;
@@ -278,6 +285,14 @@ final class StreamLoad {
                     if (misbehave(k, chunks)) {
                         return;
                     }
+                }
+                if (overrun || k - answeredCount >= MAX_BEHIND_CHUNKS) {
+                    // the server is this far behind: the session sends no more (its sequence stays
+                    // whole), so that the generator's memory stays bounded; each chunk not sent is a
+                    // failure of the run
+                    overrun = true;
+                    rec.failed("chunk not sent: session " + MAX_BEHIND_CHUNKS + " chunks behind");
+                    return;
                 }
                 sentAt[k] = due;
                 sent.set(k + 1);
@@ -394,6 +409,7 @@ final class StreamLoad {
                 return;
             }
             nextResult++;
+            answeredCount = nextResult;
             if (misbehaviour != null) {
                 return;
             }
