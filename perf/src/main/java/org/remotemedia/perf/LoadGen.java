@@ -47,7 +47,6 @@ import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
 public final class LoadGen {
     private final LoadSettings s;
     private final List<Process> started = new ArrayList<>();
-    private final List<String> rss = new ArrayList<>();
 
     private LoadGen(LoadSettings s) {
         this.s = s;
@@ -86,7 +85,19 @@ public final class LoadGen {
             host = s.target().substring(0, colon);
             port = Integer.parseInt(s.target().substring(colon + 1));
         }
+        Report r = measure(s, host, port, pid);
+        r.write();
+        return r.clean() ? 0 : 3;
+    }
+
+    /**
+     * One run of {@code s}'s workload against the server at host:port (process {@code pid} for CPU
+     * and RSS, 0 if unknown), on channels of its own; the report is not written yet. Other drivers
+     * (e.g. StreamBench's A/B rounds) call this.
+     */
+    static Report measure(LoadSettings s, String host, int port, long pid) throws Exception {
         long serverPid = pid;
+        List<String> rss = new ArrayList<>();
         LoadPayload payload = new LoadPayload(s);
         EpollEventLoopGroup group = new EpollEventLoopGroup(s.clientThreads());
         List<ManagedChannel> channels = new ArrayList<>();
@@ -94,7 +105,7 @@ public final class LoadGen {
         try {
             long t0 = System.nanoTime();
             for (int i = 0; i < s.connections(); i++) {
-                channels.add(channel(host, port, group, i));
+                channels.add(channel(s, host, port, group, i));
             }
             connect(channels);
             long connectMs = (System.nanoTime() - t0) / 1_000_000;
@@ -111,7 +122,7 @@ public final class LoadGen {
                 cpu[3] = ProcStats.selfCpuNanos();
             });
             AtomicLong peakRss = new AtomicLong(rss0);
-            Thread sampler = sampler(serverPid, peakRss, rec);
+            Thread sampler = sampler(serverPid, peakRss, rss);
             StreamLoad stream = null;
             String loadAvg0 = ProcStats.loadAverage();
             if (s.stream()) {
@@ -133,11 +144,11 @@ public final class LoadGen {
                 Thread.sleep(50);
                 after = metrics(control);
             }
-            Report r = new Report(s, rec, payload, connectMs, cpu, rss0, peakRss.get(), rssEnd,
-                    serverPid > 0 ? ProcStats.openFds(serverPid) : -1, idle, after, stream, loadAvg0,
-                    ProcStats.loadAverage(), new ArrayList<>(rss));
-            r.write();
-            return r.clean() ? 0 : 3;
+            synchronized (rss) {
+                return new Report(s, rec, payload, connectMs, cpu, rss0, peakRss.get(), rssEnd,
+                        serverPid > 0 ? ProcStats.openFds(serverPid) : -1, idle, after, stream, loadAvg0,
+                        ProcStats.loadAverage(), new ArrayList<>(rss));
+            }
         } finally {
             for (ManagedChannel ch : channels) {
                 ch.shutdownNow();
@@ -147,7 +158,7 @@ public final class LoadGen {
         }
     }
 
-    private ManagedChannel channel(String host, int port, EpollEventLoopGroup group, int i) {
+    private static ManagedChannel channel(LoadSettings s, String host, int port, EpollEventLoopGroup group, int i) {
         NettyChannelBuilder b = NettyChannelBuilder.forAddress(host, port).usePlaintext().directExecutor()
                 .eventLoopGroup(group).channelType(EpollSocketChannel.class).maxInboundMessageSize(64 * 1024 * 1024);
         if (s.keepAliveMs() > 0) {
@@ -200,7 +211,7 @@ public final class LoadGen {
     }
 
     /** The server's RSS every 100 ms: the peak, and one sample a second for the report. */
-    private Thread sampler(long pid, AtomicLong peak, LoadRecorder rec) {
+    private static Thread sampler(long pid, AtomicLong peak, List<String> rss) {
         Thread t = new Thread(() -> {
             long t0 = System.nanoTime();
             long lastKept = 0;
@@ -227,7 +238,7 @@ public final class LoadGen {
     }
 
     /** The run's figures, as text (stdout and report.txt), JSON and .hgrm files. */
-    private record Report(LoadSettings s, LoadRecorder rec, LoadPayload payload, long connectMs, long[] cpu,
+    record Report(LoadSettings s, LoadRecorder rec, LoadPayload payload, long connectMs, long[] cpu,
                           long rssStart, long rssPeak, long rssEnd, long fds, GetMetricsResponse idle,
                           GetMetricsResponse after, StreamLoad stream, String loadStart, String loadEnd,
                           List<String> rssSeries) {
