@@ -63,8 +63,8 @@ public final class ConnectionsBench {
         try {
             for (String server : o.getOrDefault("servers", "ours,stock").split(",")) {
                 ServerJvm.Started s = switch (server) {
-                    case "ours" -> ServerJvm.startDaemon("auto", List.of("transport.keepalive_time_ms=" + keepAliveMs,
-                            "logging.level=warn"), started);
+                    case "ours" -> ServerJvm.startDaemon("auto", List.of("transport.keepalive_time_ms=" + keepAliveMs),
+                            started);
                     case "stock" -> ServerJvm.start(List.of(StockGrpcServer.class.getName(), "0",
                             Long.toString(keepAliveMs)), Pattern.compile("^listening (\\d+)"), started);
                     default -> throw new IllegalArgumentException("unknown server " + server + ": ours, stock");

@@ -93,8 +93,7 @@ public final class MemoryBench {
     }
 
     private ServerJvm.Started daemon(List<String> extra) throws Exception {
-        List<String> s = new ArrayList<>(List.of("execution.max_concurrent_executions=4000", "streaming.max_sessions=4000",
-                "logging.level=warn"));
+        List<String> s = new ArrayList<>(List.of("execution.max_concurrent_executions=4000", "streaming.max_sessions=4000"));
         s.addAll(sets);
         s.addAll(extra);
         return ServerJvm.startDaemon("auto", s, started);
@@ -333,7 +332,7 @@ public final class MemoryBench {
     }
 
     private List<String> withSets(List<String> extra) {
-        List<String> s = new ArrayList<>(List.of("execution.max_concurrent_executions=4000", "logging.level=warn"));
+        List<String> s = new ArrayList<>(List.of("execution.max_concurrent_executions=4000"));
         s.addAll(sets);
         s.addAll(extra);
         return s;

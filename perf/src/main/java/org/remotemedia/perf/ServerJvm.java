@@ -113,7 +113,7 @@ final class ServerJvm {
         reader.setDaemon(true);
         reader.start();
         try {
-            return new Started(p, port.get(60, TimeUnit.SECONDS));
+            return new Started(p, port.get(180, TimeUnit.SECONDS)); // warm-up on a loaded, pinned CPU takes a while
         } catch (Exception e) {
             synchronized (last) {
                 throw new IllegalStateException("server " + mainAndArgs.get(0) + " did not report its port; its last lines:\n"
