@@ -36,6 +36,12 @@ class ShutdownUnderLoadTest {
         try (TestDaemon a = TestDaemon.start(settings); TestDaemon b = TestDaemon.start(settings)) {
             ManagedChannel ch = StaticAddresses.over(NettyChannelBuilder.forTarget("static:///servers"), a.port(),
                     b.port()).usePlaintext().build();
+            // round robin connects to every address once the channel leaves IDLE: wait for both, so
+            // that the sessions spread over both servers rather than over whichever came up first
+            ch.getState(true);
+            org.remotemedia.testkit.Await.until(() -> a.connectionCount() >= 1 && b.connectionCount() >= 1
+                    && ch.getState(false) == io.grpc.ConnectivityState.READY,
+                    () -> "channel connected to both servers: " + a.connectionCount() + ", " + b.connectionCount());
             try (DrainLoad load = new DrainLoad(ch, request(), init(), chunks(10_000), 50)) {
                 load.start(8, 40);
                 waitFor(() -> load.sessionsOpened.sum(), 40, "sessions open", load);
