@@ -79,6 +79,14 @@ public final class ShutdownBench {
                         + " AudioResample 16 kHz) + %d sessions (100 ms chunks at 10 Hz, AudioResample -> VAD) over"
                         + " daemons A (pid %d) and B (pid %d), round robin; settings %s; commit %s; load %s", unary,
                 sessions, a.process().pid(), b.process().pid(), settings, LoadGen.commit(), ProcStats.loadAverage()));
+        // round robin connects to both servers once the channel leaves IDLE; give the second one
+        // time to come up too, else every session lands on the first
+        ch.getState(true);
+        long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (ch.getState(false) != io.grpc.ConnectivityState.READY && System.nanoTime() < readyBy) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(2000);
         try (DrainLoad load = new DrainLoad(ch, unaryPayload.unaryRequest(1000), payload.init(),
                 payload.chunks(100, 36_000), 100)) {
             load.start(unary, sessions);
