@@ -82,4 +82,6 @@ fi
 # speech for the SileroVAD tests and the VAD evaluation (perf/vad-eval), ffmpeg's ebur128 for the loudness check
 apt_ensure "command -v espeak-ng && command -v sox && command -v ffmpeg && /usr/bin/python3 -c 'import numpy, scipy'" \
   espeak-ng sox ffmpeg python3-numpy python3-scipy
+# perf/: gnuplot draws the latency-percentile plots (h2load, above, drives the saturation scenario)
+apt_ensure "command -v gnuplot" gnuplot-nox
 exit 0

@@ -200,13 +200,16 @@ final class Services implements AutoCloseable {
     }
 
     /**
-     * The drain begins: readiness and health turn NOT_SERVING first (health watches end), then
-     * new calls are refused with UNAVAILABLE + RetryInfo (the transport then sends GOAWAY).
+     * The drain begins: readiness and health turn NOT_SERVING first (health watches end), then new
+     * streaming sessions are refused with UNAVAILABLE + RetryInfo and open ones are closed with
+     * StreamClosed "server shutting down"; other calls go on being served until the transport's
+     * final GOAWAY, so a client loses none.
      */
     void beginDrain(long graceMs) {
         readiness.phase(Readiness.Phase.DRAINING);
         standard.beginDrain();
         limits.beginDrain(Math.max(1000, graceMs));
+        streaming.beginDrain();
     }
 
     /**

@@ -24,7 +24,10 @@ import org.remotemedia.rpc.Workload;
 /**
  * Every limit the daemon applies to calls, in one component:
  * <ul>
- *   <li>the drain: from {@link #beginDrain} every call but health probes is refused;</li>
+ *   <li>the drain: from {@link #beginDrain} new streaming sessions are refused (an open one would
+ *       be closed at once); every other call the transport accepted before its final GOAWAY is
+ *       still served, so a client loses none (later ones are refused by the GOAWAY itself, which
+ *       clients retry transparently);</li>
  *   <li>per-peer authentication-failure throttling ({@link AuthFailureThrottle});</li>
  *   <li>per-identity token buckets: calls per second, and audio seconds per second (charged
  *       when the audio is known, refused while in debt);</li>
@@ -164,7 +167,7 @@ public final class Limits implements WorkGate, AutoCloseable {
         if (w == Workload.PROBE) {
             return null;
         }
-        if (draining) {
+        if (draining && w == Workload.SESSION) {
             return drainingStatus();
         }
         AuthFailureThrottle throttle = policy.throttle();
@@ -291,7 +294,7 @@ public final class Limits implements WorkGate, AutoCloseable {
     private Status drainingStatus() {
         count(Reason.DRAINING);
         long ms = drainRetryAfterMs;
-        return ErrorDetails.of(StatusCode.UNAVAILABLE, "server is draining (shutting down) and takes no new calls: retry"
+        return ErrorDetails.of(StatusCode.UNAVAILABLE, "server is draining (shutting down) and takes no new streaming sessions: retry"
                         + " after " + ms + " ms, on another instance or once it has restarted")
                 .errorInfo("DRAINING", DOMAIN, Map.of())
                 .retryAfterMillis(ms)
@@ -310,12 +313,13 @@ public final class Limits implements WorkGate, AutoCloseable {
 
     @Override
     public boolean tryEnter(ServerCall call) {
-        return !draining && pool(call.workload()).tryAcquire();
+        Workload w = call.workload();
+        return !(draining && w == Workload.SESSION) && pool(w).tryAcquire();
     }
 
     @Override
     public void enqueue(ServerCall call, Waiter waiter) {
-        if (draining) {
+        if (draining && call.workload() == Workload.SESSION) {
             waiter.refused(drainingStatus());
             return;
         }
@@ -369,13 +373,20 @@ public final class Limits implements WorkGate, AutoCloseable {
 
     // ------------------------------------------------------------------ drain, readiness
 
-    /** From now on every call but health probes is refused, queued calls too; the hint is {@code retryAfterMs}. */
+    /**
+     * From now on new streaming sessions are refused, queued ones too, with the hint
+     * {@code retryAfterMs}; executions are still admitted and queued (the transport's GOAWAY
+     * decides which calls a draining server serves: every one it accepted).
+     */
     public void beginDrain(long retryAfterMs) {
         drainRetryAfterMs = Math.max(1, retryAfterMs);
         draining = true;
-        Status s = drainingStatus();
-        executions.refuseAll(s);
-        sessions.refuseAll(s);
+        sessions.refuseAll(drainingStatus());
+    }
+
+    @Override
+    public Status drainRefusal() {
+        return drainingStatus();
     }
 
     public boolean draining() {

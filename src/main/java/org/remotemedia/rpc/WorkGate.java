@@ -41,6 +41,9 @@ public interface WorkGate {
     /** A measured wait of a task for a DSP worker, feeding pressure shedding. Any thread. */
     void dspQueueDelay(long nanos);
 
+    /** The answer to a session that has not started when the server drains (UNAVAILABLE with a retry hint). */
+    Status drainRefusal();
+
     /** No limit (tests, embedded use). */
     WorkGate OPEN = new WorkGate() {
         @Override
@@ -63,6 +66,11 @@ public interface WorkGate {
 
         @Override
         public void dspQueueDelay(long nanos) {
+        }
+
+        @Override
+        public Status drainRefusal() {
+            return Status.of(org.remotemedia.grpc.StatusCode.UNAVAILABLE, "the server is shutting down: retry elsewhere");
         }
     };
 }

@@ -97,6 +97,20 @@ public final class TestDaemon implements AutoCloseable {
         services.beginDrain(graceMs);
     }
 
+    /** Open connections on the server (closed ones leave at once). */
+    public int connectionCount() {
+        return server.connectionCount();
+    }
+
+    /**
+     * What SIGTERM does in the daemon ({@code ServeCommand}): the services' drain, then the
+     * transport's two-phase GOAWAY; returns when every call ended or the grace passed.
+     */
+    public void drainAndStop(long graceMs) throws InterruptedException {
+        services.beginDrain(graceMs);
+        server.shutdown(graceMs);
+    }
+
     public String log() {
         return logBytes.toString(StandardCharsets.UTF_8);
     }

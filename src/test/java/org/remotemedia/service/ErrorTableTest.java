@@ -328,11 +328,33 @@ class ErrorTableTest {
     }
 
     @Test
-    void drainingIsUnavailableWithRetryInfo() throws Exception {
+    void drainingRefusesNewSessionsWithRetryInfoAndServesOtherCalls() throws Exception {
         try (TestDaemon d = TestDaemon.start()) {
             d.beginDrain(5000);
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> ExecutePipelineTest.stub(d).getVersion(VersionRequest.getDefaultInstance()));
+            // a unary call the transport accepted is served (its final GOAWAY refuses later ones)
+            assertTrue(ExecutePipelineTest.stub(d).getVersion(VersionRequest.getDefaultInstance()).isInitialized());
+            java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+            var out = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(d.channel().newCall(
+                    org.remotemedia.proto.v1.StreamingPipelineServiceGrpc.getStreamPipelineMethod(),
+                    io.grpc.CallOptions.DEFAULT), new io.grpc.stub.StreamObserver<org.remotemedia.proto.v1.StreamResponse>() {
+                        @Override
+                        public void onNext(org.remotemedia.proto.v1.StreamResponse r) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.complete(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(null);
+                        }
+                    });
+            out.onNext(org.remotemedia.proto.v1.StreamRequest.getDefaultInstance());
+            Throwable t = ended.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertNotNull(t, "a new session is refused while the server drains");
+            StatusRuntimeException e = (StatusRuntimeException) t;
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().contains("draining"), e.getMessage());
             RetryInfo ri = null;

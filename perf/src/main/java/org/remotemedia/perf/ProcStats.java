@@ -37,6 +37,35 @@ final class ProcStats {
         }
     }
 
+    /** Resident set size of process {@code pid} in bytes (VmRSS), or -1 where there is no /proc. */
+    static long rssBytes(long pid) {
+        return statusKb(pid, "VmRSS:");
+    }
+
+    /** Peak resident set size of process {@code pid} in bytes (VmHWM), or -1. */
+    static long peakRssBytes(long pid) {
+        return statusKb(pid, "VmHWM:");
+    }
+
+    /** Open file descriptors of process {@code pid} (its sockets among them), or -1. */
+    static long openFds(long pid) {
+        String[] fds = new java.io.File("/proc/" + pid + "/fd").list();
+        return fds == null ? -1 : fds.length;
+    }
+
+    private static long statusKb(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]) * 1024;
+                }
+            }
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** CPU time of this JVM (all its threads: the load generator, JIT, GC). */
     static long selfCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * flags (or {@code PERF_SERVER_JVM_FLAGS} instead, e.g. another GC) plus
  * {@code PERF_SERVER_JVM_OPTS} (e.g. a JFR recording) and this JVM's classpath; its port read
  * from its log; its log drained so it never blocks; stopped by PID at the end. Environment
- * variables named RM_* are server settings, hence the PERF_ prefix here.
+ * variables named RM_* are server settings, hence the PERF_ prefix here. {@code PERF_SERVER_CPUS}
+ * (e.g. "1") pins the server with {@code taskset -c}.
  *
  * <p>Threads: one log reader per server (a daemon thread); the rest on the caller's thread.
  */
@@ -41,6 +42,15 @@ final class ServerJvm {
      * e.g. the DSP workers' idle strategy and pinning).
      */
     static Started startDaemon(String dspMode, List<String> settings, List<Process> started) throws Exception {
+        return start(daemonArgs(dspMode, settings), DAEMON_STARTED, started);
+    }
+
+    /** Our daemon (as {@link #startDaemon}, DSP mode auto) with these JVM flags instead of config/jvm.options'. */
+    static Started startWith(String jvmFlags, List<String> settings, List<Process> started) throws Exception {
+        return start(words(jvmFlags), daemonArgs("auto", settings), DAEMON_STARTED, started);
+    }
+
+    private static List<String> daemonArgs(String dspMode, List<String> settings) {
         List<String> args = new ArrayList<>(List.of("org.remotemedia.daemon.Main", "serve",
                 "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
                 "--set", "server.metrics_port=0", "--set", "execution.dsp_mode=" + dspMode));
@@ -48,16 +58,26 @@ final class ServerJvm {
             args.add("--set");
             args.add(kv);
         }
-        return start(args, DAEMON_STARTED, started);
+        return args;
     }
 
     /** Starts {@code mainAndArgs}; the port is the first group of {@code portLine} in its log. */
     static Started start(List<String> mainAndArgs, Pattern portLine, List<Process> started) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String flags = String.join(" ", org.remotemedia.testkit.JvmOptions.read());
-        cmd.addAll(words(env("PERF_SERVER_JVM_FLAGS", flags)));
-        cmd.addAll(words(env("PERF_SERVER_JVM_OPTS", "")));
+        List<String> jvm = new ArrayList<>(words(env("PERF_SERVER_JVM_FLAGS", flags)));
+        jvm.addAll(words(env("PERF_SERVER_JVM_OPTS", "")));
+        return start(jvm, mainAndArgs, portLine, started);
+    }
+
+    private static Started start(List<String> jvmFlags, List<String> mainAndArgs, Pattern portLine,
+                                 List<Process> started) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        String cpus = env("PERF_SERVER_CPUS", "");
+        if (!cpus.isEmpty()) {
+            cmd.addAll(List.of("taskset", "-c", cpus));
+        }
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.addAll(mainAndArgs);
@@ -92,7 +112,7 @@ final class ServerJvm {
         reader.setDaemon(true);
         reader.start();
         try {
-            return new Started(p, port.get(60, TimeUnit.SECONDS));
+            return new Started(p, port.get(180, TimeUnit.SECONDS)); // warm-up on a loaded, pinned CPU takes a while
         } catch (Exception e) {
             synchronized (last) {
                 throw new IllegalStateException("server " + mainAndArgs.get(0) + " did not report its port; its last lines:\n"

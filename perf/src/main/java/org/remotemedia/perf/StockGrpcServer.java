@@ -28,7 +28,8 @@ import org.remotemedia.service.ProtoConvert;
  * build the response with the same conversions, let grpc-java serialize it. Prints
  * {@code listening <port>} on stdout once bound; runs until killed.
  *
- * <p>{@code java ... org.remotemedia.perf.StockGrpcServer [port]} (0 = any free port on 127.0.0.1).
+ * <p>{@code java ... org.remotemedia.perf.StockGrpcServer [port [keepalive_ms]]} (0 = any free port on
+ * 127.0.0.1; keepalive_ms: the server's keepalive PING interval, as transport.keepalive_time_ms in ours).
  */
 public final class StockGrpcServer extends PipelineExecutionServiceGrpc.PipelineExecutionServiceImplBase {
     private final PipelineEngine engine = PipelineEngine.standard();
@@ -37,7 +38,11 @@ public final class StockGrpcServer extends PipelineExecutionServiceGrpc.Pipeline
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
         EpollEventLoopGroup boss = new EpollEventLoopGroup(1);
         EpollEventLoopGroup workers = new EpollEventLoopGroup(Runtime.getRuntime().availableProcessors());
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port));
+        if (args.length > 1) {
+            b.keepAliveTime(Long.parseLong(args[1]), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        Server server = b
                 .channelType(EpollServerSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)

@@ -63,6 +63,10 @@ final class StreamCall implements CallListener {
     private static final int SIG_OVERFLOW = 1 << 4;
     private static final int SIG_OVERLOADED = 1 << 5;
     private static final int SIG_UNDECODABLE = 1 << 6;
+    /** The server drains: close after the chunks already queued (not one of ENDING). */
+    private static final int SIG_SHUTDOWN = 1 << 7;
+    /** The start of StreamClosed.reason when the server drains. */
+    static final String SHUTDOWN_REASON = "server shutting down";
     /** Signals that end the session at once, whatever is queued. */
     private static final int ENDING = SIG_CANCEL | SIG_GONE | SIG_TIMEOUT | SIG_OVERFLOW | SIG_OVERLOADED
             | SIG_UNDECODABLE;
@@ -123,6 +127,8 @@ final class StreamCall implements CallListener {
     private long sinceMetrics;
     private long latencyNanos;
     private long serializationNanos;
+    /** Messages still to process before a shutdown close; -1 until SIG_SHUTDOWN is seen. */
+    private int shutdownLeft = -1;
 
     StreamCall(StreamingService svc, ServerCall call, long key, String sessionId) {
         this.svc = svc;
@@ -146,7 +152,7 @@ final class StreamCall implements CallListener {
             svc.ctx.gate().exit(Workload.SESSION);
             return;
         }
-        svc.opened();
+        svc.opened(this);
         lastMessageNanos = System.nanoTime();
         armIdleTimer(svc.idleTimeoutNanos);
         call.request(1);
@@ -235,6 +241,11 @@ final class StreamCall implements CallListener {
         schedule();
     }
 
+    /** The server drains (any thread): see {@link StreamingService#beginDrain()}. */
+    void shutdown() {
+        signal(SIG_SHUTDOWN);
+    }
+
     // ------------------------------------------------------------------ any thread
 
     private void signal(int bit) {
@@ -314,6 +325,9 @@ final class StreamCall implements CallListener {
         if ((s & ENDING) != 0) {
             return true;
         }
+        if ((s & SIG_SHUTDOWN) != 0 && (!initDone || shutdownLeft <= 0)) {
+            return true; // shutdownStep acts at once; with messages still to process, as usual below
+        }
         if (head == null) {
             return (s & SIG_HALF_CLOSED) != 0;
         }
@@ -336,6 +350,9 @@ final class StreamCall implements CallListener {
                 endBySignal(s);
                 continue;
             }
+            if ((s & SIG_SHUTDOWN) != 0 && shutdownStep()) {
+                continue;
+            }
             InputRing.Slot slot = ring.peek();
             if (slot == null) {
                 if ((s & SIG_HALF_CLOSED) != 0) {
@@ -350,6 +367,9 @@ final class StreamCall implements CallListener {
                 process(slot);
             } finally {
                 ring.advance(); // releases the chunk's network buffer
+            }
+            if (shutdownLeft > 0) {
+                shutdownLeft--;
             }
             if (!ended) {
                 call.request(1);
@@ -575,6 +595,10 @@ final class StreamCall implements CallListener {
      * so a pipeline that holds nothing back answers N chunks with exactly N results.
      */
     private void close(String reason) {
+        close(reason, StreamingMetrics.Outcome.CLOSED);
+    }
+
+    private void close(String reason, StreamingMetrics.Outcome outcome) {
         String why = reason;
         if (session.chunksProcessed() == 0 && !session.latencyFinal()) {
             // audio sources that sent nothing; a pipeline of data sources alone is complete at init
@@ -605,7 +629,7 @@ final class StreamCall implements CallListener {
         }
         send(StreamMessages.closed(sessionId, why, session.metrics(), (System.nanoTime() - openedNanos) / 1e6,
                 serializationNanos / 1e6), null);
-        end(StreamingMetrics.Outcome.CLOSED, Status.OK, why);
+        end(outcome, Status.OK, why);
     }
 
     private void halfClosed() {
@@ -617,6 +641,31 @@ final class StreamCall implements CallListener {
             return;
         }
         close("the client ended its stream without COMMAND_CLOSE; handled as COMMAND_CLOSE");
+    }
+
+    /**
+     * The server drains: a session not started yet is refused (UNAVAILABLE + RetryInfo); a
+     * started one first processes the messages it had already received when it saw the drain,
+     * then closes as COMMAND_CLOSE would, with the reason {@link #SHUTDOWN_REASON}. True when the
+     * session ended here.
+     */
+    private boolean shutdownStep() {
+        if (!initDone) {
+            call.close(svc.ctx.gate().drainRefusal());
+            end(StreamingMetrics.Outcome.REJECTED, null, "the server drains: session refused before its init");
+            return true;
+        }
+        if (shutdownLeft < 0) {
+            shutdownLeft = ring.size();
+        }
+        if (shutdownLeft > 0) {
+            return false;
+        }
+        close(SHUTDOWN_REASON + ": the session was closed after " + answered + " chunk(s) (the last sequence"
+                + " processed is " + (expectedSequence - 1) + "); chunks sent after it were not processed. Open a"
+                + " new session, on another server or after a restart, and resume from sequence " + expectedSequence,
+                StreamingMetrics.Outcome.SHUTDOWN);
+        return true;
     }
 
     private void endBySignal(int s) {
@@ -714,7 +763,7 @@ final class StreamCall implements CallListener {
         int discarded = ring.size(); // released by step() once this returns
         if (SLOT.compareAndSet(this, SLOT_HELD, SLOT_GONE)) {
             svc.ctx.gate().exit(Workload.SESSION);
-            svc.closed(outcome);
+            svc.closed(this, outcome);
         } else {
             SLOT.compareAndSet(this, SLOT_NONE, SLOT_GONE); // ended while waiting: admitted() gives the slot back
         }

@@ -29,8 +29,10 @@ public final class StreamingMetrics {
         TIMEOUT,
         /** A fatal stream error (init, execution, strict sequence, overflow) ended it. */
         FAILED,
-        /** Refused at the start: streaming.max_sessions or admission. */
-        REJECTED;
+        /** Refused at the start: streaming.max_sessions, admission, or the server draining. */
+        REJECTED,
+        /** The server began to drain: queued chunks processed, tail flushed, StreamClosed sent. */
+        SHUTDOWN;
 
         final String label = name().toLowerCase(java.util.Locale.ROOT);
     }

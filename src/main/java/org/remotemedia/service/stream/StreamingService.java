@@ -1,5 +1,7 @@
 package org.remotemedia.service.stream;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +24,9 @@ import org.remotemedia.rpc.WorkGate;
  * call, started once it holds a session slot ({@code streaming.max_sessions}, taken through the
  * context's gate; beyond the cap and its queue: UNAVAILABLE with RetryInfo and QuotaFailure). Owns what the sessions share: their settings, metrics, the id sequence and
  * one idle-timer thread.
+ * When the server drains ({@link #beginDrain()}), every open session is closed the way
+ * COMMAND_CLOSE closes it, with the reason "server shutting down", after the chunks it has already
+ * received; sessions still waiting for their init are refused with UNAVAILABLE + RetryInfo.
  *
  * <p>Thread-safe: {@link #startCall} runs on any event loop; the daemon builds it once and
  * {@link #close()}s it at shutdown, after the transport has ended every call.
@@ -36,6 +41,8 @@ public final class StreamingService implements StreamingHandler, AutoCloseable {
     final long idleTimeoutNanos;
     final AtomicBoolean loggedEmptyVersion = new AtomicBoolean();
     private final AtomicInteger open = new AtomicInteger();
+    private final Set<StreamCall> live = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
     private final AtomicLong ids = new AtomicLong();
     private final String idPrefix;
     private final ScheduledExecutorService timer;
@@ -88,13 +95,18 @@ public final class StreamingService implements StreamingHandler, AutoCloseable {
     }
 
     /** A session was admitted and starts. */
-    void opened() {
+    void opened(StreamCall call) {
+        live.add(call);
         open.incrementAndGet();
         metrics.opened();
+        if (draining) { // the drain began while this session waited for its slot: it sees it too
+            call.shutdown();
+        }
     }
 
-    /** A session that was {@link #opened()} ended. */
-    void closed(StreamingMetrics.Outcome outcome) {
+    /** A session that was {@link #opened} ended. */
+    void closed(StreamCall call, StreamingMetrics.Outcome outcome) {
+        live.remove(call);
         open.decrementAndGet();
         metrics.ended(outcome);
     }
@@ -111,6 +123,19 @@ public final class StreamingService implements StreamingHandler, AutoCloseable {
     /** Sessions open now. */
     public int openSessions() {
         return open.get();
+    }
+
+    /**
+     * The server drains (any thread, once): each open session processes the chunks it has
+     * already received, flushes its tail and ends with StreamClosed "server shutting down", so its
+     * client knows where to resume elsewhere; a session still waiting for its init is refused
+     * with UNAVAILABLE + RetryInfo. Idempotent.
+     */
+    public void beginDrain() {
+        draining = true;
+        for (StreamCall c : live) {
+            c.shutdown();
+        }
     }
 
     /** Stops the idle timer (the transport has ended every call by now). */

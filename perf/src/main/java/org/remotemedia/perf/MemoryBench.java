@@ -1,0 +1,369 @@
+package org.remotemedia.perf;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+import org.remotemedia.proto.v1.GetMetricsRequest;
+import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
+import org.remotemedia.proto.v1.StreamRequest;
+import org.remotemedia.proto.v1.StreamResponse;
+import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
+
+/**
+ * Memory of the daemon (perf/memory), each part against a fresh daemon in its own JVM:
+ * <ul>
+ *   <li>{@code idle-session}: heap used after a full GC ({@code jcmd GC.run}, {@code GC.heap_info})
+ *       and RSS, before and with {@code sessions} idle StreamPipeline sessions open (StreamReady,
+ *       no chunk), per session;</li>
+ *   <li>{@code transient}: 1 s ExecutePipeline calls (48 kHz f32 resampled to 16 kHz) in a closed loop
+ *       at concurrency 1 and at {@code concurrency}, {@code phase_s} each: peak RSS, and the engine
+ *       pool's peak bytes (GetMetrics), per extra concurrent call;</li>
+ *   <li>{@code soak}: saturation (closed loop at 16) measured for 10 s, then an open loop at half of
+ *       it for {@code soak_s}: RSS and heap-after-GC every {@code sample_s} (growth = last third's
+ *       mean against the first third's), and every stop-the-world pause from the JVM's safepoint log
+ *       (p50 / p99 / max), under the GC named by {@code --gc} (zgc: config/jvm.options' flags; g1:
+ *       the same with -XX:+UseG1GC).</li>
+ * </ul>
+ * {@code MemoryBench --parts idle-session,transient,soak [--sessions 1000] [--concurrency 64]
+ * [--phase-s 20] [--soak-s 600] [--sample-s 30] [--gc zgc,g1] [--set k=v ...] [--out DIR]}
+ */
+public final class MemoryBench {
+    private static final Pattern USED = Pattern.compile("used (\\d+)([KMG])");
+    private static final Pattern SAFEPOINT_TOTAL = Pattern.compile("Total: (\\d+) ns");
+
+    private final List<String> sets = new ArrayList<>();
+    private final StringBuilder report = new StringBuilder();
+    private final List<Process> started = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        MemoryBench b = new MemoryBench();
+        java.util.Map<String, String> o = new java.util.LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (args[i].equals("--set")) {
+                b.sets.add(args[i + 1]);
+            } else {
+                o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+            }
+        }
+        Path out = Path.of(o.getOrDefault("out", "perf/out/memory-" + System.currentTimeMillis()));
+        Files.createDirectories(out);
+        b.say(String.format(Locale.ROOT, "# memory: commit %s, load %s, settings %s", LoadGen.commit(),
+                ProcStats.loadAverage(), b.sets));
+        try {
+            for (String part : o.getOrDefault("parts", "idle-session,transient,soak").split(",")) {
+                switch (part) {
+                    case "idle-session" -> b.idleSessions(Integer.parseInt(o.getOrDefault("sessions", "1000")));
+                    case "transient" -> b.transientPerCall(Integer.parseInt(o.getOrDefault("concurrency", "64")),
+                            Integer.parseInt(o.getOrDefault("phase-s", "20")));
+                    case "soak" -> {
+                        for (String gc : o.getOrDefault("gc", "zgc,g1").split(",")) {
+                            b.soak(gc, Integer.parseInt(o.getOrDefault("soak-s", "600")),
+                                    Integer.parseInt(o.getOrDefault("sample-s", "30")), out);
+                        }
+                    }
+                    default -> throw new IllegalArgumentException("unknown part " + part
+                            + ": idle-session, transient, soak");
+                }
+            }
+        } finally {
+            ServerJvm.stopAll(b.started);
+            Files.writeString(out.resolve("report.txt"), b.report);
+            System.out.println("files: " + out);
+        }
+        System.exit(0);
+    }
+
+    private void say(String line) {
+        System.out.println(line);
+        report.append(line).append('\n');
+    }
+
+    private ServerJvm.Started daemon(List<String> extra) throws Exception {
+        List<String> s = new ArrayList<>(List.of("execution.max_concurrent_executions=4000", "streaming.max_sessions=4000"));
+        s.addAll(sets);
+        s.addAll(extra);
+        return ServerJvm.startDaemon("auto", s, started);
+    }
+
+    private static void stop(ServerJvm.Started d) throws InterruptedException {
+        d.process().destroy();
+        if (!d.process().waitFor(40, TimeUnit.SECONDS)) {
+            d.process().destroyForcibly();
+        }
+    }
+
+    /** Heap used after a full GC, in bytes (jcmd GC.run, then GC.heap_info), or -1. */
+    static long heapAfterGc(long pid) {
+        try {
+            jcmd(pid, "GC.run");
+            Matcher m = USED.matcher(jcmd(pid, "GC.heap_info"));
+            if (!m.find()) {
+                return -1;
+            }
+            long v = Long.parseLong(m.group(1));
+            return v * switch (m.group(2)) {
+                case "K" -> 1024L;
+                case "M" -> 1024L * 1024;
+                default -> 1024L * 1024 * 1024;
+            };
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    private static String jcmd(long pid, String what) throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), what).redirectErrorStream(true).start();
+        String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return s;
+    }
+
+    // ---- idle sessions
+
+    private void idleSessions(int n) throws Exception {
+        ServerJvm.Started d = daemon(List.of());
+        long pid = d.process().pid();
+        LoadPayload p = new LoadPayload(LoadSettings.parse(new String[] {"--workload", "stream", "--target", "x:1"}));
+        List<ManagedChannel> chs = new ArrayList<>();
+        for (int i = 0; i < Math.max(1, n / 500); i++) {
+            chs.add(NettyChannelBuilder.forAddress("127.0.0.1", d.port()).usePlaintext().build());
+        }
+        LoadGen.connect(chs);
+        try {
+            // one session opened and closed first, so the path is loaded and warm
+            open(chs, p.init(), 10).forEach(o -> o.cancel("warm-up", null));
+            Thread.sleep(1000);
+            long heap0 = heapAfterGc(pid);
+            long rss0 = ProcStats.rssBytes(pid);
+            List<ClientCallStreamObserver<StreamRequest>> open = open(chs, p.init(), n);
+            Thread.sleep(2000);
+            long heap1 = heapAfterGc(pid);
+            long rss1 = ProcStats.rssBytes(pid);
+            long active = PipelineExecutionServiceGrpc.newBlockingStub(chs.get(0)).getMetrics(
+                    GetMetricsRequest.getDefaultInstance()).getActiveStreams();
+            say(String.format(Locale.ROOT, "idle sessions: %d open (server gauge %d); heap after GC %.1f -> %.1f MB,"
+                            + " RSS %.1f -> %.1f MB: per session %.1f KB heap, %.1f KB RSS (target <= 64 KB)", n,
+                    active, heap0 / 1048576.0, heap1 / 1048576.0, rss0 / 1048576.0, rss1 / 1048576.0,
+                    (heap1 - heap0) / 1024.0 / n, (rss1 - rss0) / 1024.0 / n));
+            for (var o : open) {
+                o.cancel("done", null);
+            }
+        } finally {
+            for (ManagedChannel ch : chs) {
+                ch.shutdownNow();
+            }
+            stop(d);
+        }
+    }
+
+    /** Opens {@code n} sessions (init sent, StreamReady received) spread over the channels. */
+    private static List<ClientCallStreamObserver<StreamRequest>> open(List<ManagedChannel> chs, StreamRequest init, int n)
+            throws InterruptedException {
+        CountDownLatch ready = new CountDownLatch(n);
+        List<ClientCallStreamObserver<StreamRequest>> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ClientCallStreamObserver<StreamRequest>[] holder = new ClientCallStreamObserver[1];
+            ClientCalls.asyncBidiStreamingCall(chs.get(i % chs.size()).newCall(
+                    StreamingPipelineServiceGrpc.getStreamPipelineMethod(), io.grpc.CallOptions.DEFAULT),
+                    new ClientResponseObserver<StreamRequest, StreamResponse>() {
+                        @Override
+                        public void beforeStart(ClientCallStreamObserver<StreamRequest> r) {
+                            holder[0] = r;
+                        }
+
+                        @Override
+                        public void onNext(StreamResponse r) {
+                            if (r.hasReady()) {
+                                ready.countDown();
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ready.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            holder[0].onNext(init);
+            out.add(holder[0]);
+        }
+        if (!ready.await(120, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(ready.getCount() + " sessions not ready");
+        }
+        return out;
+    }
+
+    // ---- transient memory per concurrent ExecutePipeline
+
+    private void transientPerCall(int concurrency, int phaseS) throws Exception {
+        ServerJvm.Started d = daemon(List.of());
+        long pid = d.process().pid();
+        try {
+            long[] peak = new long[2];
+            long[] pool = new long[2];
+            int[] conc = {1, concurrency};
+            for (int i = 0; i < 2; i++) {
+                LoadSettings s = LoadSettings.parse(new String[] {"--loop", "closed", "--target", "127.0.0.1:" + d.port(),
+                        "--concurrency", Integer.toString(conc[i]), "--warmup-s", "5", "--duration-s",
+                        Integer.toString(phaseS), "--connections", Integer.toString(Math.min(conc[i], 8))});
+                LoadRecorder rec = new LoadRecorder();
+                List<ManagedChannel> chs = new ArrayList<>();
+                for (int c = 0; c < s.connections(); c++) {
+                    chs.add(NettyChannelBuilder.forAddress("127.0.0.1", d.port()).usePlaintext().directExecutor()
+                            .maxInboundMessageSize(64 << 20).build());
+                }
+                long[] max = {0};
+                Thread sampler = new Thread(() -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        max[0] = Math.max(max[0], ProcStats.rssBytes(pid));
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                sampler.start();
+                new UnaryLoad(s, new LoadPayload(s), chs, rec).run();
+                sampler.interrupt();
+                sampler.join();
+                peak[i] = max[0];
+                pool[i] = PipelineExecutionServiceGrpc.newBlockingStub(chs.get(0)).getMetrics(
+                        GetMetricsRequest.getDefaultInstance()).getMemoryPeakBytes();
+                say(String.format(Locale.ROOT, "transient: concurrency %d: %d calls OK, %d failed, peak RSS %.1f MB,"
+                                + " engine pool peak %.1f MB, p50 %.1f ms", conc[i], rec.ok(), rec.failureCount(),
+                        peak[i] / 1048576.0, pool[i] / 1048576.0, rec.latency().getValueAtPercentile(50) / 1e6));
+                for (ManagedChannel ch : chs) {
+                    ch.shutdownNow();
+                }
+            }
+            say(String.format(Locale.ROOT, "transient per extra concurrent 1 s ExecutePipeline: peak RSS %.0f KB,"
+                            + " engine pool %.0f KB (target <= 1 MB)", (peak[1] - peak[0]) / 1024.0 / (concurrency - 1),
+                    (pool[1] - pool[0]) / 1024.0 / (concurrency - 1)));
+        } finally {
+            stop(d);
+        }
+    }
+
+    // ---- soak at half of saturation
+
+    private void soak(String gc, int soakS, int sampleS, Path out) throws Exception {
+        String flags = String.join(" ", org.remotemedia.testkit.JvmOptions.read());
+        Path safepoints = out.resolve("safepoints-" + gc + ".log").toAbsolutePath();
+        if (gc.equals("g1")) {
+            flags = flags.replace("-XX:+UseZGC", "") + " -XX:+UseG1GC";
+        } else if (!gc.equals("zgc")) {
+            throw new IllegalArgumentException("unknown GC " + gc + ": zgc, g1");
+        }
+        ServerJvm.Started d = ServerJvm.startWith(flags + " -Xlog:safepoint:file=" + safepoints,
+                withSets(List.of()), started);
+        long pid = d.process().pid();
+        try {
+            String target = "127.0.0.1:" + d.port();
+            LoadSettings sat = LoadSettings.parse(new String[] {"--loop", "closed", "--target", target, "--concurrency",
+                    "16", "--warmup-s", "10", "--duration-s", "10", "--connections", "4"});
+            double satRate = run(sat).ok() / 10.0;
+            double rate = satRate / 2;
+            Files.writeString(safepoints, ""); // the pauses of the soak only (the JVM keeps appending)
+            LoadSettings soak = LoadSettings.parse(new String[] {"--loop", "open", "--target", target, "--rate",
+                    String.format(Locale.ROOT, "%.1f", rate), "--warmup-s", "0", "--duration-s", Integer.toString(soakS),
+                    "--connections", "4"});
+            List<long[]> samples = new ArrayList<>(); // {t s, rss, heap after GC}
+            long t0 = System.nanoTime();
+            Thread sampler = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        Thread.sleep(sampleS * 1000L);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    synchronized (samples) {
+                        samples.add(new long[] {(System.nanoTime() - t0) / 1_000_000_000L, ProcStats.rssBytes(pid),
+                                heapAfterGc(pid)});
+                    }
+                }
+            });
+            sampler.start();
+            LoadRecorder rec = run(soak);
+            sampler.interrupt();
+            sampler.join();
+            Histogram pauses = new Histogram(3_600_000_000_000L, 3);
+            for (String line : Files.readAllLines(safepoints)) {
+                Matcher m = SAFEPOINT_TOTAL.matcher(line);
+                if (m.find() && !line.contains("GC.run") && !line.contains("HeapDumper")) {
+                    pauses.recordValue(Math.max(1, Long.parseLong(m.group(1))));
+                }
+            }
+            StringBuilder series = new StringBuilder();
+            for (long[] s : samples) {
+                series.append(String.format(Locale.ROOT, " %ds:%.0f/%.0f", s[0], s[1] / 1048576.0, s[2] / 1048576.0));
+            }
+            say(String.format(Locale.ROOT, "soak %s: saturation %.0f calls/s (closed loop, 16 in flight), soak at %.0f"
+                            + " calls/s for %d s: %d OK, %d failed, p50 %.1f ms p99 %.1f ms; RSS growth %s, heap-after-GC"
+                            + " growth %s (last third vs first third); safepoint pauses (GC.run excluded): %d, p50 %.3f ms,"
+                            + " p99 %.3f ms, max %.3f ms (target p99 <= 1 ms)", gc, satRate, rate, soakS, rec.ok(),
+                    rec.failureCount(), rec.latency().getValueAtPercentile(50) / 1e6,
+                    rec.latency().getValueAtPercentile(99) / 1e6, growth(samples, 1), growth(samples, 2),
+                    pauses.getTotalCount(), pauses.getValueAtPercentile(50) / 1e6, pauses.getValueAtPercentile(99) / 1e6,
+                    pauses.getMaxValue() / 1e6));
+            say("soak " + gc + " samples (t: RSS MB / heap after GC MB):" + series);
+        } finally {
+            stop(d);
+        }
+    }
+
+    private List<String> withSets(List<String> extra) {
+        List<String> s = new ArrayList<>(List.of("execution.max_concurrent_executions=4000"));
+        s.addAll(sets);
+        s.addAll(extra);
+        return s;
+    }
+
+    private static LoadRecorder run(LoadSettings s) throws Exception {
+        List<ManagedChannel> chs = new ArrayList<>();
+        for (int c = 0; c < s.connections(); c++) {
+            chs.add(NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(s.target().split(":")[1]))
+                    .usePlaintext().directExecutor().maxInboundMessageSize(64 << 20).build());
+        }
+        LoadRecorder rec = new LoadRecorder();
+        try {
+            new UnaryLoad(s, new LoadPayload(s), chs, rec).run();
+        } finally {
+            for (ManagedChannel ch : chs) {
+                ch.shutdownNow();
+            }
+        }
+        return rec;
+    }
+
+    /** Mean of the last third of column {@code col} minus the mean of the first third, as text. */
+    private static String growth(List<long[]> samples, int col) {
+        if (samples.size() < 3) {
+            return "n/a (" + samples.size() + " samples)";
+        }
+        int third = samples.size() / 3;
+        double first = samples.subList(0, third).stream().mapToLong(s -> s[col]).average().orElse(0);
+        double last = samples.subList(samples.size() - third, samples.size()).stream().mapToLong(s -> s[col]).average()
+                .orElse(0);
+        return String.format(Locale.ROOT, "%+.1f MB (%.1f -> %.1f)", (last - first) / 1048576.0, first / 1048576.0,
+                last / 1048576.0);
+    }
+}
