@@ -6,6 +6,7 @@ java's source launcher. Each block must exit 0 and print what the doc says it pr
 
     /usr/bin/python3 -m pytest -q clients/test_clients_md.py       (scripts/test-clients docs)
 """
+import hashlib
 import os
 import re
 import subprocess
@@ -64,7 +65,7 @@ def work(tmp_path_factory):
                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(d / "server.key"),
                     "-out", str(d / "ca.pem")], check=True, capture_output=True)
     plain = Daemon()
-    tls = Daemon("auth.tokens=s3cret", "transport.tls_cert_chain=%s" % (d / "ca.pem"),
+    tls = Daemon("auth.tokens=quickstart:" + hashlib.sha256(b"s3cret").hexdigest(), "transport.tls_cert_chain=%s" % (d / "ca.pem"),
                  "transport.tls_private_key=%s" % (d / "server.key"))
     yield d, plain, tls
     plain.stop()

@@ -1,5 +1,6 @@
 """Fixtures: the real daemon (scripts/lib/test-daemon) on 127.0.0.1, a free port, started once per
 session and stopped with SIGTERM; a self-signed certificate made by openssl for the TLS cases."""
+import hashlib
 import os
 import re
 import subprocess
@@ -13,6 +14,11 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
 EXAMPLES = os.path.join(ROOT, "examples")
 TOKEN = "t0ken"
+
+
+def accept_token(token):
+    """The setting that makes the daemon accept this token: it keeps NAME:SHA256HEX, never the token."""
+    return "auth.tokens=test:" + hashlib.sha256(token.encode()).hexdigest()
 
 
 class Daemon:
@@ -50,7 +56,7 @@ class Daemon:
 
 @pytest.fixture(scope="session")
 def server():
-    d = Daemon("auth.tokens=" + TOKEN)
+    d = Daemon(accept_token(TOKEN))
     yield d
     d.stop()
 
@@ -67,6 +73,6 @@ def cert(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tls_server(cert):
-    d = Daemon("auth.tokens=" + TOKEN, "transport.tls_cert_chain=" + cert[0], "transport.tls_private_key=" + cert[1])
+    d = Daemon(accept_token(TOKEN), "transport.tls_cert_chain=" + cert[0], "transport.tls_private_key=" + cert[1])
     yield d
     d.stop()

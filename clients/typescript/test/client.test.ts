@@ -13,7 +13,7 @@ import {
 import { RetryInfo, Status as RpcStatus } from '../src/gen/remotemedia/rpc/details';
 import { PipelineExecutionServiceService, VersionResponse } from '../src/gen/remotemedia/v1/execution';
 import { StreamResponse, StreamingPipelineServiceService } from '../src/gen/remotemedia/v1/streaming';
-import { Daemon, EXAMPLES, selfSignedCert } from './server';
+import { acceptToken, Daemon, EXAMPLES, selfSignedCert } from './server';
 
 const TOKEN = 't0ken';
 const GAIN = { version: 'v1', metadata: { name: 'g' }, nodes: [{ id: 'g', node_type: 'Gain', params: { gain: 0.5 } }] };
@@ -46,7 +46,7 @@ describe('against the daemon', () => {
   let daemon: Daemon;
   let client: Client;
   before(async () => {
-    daemon = await Daemon.start(`auth.tokens=${TOKEN}`);
+    daemon = await Daemon.start(acceptToken(TOKEN));
     client = new Client(daemon.target, { token: TOKEN });
   });
   after(async () => {

@@ -1,6 +1,7 @@
 // The real daemon (scripts/lib/test-daemon) in a child process on 127.0.0.1, a free port; and a
 // self-signed certificate made by openssl for the TLS case.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -57,6 +58,11 @@ export class Daemon {
 }
 
 /** [cert.pem, key.pem] for 127.0.0.1 and localhost. */
+/** The setting that makes the daemon accept this token: it keeps NAME:SHA256HEX, never the token. */
+export function acceptToken(token: string): string {
+  return `auth.tokens=test:${createHash('sha256').update(token).digest('hex')}`;
+}
+
 export function selfSignedCert(): [string, string] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-tls-'));
   const cert = path.join(dir, 'cert.pem');

@@ -23,7 +23,8 @@ public record ServerConfig(
         Models models) {
 
     /** Listening addresses. */
-    public record Server(String host, int port, String metricsHost, int metricsPort, long drainGraceMs) {
+    public record Server(String host, int port, String metricsHost, int metricsPort, long drainNoticeMs,
+            long drainGraceMs) {
     }
 
     /** HTTP/2 and gRPC wire limits. Sizes in bytes, times in milliseconds. */
@@ -263,6 +264,7 @@ public record ServerConfig(
                 r.intIn("server.port", 50051, 0, 65535),
                 r.string("server.metrics_host", "0.0.0.0"),
                 r.intIn("server.metrics_port", 9090, 0, 65535),
+                r.longIn("server.drain_notice_ms", 0, 0, 600_000),
                 r.longIn("server.drain_grace_ms", 30_000, 0, 3_600_000));
 
         address(r, "server.host", server.host());

@@ -160,9 +160,9 @@ final class ServeCommand implements Callable<Integer> {
                 sources = reload(daemon, sources, log);
                 continue;
             }
-            log.info("signal_received", null, "signal", sig, "action", "drain", "grace_ms",
-                    cfg.server().drainGraceMs());
-            daemon.close(cfg.server().drainGraceMs());
+            log.info("signal_received", null, "signal", sig, "action", "drain", "notice_ms",
+                    cfg.server().drainNoticeMs(), "grace_ms", cfg.server().drainGraceMs());
+            daemon.close(cfg.server().drainNoticeMs(), cfg.server().drainGraceMs());
             return EXIT_OK;
         }
     }
@@ -325,10 +325,15 @@ final class ServeCommand implements Callable<Integer> {
             return b;
         }
 
-        /** Readiness and health off first, then the drain; then the rest in reverse start order. */
-        void close(long graceMs) {
+        /**
+         * Readiness and health off first; {@code noticeMs} later (balancers have seen it) open
+         * sessions end and the transport drains; then the rest in reverse start order.
+         */
+        void close(long noticeMs, long graceMs) {
             services.beginDrain(graceMs);
             try {
+                Thread.sleep(noticeMs); // still serving: only new streaming sessions are refused
+                services.endSessions();
                 grpc.shutdown(graceMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -201,14 +201,21 @@ final class Services implements AutoCloseable {
 
     /**
      * The drain begins: readiness and health turn NOT_SERVING first (health watches end), then new
-     * streaming sessions are refused with UNAVAILABLE + RetryInfo and open ones are closed with
-     * StreamClosed "server shutting down"; other calls go on being served until the transport's
-     * final GOAWAY, so a client loses none.
+     * streaming sessions are refused with UNAVAILABLE + RetryInfo; open sessions and other calls
+     * go on being served ({@link #endSessions} closes the sessions when the transport drains).
      */
     void beginDrain(long graceMs) {
         readiness.phase(Readiness.Phase.DRAINING);
         standard.beginDrain();
         limits.beginDrain(Math.max(1000, graceMs));
+    }
+
+    /**
+     * After the drain notice: open streaming sessions process what they received, flush their
+     * tail and end with StreamClosed "server shutting down"; unary calls are served until the
+     * transport's final GOAWAY, so a client loses none.
+     */
+    void endSessions() {
         streaming.beginDrain();
     }
 

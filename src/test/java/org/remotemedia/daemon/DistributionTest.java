@@ -2,6 +2,7 @@ package org.remotemedia.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -181,7 +182,7 @@ class DistributionTest {
         Files.writeString(tokens, TokenSet.entry("alice", "alice-token") + "\n");
         Path yaml = etc.resolve("server.yaml");
         Files.writeString(yaml, "server:\n  host: 127.0.0.1\n  port: 0\n  metrics_host: 127.0.0.1\n  metrics_port: 0\n"
-                + "  drain_grace_ms: 20000\nexecution:\n  warmup_ms: 1500\nauth:\n  tokens_file: " + tokens + "\n");
+                + "  drain_notice_ms: 4000\n  drain_grace_ms: 20000\nexecution:\n  warmup_ms: 1500\nauth:\n  tokens_file: " + tokens + "\n");
         String unit = Files.readString(dist.resolve("systemd/remotemedia.service"));
         String exec = unit.lines().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow()
                 .substring("ExecStart=".length());
@@ -304,14 +305,22 @@ class DistributionTest {
             assertTrue(hgrm.body().contains("Value     Percentile TotalCount 1/(1-Percentile)")
                     && hgrm.body().contains("#[Max"), hgrm.body());
 
-            // drain: readiness turns 503 while the open session keeps the drain going
+            // drain: readiness turns 503 during the notice (the session is still open), then the
+            // server ends the session cleanly with StreamClosed "server shutting down"
             signal(p, "TERM");
             Await.until(() -> {
                 HttpResponse<String> r = get(metricsPort, "/ready");
                 return r.statusCode() == 503 && r.body().contains("draining");
-            }, () -> "/ready during the drain");
-            session.onCompleted();
-            assertTrue(sessionDone.await(30, TimeUnit.SECONDS));
+            }, () -> "/ready during the drain notice");
+            assertEquals(1, sessionDone.getCount(), "the session outlives the drain notice's start");
+            assertTrue(sessionDone.await(30, TimeUnit.SECONDS), "the drain ends the session");
+            assertNull(streamError.get(), "a clean end, not an error");
+            StreamResponse last = null;
+            for (StreamResponse r : answers) {
+                last = r;
+            }
+            assertTrue(last != null && last.hasClosed() && last.getClosed().getReason().contains("shutting down"),
+                    "the last message is StreamClosed: " + answers);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "stops after the drain");
             assertEquals(0, p.exitValue(), String.join("\n", lines));
             reader.join(10_000);

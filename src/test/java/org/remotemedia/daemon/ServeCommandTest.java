@@ -57,7 +57,7 @@ class ServeCommandTest {
             int warm = logged.indexOf("\"event\":\"warmup_done\"");
             assertTrue(warm >= 0 && warm < logged.indexOf("\"event\":\"grpc_listening\""), logged);
         } finally {
-            d.close(0);
+            d.close(0, 0);
         }
     }
 

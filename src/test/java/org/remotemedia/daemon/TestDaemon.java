@@ -108,6 +108,7 @@ public final class TestDaemon implements AutoCloseable {
      */
     public void drainAndStop(long graceMs) throws InterruptedException {
         services.beginDrain(graceMs);
+        services.endSessions();
         server.shutdown(graceMs);
     }
 

@@ -53,7 +53,7 @@ class ClientTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start("auth.tokens=t0ken");
+        server = TestServer.start(TestServer.acceptToken("t0ken"));
     }
 
     @AfterAll

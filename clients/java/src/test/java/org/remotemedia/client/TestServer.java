@@ -61,6 +61,15 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The setting that makes the daemon accept this bearer token: the server keeps only
+     * NAME:SHA256HEX entries, never the token itself.
+     */
+    public static String acceptToken(String token) throws Exception {
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        return "auth.tokens=test:" + java.util.HexFormat.of().formatHex(digest);
+    }
+
     /** Starts a daemon with these settings (key=value) and waits until it listens. */
     public static TestServer start(String... settings) throws Exception {
         return new TestServer(settings);

@@ -33,7 +33,7 @@ class CallCommandTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start("auth.tokens=right");
+        server = TestServer.start(TestServer.acceptToken("right"));
     }
 
     @AfterAll
@@ -135,7 +135,7 @@ class CallCommandTest {
     void tlsAndTokenOptions(@TempDir Path dir) throws Exception {
         Path[] pem = TestServer.selfSignedCert(dir);
         Path in = wav(dir.resolve("in.wav"), 16_000, 1);
-        try (TestServer tls = TestServer.start("auth.tokens=s3cret", "transport.tls_cert_chain=" + pem[0],
+        try (TestServer tls = TestServer.start(TestServer.acceptToken("s3cret"), "transport.tls_cert_chain=" + pem[0],
                 "transport.tls_private_key=" + pem[1])) {
             Run ok = run("--server", tls.target(), "--ca-cert", pem[0].toString(), "--token", "s3cret", "--manifest",
                     EXAMPLES.resolve("resample-16k.json").toString(), "--input", "resample=" + in);
