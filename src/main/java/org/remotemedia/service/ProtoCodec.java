@@ -3,13 +3,16 @@ package org.remotemedia.service;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentHashMap;
 import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.buffer.PooledBuffer;
 import org.remotemedia.grpc.InboundMessage;
@@ -50,43 +53,50 @@ public final class ProtoCodec {
 
     /**
      * Parses a message held in one buffer, aliasing {@code bytes} fields to it. The buffer is
-     * marked immutable for protobuf (it is not changed while the message is in use).
+     * marked immutable for protobuf (it is not changed while the message is in use). A direct
+     * buffer's nested lengths are checked first ({@link NestedLengthCheck}: protobuf's unsafe
+     * decoder would otherwise read past the buffer on a length near 2^31).
      */
     public static <T> T parse(ByteBuffer single, Parser<T> parser) throws InvalidProtocolBufferException {
+        if (single.isDirect()) {
+            NestedLengthCheck.check(single, descriptor(parser));
+        }
         CodedInputStream in = UnsafeByteOperations.unsafeWrap(single).newCodedInput();
         in.enableAliasing(true);
         in.setSizeLimit(Integer.MAX_VALUE);
         return parser.parseFrom(in);
     }
 
-    /** Up to this size a message over several buffers is parsed from one heap copy (see {@link #parse(InboundMessage, Parser)}). */
-    static final int HEAP_COPY_MAX_BYTES = 64 * 1024;
-
     /**
      * Parses {@code m} without a pooled block (health, reflection, GetVersion, the conformance
      * services). One buffer: in place, {@code bytes} fields alias it (retain the message to keep
-     * them past the callback). Several, up to {@link #HEAP_COPY_MAX_BYTES}: a heap copy, because
-     * protobuf's decoder over a rope of direct buffers read unknown fields differently from the
-     * same bytes in one array (found by fuzzing; RopeParseTest), and such messages are cheap to
-     * copy. Larger: the rope, so large {@code bytes} fields still alias the network buffers. The
-     * pipeline services use the gathering overload.
+     * them past the callback). Several: a heap copy, because protobuf's decoder over a rope of
+     * direct buffers read unknown fields differently from the same bytes in one array (found by
+     * fuzzing; RopeParseTest) and is as unsafe as the single-buffer one on nested lengths near
+     * 2^31; these services' requests are small. The pipeline services use the gathering overload.
      */
     public static <T> T parse(InboundMessage m, Parser<T> parser) throws InvalidProtocolBufferException {
         if (m.bufferCount() <= 1) {
             return m.bufferCount() == 0 ? parser.parseFrom(ByteString.EMPTY) : parse(m.buffer(), parser);
         }
-        if (m.length() <= HEAP_COPY_MAX_BYTES) {
-            return parser.parseFrom(m.toByteArray());
-        }
-        ByteString bytes = ByteString.EMPTY;
-        for (ByteBuffer b : m.buffers()) {
-            bytes = bytes.concat(UnsafeByteOperations.unsafeWrap(b));
-        }
-        CodedInputStream in = bytes.newCodedInput();
-        in.enableAliasing(true);
-        in.setSizeLimit(Integer.MAX_VALUE);
-        return parser.parseFrom(in);
+        return parser.parseFrom(m.toByteArray());
     }
+
+    /** The schema behind a generated parser (found once per parser: it parses an empty message). */
+    private static Descriptor descriptor(Parser<?> parser) throws InvalidProtocolBufferException {
+        Descriptor d = DESCRIPTORS.get(parser);
+        if (d == null) {
+            Object empty = parser.parsePartialFrom(ByteString.EMPTY);
+            if (!(empty instanceof Message msg)) {
+                throw new IllegalArgumentException("not a full protobuf message: " + empty.getClass().getName());
+            }
+            d = msg.getDescriptorForType();
+            DESCRIPTORS.putIfAbsent(parser, d);
+        }
+        return d;
+    }
+
+    private static final ConcurrentHashMap<Parser<?>, Descriptor> DESCRIPTORS = new ConcurrentHashMap<>();
 
     /**
      * Parses an inbound message. A message in one network buffer is parsed in place (zero copy

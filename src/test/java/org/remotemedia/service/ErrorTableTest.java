@@ -430,6 +430,21 @@ class ErrorTableTest {
         }
     }
 
+    @Test
+    void aNestedLengthNearTwoToTheThirtyOneIsInvalidArgumentNotInternal() throws Exception {
+        try (TestDaemon d = TestDaemon.start()) {
+            MethodDescriptor<byte[], byte[]> exec = raw("remotemedia.v1.PipelineExecutionService/ExecutePipeline");
+            // fuzz finding 4: manifest declares 2^31-1 bytes; the unsafe decoder used to read past the buffer
+            byte[] finding = {0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x67, 0x61, 0x6e};
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+                    d.channel(), exec, CallOptions.DEFAULT, finding));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getMessage());
+            assertTrue(e.getStatus().getDescription().contains("declares 2147483647 bytes"), e.getMessage());
+            // the same connection still serves
+            assertTrue(ExecutePipelineTest.stub(d).getVersion(VersionRequest.getDefaultInstance()).isInitialized());
+        }
+    }
+
     static MethodDescriptor<byte[], byte[]> raw(String fullName) {
         MethodDescriptor.Marshaller<byte[]> m = new MethodDescriptor.Marshaller<>() {
             @Override
