@@ -35,6 +35,19 @@ JVM_FLAGS="$JVM_FLAGS -Dremotemedia.home=$RM_ROOT"
 
 # Builds main and test classes unless they are newer than every source.
 # RM_SKIP_BUILD=1 skips the check (tests that start scripts from inside a maven run).
+# mvn in DIR with ARGS; its output (even -q prints colour resets) reaches stderr only on failure
+quiet_build() {
+  local dir=$1 log
+  shift
+  log=$(mktemp)
+  if (cd "$dir" && mvn -q -B "$@") >"$log" 2>&1; then
+    rm -f "$log"
+    return 0
+  fi
+  cat "$log" >&2
+  rm -f "$log"
+  return 1
+}
 ensure_built() {
   local stamp="$RM_ROOT/target/.build-stamp"
   if [ -n "${RM_SKIP_BUILD:-}" ] && [ -f "$RM_ROOT/target/classpath-test.txt" ]; then
@@ -46,7 +59,7 @@ ensure_built() {
     return 0
   fi
   printf 'building (mvn test-compile) ...\n' >&2
-  (cd "$RM_ROOT" && mvn -q -B test-compile) >&2 || die "build failed"
+  quiet_build "$RM_ROOT" test-compile || die "build failed"
   touch "$stamp"
 }
 
@@ -63,7 +76,7 @@ ensure_client_built() {
     return 0
   fi
   printf 'building the Java client (mvn -f clients/java/pom.xml package) ...\n' >&2
-  (cd "$RM_CLIENT_DIR" && mvn -q -B package -DskipTests) >&2 || die "client build failed"
+  quiet_build "$RM_CLIENT_DIR" package -DskipTests || die "client build failed"
 }
 client_classpath() { printf '%s:%s/*' "$RM_CLIENT_DIR/target/remotemedia-client.jar" "$RM_CLIENT_DIR/target/lib"; }
 # JDK 24+ warns on stderr when the client's shaded netty uses Unsafe or loads its native transport

@@ -71,7 +71,7 @@ public final class RequestHeadersFuzzer {
         Request request = decode(new FuzzInput(data));
         HeaderRulesConnection.Outcome outcome = RULES.apply(request);
         outcome.check(request);
-        BUDGET.check(data.length, "request-headers");
+        BUDGET.check(data.length, "request-headers", () -> fuzzerTestOneInput(data));
         BUDGET.maybeSweepLeaks("request-headers");
     }
 

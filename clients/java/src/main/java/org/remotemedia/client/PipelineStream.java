@@ -196,6 +196,11 @@ public final class PipelineStream implements AutoCloseable {
 
     private void throwIfFailed() {
         RemoteMediaException f = failure;
+        if (f == null && cancelled) {
+            // cancel() came first; its onError may not have arrived yet, and grpc-java refuses sends now
+            throw new RpcException.CancelledException("CANCELLED: the stream was cancelled by the caller",
+                    Status.CANCELLED, null, null);
+        }
         if (f != null) {
             if (done.getCount() > 0 && !(f instanceof RpcException)) {
                 requests.cancel("client-side failure: " + f.getMessage(), null);
