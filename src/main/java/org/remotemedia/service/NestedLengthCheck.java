@@ -37,91 +37,95 @@ final class NestedLengthCheck {
 
     /** Checks the message of {@code type} in {@code b} from its position to its limit (absolute reads; b is not moved). */
     static void check(ByteBuffer b, Descriptor type) throws InvalidProtocolBufferException {
-        new Walk(b).message(b.position(), b.limit(), type, 0);
+        message(b, b.position(), b.limit(), type, 0);
     }
 
-    /** One walk over one buffer; {@code pos} is the read position, absolute in the buffer. */
-    private static final class Walk {
-        private final ByteBuffer b;
-        private int pos;
-
-        Walk(ByteBuffer b) {
-            this.b = b;
+    /**
+     * The fields of a message of {@code type} (null: unknown, not descended into) in [pos, end);
+     * returns where it stopped (end, or just after an end-group tag). Static and allocation-free:
+     * positions and varints travel in return values.
+     */
+    private static int message(ByteBuffer b, int pos, int end, Descriptor type, int depth)
+            throws InvalidProtocolBufferException {
+        if (depth > MAX_DEPTH) {
+            throw malformed("messages nested more than " + MAX_DEPTH + " deep");
         }
-
-        /** The fields of a message of {@code type} (null: unknown, not descended into) in [from, end). */
-        void message(int from, int end, Descriptor type, int depth) throws InvalidProtocolBufferException {
-            if (depth > MAX_DEPTH) {
-                throw malformed("messages nested more than " + MAX_DEPTH + " deep");
+        while (pos < end) {
+            long read = varint32(b, pos, end);
+            int tag = value(read);
+            pos = next(read);
+            int number = tag >>> 3;
+            int wireType = tag & 7;
+            if (number == 0) {
+                throw malformed("field number 0 at byte " + (pos - 1));
             }
-            pos = from;
-            while (pos < end) {
-                int tag = varint32(end);
-                int number = tag >>> 3;
-                int wireType = tag & 7;
-                if (number == 0) {
-                    throw malformed("field number 0 at byte " + (pos - 1));
-                }
-                switch (wireType) {
-                    case VARINT -> varint64(end);
-                    case FIXED64 -> skip(8, end);
-                    case FIXED32 -> skip(4, end);
-                    case LENGTH_DELIMITED -> {
-                        int length = varint32(end);
-                        if (length < 0 || length > end - pos) {
-                            throw malformed("field " + number + " declares " + Integer.toUnsignedLong(length)
-                                    + " bytes where " + (end - pos) + " remain");
-                        }
-                        int next = pos + length;
-                        FieldDescriptor f = type == null ? null : type.findFieldByNumber(number);
-                        if (f != null && f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
-                            message(pos, next, f.getMessageType(), depth + 1);
-                        }
-                        pos = next;
+            switch (wireType) {
+                case VARINT -> pos = skipVarint(b, pos, end);
+                case FIXED64 -> pos = skip(pos, 8, end);
+                case FIXED32 -> pos = skip(pos, 4, end);
+                case LENGTH_DELIMITED -> {
+                    read = varint32(b, pos, end);
+                    int length = value(read);
+                    pos = next(read);
+                    if (length < 0 || length > end - pos) {
+                        throw malformed("field " + number + " declares " + Integer.toUnsignedLong(length)
+                                + " bytes where " + (end - pos) + " remain");
                     }
-                    case START_GROUP -> group(end, depth + 1);
-                    case END_GROUP -> {
-                        return; // protobuf ends this message here (and refuses the end tag)
+                    FieldDescriptor f = type == null ? null : type.findFieldByNumber(number);
+                    if (f != null && f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+                        message(b, pos, pos + length, f.getMessageType(), depth + 1);
                     }
-                    default -> throw malformed("wire type " + wireType + " of field " + number);
+                    pos += length;
                 }
+                // a group's fields up to its end tag; protobuf skips them as unknown fields
+                case START_GROUP -> pos = message(b, pos, end, null, depth + 1);
+                case END_GROUP -> {
+                    return pos; // protobuf ends this message here (and refuses the end tag)
+                }
+                default -> throw malformed("wire type " + wireType + " of field " + number);
             }
         }
+        return pos;
+    }
 
-        /** A group's fields up to its end tag (or the end); protobuf skips them as unknown fields. */
-        private void group(int end, int depth) throws InvalidProtocolBufferException {
-            message(pos, end, null, depth);
+    private static int skip(int pos, int n, int end) throws InvalidProtocolBufferException {
+        if (n > end - pos) {
+            throw malformed("a fixed-width field runs past the end");
         }
+        return pos + n;
+    }
 
-        private void skip(int n, int end) throws InvalidProtocolBufferException {
-            if (n > end - pos) {
-                throw malformed("a fixed-width field runs past the end");
+    /** Low 32 bits of a varint of up to 10 bytes (as protobuf's readRawVarint32) and the position after it. */
+    private static long varint32(ByteBuffer b, int pos, int end) throws InvalidProtocolBufferException {
+        int value = 0;
+        for (int shift = 0; shift < 70; shift += 7) {
+            if (pos >= end) {
+                throw malformed("a varint runs past the end");
             }
-            pos += n;
-        }
-
-        /** Low 32 bits of a varint of up to 10 bytes, as protobuf's readRawVarint32 reads it. */
-        private int varint32(int end) throws InvalidProtocolBufferException {
-            return (int) varint64(end);
-        }
-
-        private long varint64(int end) throws InvalidProtocolBufferException {
-            long value = 0;
-            for (int shift = 0; shift < 70; shift += 7) {
-                if (pos >= end) {
-                    throw malformed("a varint runs past the end");
-                }
-                byte x = b.get(pos++);
-                value |= (long) (x & 0x7F) << shift;
-                if (x >= 0) {
-                    return value;
-                }
+            byte x = b.get(pos++);
+            if (shift < 32) {
+                value |= (x & 0x7F) << shift;
             }
-            throw malformed("a varint longer than 10 bytes");
+            if (x >= 0) {
+                return (long) pos << 32 | (value & 0xFFFF_FFFFL);
+            }
         }
+        throw malformed("a varint longer than 10 bytes");
+    }
 
-        private static InvalidProtocolBufferException malformed(String what) {
-            return new InvalidProtocolBufferException("malformed protobuf: " + what);
-        }
+    private static int skipVarint(ByteBuffer b, int pos, int end) throws InvalidProtocolBufferException {
+        return next(varint32(b, pos, end));
+    }
+
+    private static int value(long read) {
+        return (int) read;
+    }
+
+    private static int next(long read) {
+        return (int) (read >>> 32);
+    }
+
+    private static InvalidProtocolBufferException malformed(String what) {
+        return new InvalidProtocolBufferException("malformed protobuf: " + what);
     }
 }
