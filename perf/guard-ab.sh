@@ -11,7 +11,7 @@
 #     DIR: a built copy of the baseline tree (target/classes, target/test-classes and
 #          target/classpath-test.txt present), e.g. `git archive <commit> | tar -x -C DIR`
 #          and `scripts/lib/common.sh`'s ensure_built there.
-# Bounded: rounds x 2 x (warmup + duration) seconds plus start-ups. Wrap in flock /work/bench.lock.
+# Bounded: rounds x 2 x (warmup + duration) seconds plus start-ups. Wrap in flock "${TMPDIR:-/tmp}/remotemedia-bench.lock".
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
 ensure_built
