@@ -33,8 +33,6 @@ JVM_FLAGS="$(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '
 # distribution, wherever the script runs
 JVM_FLAGS="$JVM_FLAGS -Dremotemedia.home=$RM_ROOT"
 
-# Builds main and test classes unless they are newer than every source.
-# RM_SKIP_BUILD=1 skips the check (tests that start scripts from inside a maven run).
 # mvn in DIR with ARGS; its output (even -q prints colour resets) reaches stderr only on failure
 quiet_build() {
   local dir=$1 log
@@ -48,6 +46,9 @@ quiet_build() {
   rm -f "$log"
   return 1
 }
+
+# Builds main and test classes unless they are newer than every source.
+# RM_SKIP_BUILD=1 skips the check (tests that start scripts from inside a maven run).
 ensure_built() {
   local stamp="$RM_ROOT/target/.build-stamp"
   if [ -n "${RM_SKIP_BUILD:-}" ] && [ -f "$RM_ROOT/target/classpath-test.txt" ]; then

@@ -330,10 +330,8 @@ final class ServeCommand implements Callable<Integer> {
          * sessions end and the transport drains; then the rest in reverse start order.
          */
         void close(long noticeMs, long graceMs) {
-            services.beginDrain(graceMs);
             try {
-                Thread.sleep(noticeMs); // still serving: only new streaming sessions are refused
-                services.endSessions();
+                services.drain(noticeMs, graceMs);
                 grpc.shutdown(graceMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

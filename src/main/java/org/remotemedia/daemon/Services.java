@@ -202,7 +202,7 @@ final class Services implements AutoCloseable {
     /**
      * The drain begins: readiness and health turn NOT_SERVING first (health watches end), then new
      * streaming sessions are refused with UNAVAILABLE + RetryInfo; open sessions and other calls
-     * go on being served ({@link #endSessions} closes the sessions when the transport drains).
+     * go on being served ({@link #drain} closes the sessions after the drain notice).
      */
     void beginDrain(long graceMs) {
         readiness.phase(Readiness.Phase.DRAINING);
@@ -211,11 +211,14 @@ final class Services implements AutoCloseable {
     }
 
     /**
-     * After the drain notice: open streaming sessions process what they received, flush their
-     * tail and end with StreamClosed "server shutting down"; unary calls are served until the
-     * transport's final GOAWAY, so a client loses none.
+     * SIGTERM's part before the transport drains: {@link #beginDrain}, then {@code noticeMs} of
+     * serving as before (balancers see /ready 503), then open streaming sessions process what
+     * they received, flush their tail and end with StreamClosed "server shutting down". Unary
+     * calls are served until the transport's final GOAWAY, so a client loses none.
      */
-    void endSessions() {
+    void drain(long noticeMs, long graceMs) throws InterruptedException {
+        beginDrain(graceMs);
+        Thread.sleep(noticeMs); // still serving: only new streaming sessions are refused
         streaming.beginDrain();
     }
 

@@ -48,6 +48,9 @@ public final class ProtoCodec {
         }
     };
 
+    /** Each generated parser's schema, for {@link NestedLengthCheck} (one entry per request type). */
+    private static final ConcurrentHashMap<Parser<?>, Descriptor> DESCRIPTORS = new ConcurrentHashMap<>();
+
     private ProtoCodec() {
     }
 
@@ -95,8 +98,6 @@ public final class ProtoCodec {
         }
         return d;
     }
-
-    private static final ConcurrentHashMap<Parser<?>, Descriptor> DESCRIPTORS = new ConcurrentHashMap<>();
 
     /**
      * Parses an inbound message. A message in one network buffer is parsed in place (zero copy

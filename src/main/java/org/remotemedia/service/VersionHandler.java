@@ -42,8 +42,7 @@ public final class VersionHandler implements UnaryHandler {
         long t0 = System.nanoTime();
         VersionRequest req;
         try {
-            req = ProtoCodec.parse(request.bufferCount() <= 1 ? request.buffer()
-                    : java.nio.ByteBuffer.wrap(request.toByteArray()), VersionRequest.parser());
+            req = ProtoCodec.parse(request, VersionRequest.parser());
         } catch (InvalidProtocolBufferException e) {
             StatusDetails.undecodable("remotemedia.v1.VersionRequest", e.getMessage()).close(call);
             return;

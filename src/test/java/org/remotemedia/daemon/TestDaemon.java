@@ -107,8 +107,7 @@ public final class TestDaemon implements AutoCloseable {
      * transport's two-phase GOAWAY; returns when every call ended or the grace passed.
      */
     public void drainAndStop(long graceMs) throws InterruptedException {
-        services.beginDrain(graceMs);
-        services.endSessions();
+        services.drain(0, graceMs);
         server.shutdown(graceMs);
     }
 
