@@ -4,6 +4,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * Checks, before protobuf-java parses a message in place from a direct buffer, that every
@@ -19,7 +20,7 @@ import java.nio.ByteBuffer;
  * parses are bounds-checked by the JVM and need no check.
  *
  * <p>Cost: one pass over the tags and lengths; the payload of bytes and string fields (audio
- * samples) is skipped, not read. Stateless and thread-safe.
+ * samples) is skipped, not read. Thread-safe: each check has its own cursor.
  */
 final class NestedLengthCheck {
     /** protobuf-java's default recursion limit: deeper messages are refused by the parse anyway. */
@@ -37,15 +38,53 @@ final class NestedLengthCheck {
 
     /** Checks the message of {@code type} in {@code b} from its position to its limit (absolute reads; b is not moved). */
     static void check(ByteBuffer b, Descriptor type) throws InvalidProtocolBufferException {
-        message(b, b.position(), b.limit(), type, 0);
+        message(new Bytes(b, null), 0, b.remaining(), type, 0);
+    }
+
+    /** Checks the message of {@code type} laid out over {@code buffers} (each from its position to its limit). */
+    static void check(List<ByteBuffer> buffers, Descriptor type) throws InvalidProtocolBufferException {
+        int length = 0;
+        for (ByteBuffer b : buffers) {
+            length += b.remaining();
+        }
+        message(new Bytes(buffers.get(0), buffers), 0, length, type, 0);
+    }
+
+    /**
+     * The message's bytes by offset, over one buffer or several. Reads only move forward (the
+     * walk never goes back), so a cursor finds each byte's buffer without a search.
+     */
+    private static final class Bytes {
+        private final List<ByteBuffer> buffers; // null: the one buffer in current
+        private ByteBuffer current;
+        private int index;
+        private int currentEnd; // offsets below this are in current...
+        private int currentBase; // ...at index currentBase + offset
+
+        Bytes(ByteBuffer first, List<ByteBuffer> buffers) {
+            this.buffers = buffers;
+            this.current = first;
+            this.currentEnd = first.remaining();
+            this.currentBase = first.position();
+        }
+
+        byte get(int offset) {
+            while (offset >= currentEnd) { // the walk checked offset < length: a later buffer has it
+                int start = currentEnd;
+                current = buffers.get(++index);
+                currentEnd = start + current.remaining();
+                currentBase = current.position() - start;
+            }
+            return current.get(currentBase + offset);
+        }
     }
 
     /**
      * The fields of a message of {@code type} (null: unknown, not descended into) in [pos, end);
-     * returns where it stopped (end, or just after an end-group tag). Static and allocation-free:
-     * positions and varints travel in return values.
+     * returns where it stopped (end, or just after an end-group tag). Positions and varints
+     * travel in return values.
      */
-    private static int message(ByteBuffer b, int pos, int end, Descriptor type, int depth)
+    private static int message(Bytes b, int pos, int end, Descriptor type, int depth)
             throws InvalidProtocolBufferException {
         if (depth > MAX_DEPTH) {
             throw malformed("messages nested more than " + MAX_DEPTH + " deep");
@@ -96,7 +135,7 @@ final class NestedLengthCheck {
     }
 
     /** Low 32 bits of a varint of up to 10 bytes (as protobuf's readRawVarint32) and the position after it. */
-    private static long varint32(ByteBuffer b, int pos, int end) throws InvalidProtocolBufferException {
+    private static long varint32(Bytes b, int pos, int end) throws InvalidProtocolBufferException {
         int value = 0;
         for (int shift = 0; shift < 70; shift += 7) {
             if (pos >= end) {
@@ -113,7 +152,7 @@ final class NestedLengthCheck {
         throw malformed("a varint longer than 10 bytes");
     }
 
-    private static int skipVarint(ByteBuffer b, int pos, int end) throws InvalidProtocolBufferException {
+    private static int skipVarint(Bytes b, int pos, int end) throws InvalidProtocolBufferException {
         return next(varint32(b, pos, end));
     }
 

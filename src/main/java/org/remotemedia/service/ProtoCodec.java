@@ -70,19 +70,35 @@ public final class ProtoCodec {
         return parser.parseFrom(in);
     }
 
+    /** Up to this size a message over several buffers is parsed from one heap copy (see {@link #parse(InboundMessage, Parser)}). */
+    static final int HEAP_COPY_MAX_BYTES = 64 * 1024;
+
     /**
      * Parses {@code m} without a pooled block (health, reflection, GetVersion, the conformance
      * services). One buffer: in place, {@code bytes} fields alias it (retain the message to keep
-     * them past the callback). Several: a heap copy, because protobuf's decoder over a rope of
-     * direct buffers read unknown fields differently from the same bytes in one array (found by
-     * fuzzing; RopeParseTest) and is as unsafe as the single-buffer one on nested lengths near
-     * 2^31; these services' requests are small. The pipeline services use the gathering overload.
+     * them past the callback). Several, up to {@link #HEAP_COPY_MAX_BYTES}: a heap copy, because
+     * protobuf's decoder over a rope of direct buffers read unknown fields differently from the
+     * same bytes in one array (found by fuzzing; RopeParseTest), and such messages are cheap to
+     * copy. Larger: the rope, so large {@code bytes} fields still alias the network buffers,
+     * after the same {@link NestedLengthCheck} as one buffer (the rope's decoder is as unsafe).
+     * The pipeline services use the gathering overload.
      */
     public static <T> T parse(InboundMessage m, Parser<T> parser) throws InvalidProtocolBufferException {
         if (m.bufferCount() <= 1) {
             return m.bufferCount() == 0 ? parser.parseFrom(ByteString.EMPTY) : parse(m.buffer(), parser);
         }
-        return parser.parseFrom(m.toByteArray());
+        if (m.length() <= HEAP_COPY_MAX_BYTES) {
+            return parser.parseFrom(m.toByteArray());
+        }
+        NestedLengthCheck.check(m.buffers(), descriptor(parser));
+        ByteString bytes = ByteString.EMPTY;
+        for (ByteBuffer b : m.buffers()) {
+            bytes = bytes.concat(UnsafeByteOperations.unsafeWrap(b));
+        }
+        CodedInputStream in = bytes.newCodedInput();
+        in.enableAliasing(true);
+        in.setSizeLimit(Integer.MAX_VALUE);
+        return parser.parseFrom(in);
     }
 
     /** The schema behind a generated parser (found once per parser: it parses an empty message). */

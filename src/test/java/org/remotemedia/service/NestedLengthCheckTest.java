@@ -89,6 +89,40 @@ class NestedLengthCheckTest {
     }
 
     @Test
+    void overSeveralBuffersTheCheckSaysWhatItSaysOverOne() throws Exception {
+        byte[] valid = Kit.request(Kit.resample16k(), "resample", Kit.f32(Kit.sine(64, 44_100), 44_100)).toByteArray();
+        SplittableRandom random = new SplittableRandom(61);
+        for (int round = 0; round < 5_000; round++) {
+            byte[] m = round == 0 ? FUZZ_FINDING : valid.clone();
+            if (round > 0) {
+                m[random.nextInt(m.length)] = (byte) random.nextInt(256);
+            }
+            String one = outcome(() -> NestedLengthCheck.check(inNetworkBuffer(m), ExecuteRequest.getDescriptor()));
+            java.util.List<ByteBuffer> pieces = new java.util.ArrayList<>();
+            for (int from = 0; from < m.length; ) {
+                int to = Math.min(m.length, from + random.nextInt(12)); // empty pieces too
+                pieces.add(inNetworkBuffer(java.util.Arrays.copyOfRange(m, from, to)));
+                from = to;
+            }
+            String several = outcome(() -> NestedLengthCheck.check(pieces, ExecuteRequest.getDescriptor()));
+            assertEquals(one, several, "round " + round + " over " + pieces.size() + " buffers");
+        }
+    }
+
+    private interface Check {
+        void run() throws InvalidProtocolBufferException;
+    }
+
+    private static String outcome(Check c) {
+        try {
+            c.run();
+            return "passed";
+        } catch (InvalidProtocolBufferException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Test
     void validRequestsPassTheCheckUnchanged() throws Exception {
         ExecuteRequest req = Kit.request(Kit.resample16k(), "resample", Kit.f32(Kit.sine(4410, 44_100), 44_100));
         ByteBuffer b = inNetworkBuffer(req.toByteArray());
