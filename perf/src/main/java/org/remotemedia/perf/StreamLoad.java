@@ -63,9 +63,10 @@ final class StreamLoad {
     }
 
     /**
-     * A session with this many chunks unanswered sends no more chunks (each one it would have sent
-     * is counted as a failure): 5 s of 100 ms audio, far beyond any latency target; it bounds the
-     * generator's memory when the server cannot keep up (grpc-java would queue without limit).
+     * A session with this many chunks unanswered skips its next slots (each one counted as a
+     * failure) until answers catch up: 5 s of 100 ms audio, far beyond any latency target; it
+     * bounds the generator's memory when the server cannot keep up (grpc-java would queue without
+     * limit). Not for good: a session that fell behind in a start-up burst sends again.
      */
     static final int MAX_BEHIND_CHUNKS = 50;
 
@@ -230,7 +231,8 @@ final class StreamLoad {
         boolean failedHere;
         long nextResult;
         volatile long answeredCount;
-        boolean overrun;
+        /** Per sequence: sent in the measured part of the run (not the warm-up). */
+        final boolean[] measured;
         boolean tail;
         int sequenceErrors;
         long heldBack;
@@ -243,6 +245,7 @@ final class StreamLoad {
             this.intervalNs = intervalNs;
             this.ready = ready;
             this.sentAt = new long[total + 1];
+            this.measured = new boolean[total + 1];
         }
 
         void open(ManagedChannel ch) throws Exception {
@@ -286,17 +289,21 @@ final class StreamLoad {
                         return;
                     }
                 }
-                if (overrun || k - answeredCount >= MAX_BEHIND_CHUNKS) {
-                    // the server is this far behind: the session sends no more (its sequence stays
-                    // whole), so that the generator's memory stays bounded; each chunk not sent is a
-                    // failure of the run
-                    overrun = true;
+                // the next chunk in sequence: after a skipped slot the sequence stays whole and
+                // the rest of the audio shifts by one interval, as a live source that dropped a
+                // chunk would
+                int next = sent.get();
+                if (next - answeredCount >= MAX_BEHIND_CHUNKS) {
+                    // the server is this far behind: this slot is skipped (a failure of the run),
+                    // so that the generator's memory stays bounded; the session sends again once
+                    // answers catch up
                     rec.failed("chunk not sent: session " + MAX_BEHIND_CHUNKS + " chunks behind");
                     return;
                 }
-                sentAt[k] = due;
-                sent.set(k + 1);
-                out.onNext(chunks[k]);
+                sentAt[next] = due;
+                measured[next] = k >= warmChunks;
+                sent.set(next + 1);
+                out.onNext(chunks[next]);
             } catch (Exception e) {
                 failHere("send of chunk " + k + " failed: " + e);
             }
@@ -306,8 +313,9 @@ final class StreamLoad {
         private boolean misbehave(int k, StreamRequest[] chunks) throws Exception {
             switch (misbehaviour) {
                 case WRONG_SEQUENCE -> {
-                    if (k == MISBEHAVE_AT) {
-                        out.onNext(chunks[k - 1]); // a repeat of the last sequence: dropped with an error
+                    int last = sent.get() - 1;
+                    if (k == MISBEHAVE_AT && last >= 0) {
+                        out.onNext(chunks[last]); // a repeat of the last sequence: dropped with an error
                     }
                     return false;
                 }
@@ -413,7 +421,7 @@ final class StreamLoad {
             if (misbehaviour != null) {
                 return;
             }
-            if (seq >= warmChunks) {
+            if (measured[(int) seq]) {
                 rec.answered(System.nanoTime() - sentAt[(int) seq], s.open() ? intervalNs : 0);
             }
             StreamRequest[] cl = closedLoopChunks;
