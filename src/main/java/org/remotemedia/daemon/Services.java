@@ -13,6 +13,7 @@ import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.dsp.NodeRegistry;
 import org.remotemedia.dsp.nodes.SileroVad;
+import org.remotemedia.grpc.StatusCode;
 import org.remotemedia.inference.Models;
 import org.remotemedia.limits.Limits;
 import org.remotemedia.observe.AccessLog;
@@ -25,7 +26,9 @@ import org.remotemedia.proto.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import org.remotemedia.proto.v1.ExecutionProto;
 import org.remotemedia.proto.v1.StreamingProto;
 import org.remotemedia.rpc.CallNotes;
+import org.remotemedia.rpc.CallObserver;
 import org.remotemedia.rpc.MethodRegistry;
+import org.remotemedia.rpc.ServerCall;
 import org.remotemedia.service.PipelineService;
 import org.remotemedia.service.ServiceContext;
 import org.remotemedia.service.ServiceMetrics;
@@ -94,10 +97,19 @@ final class Services implements AutoCloseable {
         b.intercept(limits.admission());
         b.intercept(auth);
         b.intercept(limits.quota());
-        b.observe((call, code, nanos, in, out) -> {
-            CallNotes n = call.notes();
-            accessLog.log(call.requestId(), call.methodPath(), call.peer(), call.identity(), code.name(), nanos, in, out,
-                    n.pipeline(), n.nodes(), n.chunksIn(), n.chunksOut());
+        b.observe(new CallObserver() {
+            @Override
+            public void callEnded(ServerCall call, StatusCode code, long nanos, long in, long out) {
+                CallNotes n = call.notes();
+                accessLog.log(call.requestId(), call.methodPath(), call.peer(), call.identity(), code.name(), nanos,
+                        in, out, n.pipeline(), n.nodes(), n.chunksIn(), n.chunksOut());
+            }
+
+            @Override
+            public void requestRefused(String requestId, String path, String peer, int httpStatus, StatusCode code,
+                    long nanos) {
+                accessLog.logRefused(requestId, path, peer, httpStatus, code.name(), nanos);
+            }
         });
         new PipelineService(context).register(b);
         streaming.register(b);

@@ -20,9 +20,13 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * {@link #setEnabled} from the reload path.
  */
 public final class AccessLog implements AutoCloseable {
-    /** One finished call. Strings are the call's own (no copies); numbers -1 when not applicable. */
+    /**
+     * One finished call. Strings are the call's own (no copies); numbers -1 when not applicable;
+     * {@code httpStatus} 200 for every gRPC answer, else the HTTP status of a refused request.
+     */
     record Entry(long epochMillis, String requestId, String method, String peer, String identity, String code,
-            long durationNanos, long bytesIn, long bytesOut, String pipeline, int nodes, long chunksIn, long chunksOut) {
+            long durationNanos, long bytesIn, long bytesOut, String pipeline, int nodes, long chunksIn, long chunksOut,
+            int httpStatus) {
     }
 
     private static final long MIN_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -64,8 +68,26 @@ public final class AccessLog implements AutoCloseable {
         if (!enabled) {
             return;
         }
-        if (!queue.offer(new Entry(System.currentTimeMillis(), requestId, method, peer, identity, code, durationNanos,
-                bytesIn, bytesOut, pipeline, nodes, chunksIn, chunksOut))) {
+        offer(new Entry(System.currentTimeMillis(), requestId, method, peer, identity, code, durationNanos,
+                bytesIn, bytesOut, pipeline, nodes, chunksIn, chunksOut, 200));
+    }
+
+    /**
+     * Queues the line of a request the transport refused before any method ran (unknown path,
+     * bad headers, not POST, ...): no identity, no bytes; {@code httpStatus} is written when it
+     * is not 200. Never blocks.
+     */
+    public void logRefused(String requestId, String path, String peer, int httpStatus, String code,
+            long durationNanos) {
+        if (!enabled) {
+            return;
+        }
+        offer(new Entry(System.currentTimeMillis(), requestId, path, peer, null, code, durationNanos, 0, 0, null, -1,
+                -1, -1, httpStatus));
+    }
+
+    private void offer(Entry e) {
+        if (!queue.offer(e)) {
             dropped.inc();
         }
     }
@@ -148,6 +170,9 @@ public final class AccessLog implements AutoCloseable {
         }
         if (e.chunksIn() >= 0) {
             sb.append(",\"chunks_in\":").append(e.chunksIn()).append(",\"chunks_out\":").append(e.chunksOut());
+        }
+        if (e.httpStatus() != 200) {
+            sb.append(",\"http_status\":").append(e.httpStatus());
         }
         sb.append("}\n");
     }

@@ -37,6 +37,7 @@ import org.remotemedia.grpc.PercentEncoding;
 import org.remotemedia.grpc.Status;
 import org.remotemedia.grpc.StatusCode;
 import org.remotemedia.observe.JsonLog;
+import org.remotemedia.rpc.CallObserver;
 import org.remotemedia.rpc.RegisteredMethod;
 
 /**
@@ -62,6 +63,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private static final long DRAIN_PING = 0x6472616e5f706e67L; // "dran_png"
     private static final long KEEPALIVE_PING = 0x6b65657061_6c76L;
     private static final long DRAIN_PING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** A refused request's :path in the access log is cut here: the client chose its length. */
+    private static final int MAX_LOGGED_PATH = 256;
 
     private final TransportContext context;
     private final Http2Connection.PropertyKey callKey;
@@ -474,6 +477,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         int streamId = stream.id();
         RequestHeaderScan h = scan;
         h.scan(headers);
+        long start = System.nanoTime();
         CharSequence method = h.method;
         CharSequence path = h.path;
         if (method == null || path == null || h.scheme == null) {
@@ -481,19 +485,19 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                     "malformed request: :method, :scheme and :path are required");
         }
         if (!AsciiString.contentEquals(GrpcHeaderNames.POST, method)) {
-            httpError(stream, endStream, 405, "method " + method + " is not allowed: gRPC requests use POST");
+            httpError(stream, endStream, start, 405, "method " + method + " is not allowed: gRPC requests use POST");
             return;
         }
         CharSequence contentType = h.contentType;
         int subtype = contentTypeKind(contentType);
         if (subtype == CT_INVALID) {
-            httpError(stream, endStream, 415, "content-type '" + contentType
+            httpError(stream, endStream, start, 415, "content-type '" + contentType
                     + "' is not gRPC: expected application/grpc or application/grpc+proto");
             return;
         }
         CharSequence te = h.te;
         if (te == null || !AsciiString.contentEqualsIgnoreCase(GrpcHeaderNames.TRAILERS, te)) {
-            httpError(stream, endStream, 400, "header 'te: trailers' is required for gRPC (got "
+            httpError(stream, endStream, start, 400, "header 'te: trailers' is required for gRPC (got "
                     + (te == null ? "none" : "'" + te + "'") + "); a proxy on the way may not support trailers");
             return;
         }
@@ -502,7 +506,6 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         lastPath = pathString;
         lastMethod = registered;
         TransportMetrics.MethodMetrics mm = context.metrics.method(registered);
-        long start = System.nanoTime();
 
         CharSequence encoding = h.grpcEncoding;
         String inboundEncoding = null;
@@ -545,9 +548,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         CharSequence accept = h.grpcAcceptEncoding;
         boolean acceptsGzip = accept != null && containsToken(accept, "gzip");
         CharSequence authority = h.authority;
-        CharSequence xRequestId = h.xRequestId;
-        String clientRequestId = xRequestId != null && xRequestId.length() <= 128
-                && Metadata.isValidAsciiValue(xRequestId) ? xRequestId.toString() : null;
+        String clientRequestId = clientRequestId(h.xRequestId);
 
         ServerStream call = new ServerStream(this, stream, registered, md,
                 authority == null ? null : authority.toString(), clientRequestId, inboundEncoding, acceptsGzip,
@@ -690,13 +691,14 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         encoder().writeHeaders(ctx, stream.id(), h, 0, true, endStream ? quiet : resetAfter(stream.id()));
         wrote();
         mm.record(status.code(), System.nanoTime() - startNanos);
+        refused(stream.id(), 200, status.code(), startNanos);
         JsonLog.Level level = status.code() == StatusCode.UNIMPLEMENTED ? JsonLog.Level.INFO : JsonLog.Level.WARN;
         context.log.log(level, "call_rejected", idPrefix + Integer.toString(stream.id(), 36), "code",
                 status.code().name(), "message", status.description());
     }
 
     /** An HTTP-level refusal (not a gRPC request): status, a text body, and grpc-status for gRPC clients. */
-    private void httpError(Http2Stream stream, boolean endStream, int httpStatus, String message) {
+    private void httpError(Http2Stream stream, boolean endStream, long startNanos, int httpStatus, String message) {
         Http2Headers h = new DefaultHttp2Headers(false, 4);
         h.status(AsciiString.of(Integer.toString(httpStatus)));
         h.set(GrpcHeaderNames.CONTENT_TYPE, GrpcHeaderNames.TEXT_PLAIN);
@@ -707,8 +709,41 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         encoder().writeData(ctx, stream.id(), body, 0, true, endStream ? quiet : resetAfter(stream.id()));
         wrote();
         context.metrics.httpRejected(httpStatus);
+        refused(stream.id(), httpStatus, StatusCode.INTERNAL, startNanos);
         context.log.warn("http_rejected", idPrefix + Integer.toString(stream.id(), 36), "status", httpStatus,
                 "message", message);
+    }
+
+    /**
+     * Tells the observers (the access log) of a request answered here before any method ran.
+     * Only from {@link #startCall}: the request's headers are still in {@link #scan}.
+     */
+    private void refused(int streamId, int httpStatus, StatusCode code, long startNanos) {
+        CallObserver[] observers = context.registry.observers();
+        if (observers.length == 0) {
+            return;
+        }
+        String requestId = clientRequestId(scan.xRequestId);
+        if (requestId == null) {
+            requestId = idPrefix + Integer.toString(streamId, 36);
+        }
+        CharSequence p = scan.path;
+        String path = p == null ? "" : p.length() > MAX_LOGGED_PATH ? p.subSequence(0, MAX_LOGGED_PATH) + "..."
+                : p.toString();
+        long nanos = System.nanoTime() - startNanos;
+        for (CallObserver o : observers) {
+            try {
+                o.requestRefused(requestId, path, peer(), httpStatus, code, nanos);
+            } catch (RuntimeException e) {
+                context.log.error("observer_failed", requestId, "error", e.toString());
+            }
+        }
+    }
+
+    /** The client's {@code x-request-id} when it is short printable ASCII, else null (we make one). */
+    private static String clientRequestId(CharSequence xRequestId) {
+        return xRequestId != null && xRequestId.length() <= 128 && Metadata.isValidAsciiValue(xRequestId)
+                ? xRequestId.toString() : null;
     }
 
     void logCallError(String event, ServerStream call, Status status, Throwable t) {

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.remotemedia.testkit.Await;
@@ -79,5 +80,27 @@ class AccessLogTest {
         Await.until(() -> out.toString(StandardCharsets.UTF_8).contains("\"request_id\":\"s\""), out::toString);
         log.close();
         assertTrue(!out.toString(StandardCharsets.UTF_8).contains("\"request_id\":\"r\""));
+    }
+
+    @Test
+    void aRefusedRequestsLineCarriesItsHttpStatusWhenNot200() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(new PrintStream(out, true, StandardCharsets.UTF_8), 16, true, new Metrics());
+        log.logRefused("c1-3", "/x.Y/Z", "/127.0.0.1:9", 405, "INTERNAL", 2000);
+        log.logRefused("c1-5", "/no.Such/Method", "/127.0.0.1:9", 200, "UNIMPLEMENTED", 1000);
+        Await.until(() -> out.toString(StandardCharsets.UTF_8).lines().count() == 2, out::toString);
+        log.close();
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        JsonNode notPost = json.readTree(lines.get(0));
+        assertEquals("access", notPost.get("event").asText());
+        assertEquals(405, notPost.get("http_status").asInt());
+        assertEquals("INTERNAL", notPost.get("code").asText());
+        assertTrue(notPost.get("identity").isNull());
+        assertEquals(0, notPost.get("bytes_in").asInt());
+        JsonNode unknown = json.readTree(lines.get(1));
+        assertEquals("/no.Such/Method", unknown.get("method").asText());
+        assertEquals("UNIMPLEMENTED", unknown.get("code").asText());
+        assertTrue(!unknown.has("http_status"), "a gRPC answer: no http_status field, " + unknown);
     }
 }
