@@ -57,8 +57,8 @@ import org.remotemedia.testkit.Await;
 /**
  * {@code /dashboard} in a real browser: the daemon's own wiring ({@link ServeCommand.Daemon}) on
  * loopback ports, a few seconds of grpc-java load in which some ExecutePipeline calls end
- * INVALID_ARGUMENT, then headless Chromium loads the page. The DOM it ran ({@code --dump-dom})
- * must show plots holding data (their {@code data-*} attributes), and its screenshot
+ * INVALID_ARGUMENT, then headless Chromium loads the page (once before the load too: it must
+ * say there are no calls yet). The DOM it ran ({@code --dump-dom}) must show plots holding data (their {@code data-*} attributes), and its screenshot
  * ({@code target/dashboard/dashboard.png}, the picture in perf/README.md) the curves drawn.
  * Nothing here is timed: the load is bounded in calls and seconds, the browser in seconds.
  */
@@ -87,13 +87,23 @@ class DashboardBrowserTest {
                 "execution.warmup_ms", "1000")), log);
         try {
             String base = "http://127.0.0.1:" + daemon.metricsServer.port();
+            // one refresh is enough here (the first runs at once, the next after 2 s)
+            String before = chromium(chromium, work, 1500, base + "/dashboard", "--dump-dom");
+            assertTrue(before.contains("data-state=\"ok\""), before);
+            assertTrue(before.contains("<p id=\"no-calls\">"), "before any call the page says so (not hidden):\n" + before);
+            assertFalse(before.contains("<canvas"), "and draws no plots:\n" + before);
+
             long[] sent = load(daemon.grpc.port());
             assertTrue(sent[0] > 0 && sent[1] > 0, "calls and bad calls sent");
             // the sampler reads once a second: wait for an interval that holds the errors
             HttpClient http = HttpClient.newHttpClient();
             Await.until(() -> errorsPeakInHistory(http, base) > 0, () -> "no errors in " + base + "/history");
 
-            String dom = chromium(chromium, work, "--dump-dom", base + "/dashboard");
+            Path png = Path.of("target", "dashboard", "dashboard.png").toAbsolutePath();
+            Files.createDirectories(png.getParent());
+            Files.deleteIfExists(png);
+            // a few refreshes, then the DOM and the screenshot of the same page
+            String dom = chromium(chromium, work, 5000, base + "/dashboard", "--dump-dom", "--screenshot=" + png);
             assertTrue(dom.contains("data-state=\"ok\""), "the page's last refresh succeeded:\n" + dom);
             assertTrue(intAttr(tag(dom, "<body"), "data-refreshes") >= 1, dom);
             String exec = section(dom, EXECUTE);
@@ -111,11 +121,8 @@ class DashboardBrowserTest {
             assertTrue(dom.contains("<li data-method=\"" + STREAM + "\" data-state=\"no-calls\">"),
                     "a method never called is listed as such:\n" + dom);
             assertFalse(dom.contains("data-method=\"" + STREAM + "\"><h2"), "and has no plots");
+            assertTrue(dom.contains("<p id=\"no-calls\" hidden=\"\">"), "the no-calls notice is hidden now:\n" + dom);
 
-            Path png = Path.of("target", "dashboard", "dashboard.png").toAbsolutePath();
-            Files.createDirectories(png.getParent());
-            Files.deleteIfExists(png);
-            chromium(chromium, work, "--screenshot=" + png, base + "/dashboard");
             BufferedImage image = ImageIO.read(png.toFile());
             assertNotNull(image, png + " is not an image");
             assertEquals(1200, image.getWidth());
@@ -225,14 +232,19 @@ class DashboardBrowserTest {
     }
 
     /**
-     * Headless Chromium on {@code url}, a 1200x900 window, its profile under {@code work}; returns its stdout. The virtual-time
-     * budget lets the page's fetches and first refreshes finish before the DOM or screenshot.
+     * Headless Chromium on {@code url} in a 1200x900 window, its profile under {@code work},
+     * doing {@code actions} ({@code --dump-dom}, {@code --screenshot=FILE}) once the page has run
+     * for {@code virtualMs} of virtual time (fetches pause that clock: they finish first); returns
+     * its stdout.
      */
-    private static String chromium(Path chromium, Path work, String action, String url) throws Exception {
+    private static String chromium(Path chromium, Path work, int virtualMs, String url, String... actions)
+            throws Exception {
         List<String> cmd = new ArrayList<>(List.of(chromium.toString(), "--headless=new", "--no-sandbox",
                 "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
-                "--user-data-dir=" + work.resolve("profile"), "--window-size=1200,900", "--virtual-time-budget=5000",
-                action, url));
+                "--user-data-dir=" + work.resolve("profile"), "--window-size=1200,900",
+                "--virtual-time-budget=" + virtualMs));
+        cmd.addAll(List.of(actions));
+        cmd.add(url);
         File out = Files.createTempFile(work, "chromium", ".out").toFile();
         File err = Files.createTempFile(work, "chromium", ".err").toFile();
         Process p = new ProcessBuilder(cmd).redirectOutput(out).redirectError(err).start();
