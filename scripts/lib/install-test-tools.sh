@@ -2,7 +2,8 @@
 # Installs the standard gRPC clients that the client tests drive, from the registries this
 # machine reaches: grpc-js, @grpc/proto-loader and buf (buf curl) from npm; grpcio from Debian
 # (python3-grpcio, python3-protobuf), promtool from Debian (prometheus); espeak-ng, sox, ffmpeg,
-# numpy and scipy from Debian (speech and loudness references for the VAD and LevelMeter tests).
+# numpy and scipy from Debian (speech and loudness references for the VAD and LevelMeter tests);
+# chromium from Debian (headless: the /dashboard page test loads it and takes its screenshot).
 # Idempotent and fast when everything is there.
 #
 #   scripts/lib/install-test-tools.sh          # install what is missing
@@ -84,4 +85,6 @@ apt_ensure "command -v espeak-ng && command -v sox && command -v ffmpeg && /usr/
   espeak-ng sox ffmpeg python3-numpy python3-scipy
 # perf/: gnuplot draws the latency-percentile plots (h2load, above, drives the saturation scenario)
 apt_ensure "command -v gnuplot" gnuplot-nox
+# the metrics port's /dashboard page, loaded in headless Chromium (DashboardBrowserTest)
+apt_ensure "command -v chromium" chromium
 exit 0

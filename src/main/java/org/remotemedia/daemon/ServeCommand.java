@@ -14,9 +14,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.remotemedia.config.ConfigException;
 import org.remotemedia.config.ConfigLoader;
 import org.remotemedia.config.ServerConfig;
+import org.remotemedia.observe.Dashboard;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.observe.Metrics;
 import org.remotemedia.observe.MetricsServer;
+import org.remotemedia.observe.RecentHistory;
 import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.transport.GrpcServer;
@@ -206,32 +208,40 @@ final class ServeCommand implements Callable<Integer> {
         final GrpcServer grpc;
         final JsonLog log;
         final Readiness readiness;
+        final RecentHistory history;
 
         private Daemon(MetricsServer metricsServer, Services services, GrpcServer grpc, JsonLog log,
-                Readiness readiness) {
+                Readiness readiness, RecentHistory history) {
             this.metricsServer = metricsServer;
             this.services = services;
             this.grpc = grpc;
             this.log = log;
             this.readiness = readiness;
+            this.history = history;
         }
 
         static Daemon start(ServerConfig cfg, JsonLog log) throws Exception {
             Metrics metrics = new Metrics(cfg.metrics().latencyWindowSeconds()).withJvmMetrics();
             Readiness readiness = new Readiness();
+            // sampled from when the gRPC port opens (start() below); until then /history is empty
+            RecentHistory history = new RecentHistory(RecentHistory.fromCallsCounter(metrics, GrpcServer.CALLS_COUNTER),
+                    RecentHistory.DEFAULT_INTERVALS);
+            Map<String, MetricsServer.Route> routes = new LinkedHashMap<>();
+            routes.put("/health", q -> MetricsServer.Page.text(200, "ok: the process runs\n"));
+            routes.put("/ready", q -> {
+                String why = readiness.notReadyReason();
+                return why == null ? MetricsServer.Page.text(200, "ready\n")
+                        : MetricsServer.Page.text(503, "not ready: " + why + "\n");
+            });
+            routes.putAll(new Dashboard(history, metrics.windowSeconds()).routes());
             MetricsServer ms;
             try {
-                ms = MetricsServer.start(cfg.server().metricsHost(), cfg.server().metricsPort(), metrics, Map.of(
-                        "/health", q -> MetricsServer.Page.text(200, "ok: the process runs\n"),
-                        "/ready", q -> {
-                            String why = readiness.notReadyReason();
-                            return why == null ? MetricsServer.Page.text(200, "ready\n")
-                                    : MetricsServer.Page.text(503, "not ready: " + why + "\n");
-                        }));
+                ms = MetricsServer.start(cfg.server().metricsHost(), cfg.server().metricsPort(), metrics, routes);
             } catch (IOException e) {
                 throw bindError("metrics", cfg.server().metricsPort(), e);
             }
-            log.info("metrics_listening", null, "metrics_port", ms.port(), "paths", "/metrics /latency /health /ready");
+            log.info("metrics_listening", null, "metrics_port", ms.port(), "paths",
+                    "/metrics /latency " + String.join(" ", routes.keySet()));
             Services services;
             try {
                 services = Services.create(cfg, metrics, log, new PipelineEngine(
@@ -259,10 +269,11 @@ final class ServeCommand implements Callable<Integer> {
             }
             readiness.phase(Readiness.Phase.SERVING);
             services.followReadiness(); // health says SERVING before "started" is logged
+            history.start();
             log.info("started", null, "grpc_port", grpc.port(), "metrics_port", ms.port(), "transport",
                     grpc.isEpoll() ? "epoll" : "nio", "tls", cfg.transport().tlsEnabled(),
                     "version", BuildInfo.load().version());
-            return new Daemon(ms, services, grpc, log, readiness);
+            return new Daemon(ms, services, grpc, log, readiness, history);
         }
 
         /** A loud warning when anyone who reaches the port may call without a token. */
@@ -337,6 +348,7 @@ final class ServeCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
             services.close();
+            history.close();
             metricsServer.close();
             log.info("stopped", null);
         }

@@ -12,6 +12,7 @@ import io.prometheus.metrics.model.snapshots.Quantiles;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.DoubleSupplier;
 
@@ -34,6 +35,8 @@ public final class Metrics {
     private final PrometheusRegistry registry;
     private final int windowSeconds;
     private final List<LatencyRecorder> latencies = new CopyOnWriteArrayList<>();
+    /** The counters made here, by name without the prefix: readers of a counter (RecentHistory) find it here. */
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public Metrics() {
         this(new PrometheusRegistry(), DEFAULT_WINDOW_SECONDS);
@@ -68,7 +71,18 @@ public final class Metrics {
     }
 
     public Counter counter(String name, String help, String... labelNames) {
-        return Counter.builder().name(PREFIX + name).help(help).labelNames(labelNames).register(registry);
+        Counter c = Counter.builder().name(PREFIX + name).help(help).labelNames(labelNames).register(registry);
+        counters.put(name, c);
+        return c;
+    }
+
+    /**
+     * The counter made by {@code counter(name, ...)}, or null while nobody has made it yet (a
+     * reader that starts before the counter's owner asks again later). Reading its data points
+     * ({@link Counter#collect()}) costs nothing on the paths that increment it.
+     */
+    public Counter registeredCounter(String name) {
+        return counters.get(name);
     }
 
     public Gauge gauge(String name, String help, String... labelNames) {

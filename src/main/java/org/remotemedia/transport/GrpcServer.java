@@ -39,6 +39,12 @@ import org.remotemedia.rpc.MethodRegistry;
  * worker event loops.
  */
 public final class GrpcServer implements AutoCloseable {
+    /**
+     * The counter of finished calls, labelled {@code method} and {@code code} (the gRPC status
+     * name), that the server registers in {@link Metrics} ({@code remotemedia_grpc_server_calls_total}).
+     */
+    public static final String CALLS_COUNTER = "grpc_server_calls";
+
     private final TransportContext context;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;

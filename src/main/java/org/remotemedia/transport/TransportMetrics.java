@@ -63,7 +63,7 @@ final class TransportMetrics {
      *     registry itself, so connections that never leave it would show as growth
      */
     TransportMetrics(Metrics metrics, MethodRegistry registry, IntSupplier openConnections) {
-        calls = metrics.counter("grpc_server_calls", "gRPC calls finished, by method and status", "method", "code");
+        calls = metrics.counter(GrpcServer.CALLS_COUNTER, "gRPC calls finished, by method and status", "method", "code");
         metrics.gaugeOf("grpc_server_connections", "open connections (the server's connection registry)",
                 openConnections::getAsInt);
         streams = metrics.gauge("grpc_server_streams", "active gRPC calls (HTTP/2 streams)");
