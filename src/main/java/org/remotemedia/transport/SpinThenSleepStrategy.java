@@ -13,7 +13,8 @@ import io.netty.util.internal.ThreadExecutorMap;
  * that arrives within the window is read without the sleep / wake-up pair (a context switch
  * here, an IPI and the wake-up work in the sender's system call); one that does not costs the
  * window in CPU time. 50 us by default, chosen by measurement (perf/RESULTS.md, "Spin before
- * sleep"); 0 turns it off.
+ * sleep"); 0 turns it off. {@link SpinBackoff} stops the spinning while it keeps missing (events
+ * further apart than the window, as a stream's chunks are) and tries it again now and then.
  *
  * <p>Tasks handed to the loop by other threads during the spin end it (they set no eventfd
  * while the loop is awake), so the write queue is not delayed by the window.
@@ -22,6 +23,7 @@ import io.netty.util.internal.ThreadExecutorMap;
  */
 final class SpinThenSleepStrategy implements SelectStrategy {
     private final long spinNanos;
+    private final SpinBackoff backoff = new SpinBackoff();
     private SingleThreadEventExecutor loop;
 
     private SpinThenSleepStrategy(long spinNanos) {
@@ -35,8 +37,15 @@ final class SpinThenSleepStrategy implements SelectStrategy {
 
     @Override
     public int calculateStrategy(IntSupplier selectSupplier, boolean hasTasks) throws Exception {
+        if (hasTasks) {
+            return selectSupplier.get();
+        }
+        if (!backoff.shouldSpin()) {
+            return SelectStrategy.SELECT;
+        }
         int ready = selectSupplier.get();
-        if (ready != 0 || hasTasks) {
+        if (ready != 0) {
+            backoff.found();
             return ready;
         }
         SingleThreadEventExecutor l = loop;
@@ -53,12 +62,15 @@ final class SpinThenSleepStrategy implements SelectStrategy {
             Thread.onSpinWait();
             ready = selectSupplier.get();
             if (ready != 0) {
+                backoff.found();
                 return ready;
             }
             if (l.pendingTasks() > 0) {
+                backoff.found();
                 return 0; // run them now
             }
         } while (System.nanoTime() - deadline < 0);
+        backoff.missed();
         return SelectStrategy.SELECT;
     }
 }
