@@ -93,6 +93,11 @@ final class Services implements AutoCloseable {
         this.streaming = new StreamingService(context, cfg.streaming(), streamMetrics);
         metrics.gaugeOf("buffer_pool_bytes_in_use", "off-heap audio buffer bytes the engine holds now",
                 () -> engine.pool().inUseBytes());
+        metrics.gaugeOf("buffer_pool_bytes_allocated", "off-heap audio buffer bytes held from the JDK (in use plus"
+                + " free blocks kept for reuse)", () -> engine.pool().allocatedBytes());
+        metrics.counterOf("buffer_pool_allocations", "audio buffer blocks allocated from the JDK: acquisitions the"
+                + " free lists could not serve (steady growth under steady load means churn)",
+                () -> engine.pool().allocations());
         MethodRegistry.Builder b = MethodRegistry.builder();
         b.intercept(limits.admission());
         b.intercept(auth);
@@ -125,6 +130,8 @@ final class Services implements AutoCloseable {
             return th;
         });
         t.scheduleAtFixedRate(this::followReadiness, HEALTH_TICK_MS, HEALTH_TICK_MS, TimeUnit.MILLISECONDS);
+        t.scheduleAtFixedRate(engine.pool()::trim, BufferPool.TRIM_INTERVAL_SECONDS, BufferPool.TRIM_INTERVAL_SECONDS,
+                TimeUnit.SECONDS);
         this.healthTicker = t;
         log.info("services_ready", null, "dsp_mode", dsp.mode(), "worker_threads",
                 dsp.threads(), "pin_workers", cfg.execution().pinWorkers(),

@@ -89,6 +89,12 @@ public final class Metrics {
         return Gauge.builder().name(PREFIX + name).help(help).labelNames(labelNames).register(registry);
     }
 
+    /** A counter whose total is read from {@code total} at each scrape (a count kept elsewhere). */
+    public void counterOf(String name, String help, DoubleSupplier total) {
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name(PREFIX + name).help(help)
+                .callback(cb -> cb.call(total.getAsDouble())).register(registry);
+    }
+
     /** A gauge whose value is read from {@code value} at each scrape (no bookkeeping to drift). */
     public void gaugeOf(String name, String help, DoubleSupplier value) {
         GaugeWithCallback.builder().name(PREFIX + name).help(help).callback(cb -> cb.call(value.getAsDouble()))

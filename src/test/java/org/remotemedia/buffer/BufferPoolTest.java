@@ -86,4 +86,60 @@ class BufferPoolTest {
         assertEquals(8192, pool.retainedBytes());
         assertEquals(8192, pool.allocatedBytes());
     }
+
+    @Test
+    void aBurstOfThousandsOfBlocksIsReusedNotAllocatedAgain() {
+        BufferPool pool = new BufferPool();
+        int burst = 2_000; // 800 streaming sessions hold about this many 32 KiB blocks at a peak
+        PooledBuffer[] held = new PooledBuffer[burst];
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < burst; i++) {
+                held[i] = pool.acquire(19_200, null);
+            }
+            for (int i = 0; i < burst; i++) {
+                held[i].release();
+            }
+        }
+        assertEquals(burst, pool.allocations(), "the first burst allocates, the next two reuse");
+        assertEquals((long) burst * 32_768, pool.allocatedBytes(), "and all of it is kept for reuse");
+        assertEquals(3L * burst, pool.acquisitions());
+    }
+
+    @Test
+    void freeListsAreSizedByTheRetentionBound() {
+        long retain = 256L << 20;
+        assertEquals(BufferPool.MAX_QUEUE_SLOTS, BufferPool.queueSlots(retain, 12));
+        assertEquals(8192, BufferPool.queueSlots(retain, 15));
+        assertEquals(BufferPool.MIN_QUEUE_SLOTS, BufferPool.queueSlots(retain, 30));
+    }
+
+    @Test
+    void trimLetsGoOfWhatABurstLeftAndKeepsTheWorkingSet() {
+        BufferPool pool = new BufferPool();
+        PooledBuffer[] burst = new PooledBuffer[1_000];
+        for (int i = 0; i < burst.length; i++) {
+            burst[i] = pool.acquire(19_200, null);
+        }
+        for (PooledBuffer b : burst) {
+            b.release();
+        }
+        assertEquals(0, pool.trim(), "the interval saw the free list empty: every block was needed");
+        // a steady working set of 10 blocks from now on
+        for (int round = 0; round < 50; round++) {
+            PooledBuffer[] work = new PooledBuffer[10];
+            for (int i = 0; i < work.length; i++) {
+                work[i] = pool.acquire(19_200, null);
+            }
+            for (PooledBuffer b : work) {
+                b.release();
+            }
+        }
+        assertEquals(990L * 32_768, pool.trim(), "the 990 blocks nobody needed go");
+        assertEquals(10L * 32_768, pool.allocatedBytes(), "the working set stays");
+        assertEquals(1_000, pool.allocations());
+        PooledBuffer again = pool.acquire(19_200, null);
+        assertEquals(1_000, pool.allocations(), "served from what stayed");
+        again.release();
+        assertEquals(9L * 32_768, pool.trim(), "idle a whole interval but one block");
+    }
 }
