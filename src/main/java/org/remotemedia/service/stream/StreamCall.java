@@ -115,6 +115,7 @@ final class StreamCall implements CallListener {
     private final PooledBuffer[] gathered = new PooledBuffer[1];
 
     // ---- the drain's thread only ----
+    private final ChunkResultEncoder resultEncoder = new ChunkResultEncoder();
     private StreamingSession session;
     private String soleSource;
     private boolean initDone;
@@ -506,7 +507,7 @@ final class StreamCall implements CallListener {
             for (org.remotemedia.pipeline.AudioOutput o : result.audio()) {
                 svc.ctx.metrics().audioOut(o.numSamples(), o.lengthBytes());
             }
-            send(StreamMessages.result(seq, result), null);
+            call.sendMessage(resultEncoder.of(seq, result), resultEncoder);
         } finally {
             result.release();
         }
@@ -620,7 +621,7 @@ final class StreamCall implements CallListener {
             metrics.engine.recordNanos(s0 - e0);
             try {
                 if (!last.audio().isEmpty() || !last.data().isEmpty()) {
-                    send(StreamMessages.result(expectedSequence, last), null);
+                    call.sendMessage(resultEncoder.of(expectedSequence, last), resultEncoder);
                 }
             } finally {
                 last.release();

@@ -1,10 +1,6 @@
 package org.remotemedia.service.stream;
 
-import java.util.List;
 import org.remotemedia.observe.JsonLog;
-import org.remotemedia.pipeline.AudioOutput;
-import org.remotemedia.pipeline.ChunkResult;
-import org.remotemedia.pipeline.DataOutput;
 import org.remotemedia.pipeline.ExecutionMetrics;
 import org.remotemedia.pipeline.NodeMetrics;
 import org.remotemedia.proto.v1.ErrorResponse;
@@ -12,12 +8,11 @@ import org.remotemedia.proto.v1.ErrorType;
 import org.remotemedia.proto.v1.StreamClosed;
 import org.remotemedia.proto.v1.StreamErrorType;
 import org.remotemedia.proto.v1.StreamResponse;
-import org.remotemedia.service.ProtoConvert;
 
 /**
- * The StreamResponse messages a session sends. Audio goes out as views of the engine's off-heap
- * outputs ({@link ProtoConvert#audioBuffer}): serialize the response before releasing them.
- * Every {@code error} carries the contract's stream fields in {@code ErrorResponse.context}:
+ * The StreamResponse messages a session sends, but for ChunkResults, which
+ * {@link ChunkResultEncoder} writes without building them. Every {@code error} carries the
+ * contract's stream fields in {@code ErrorResponse.context}:
  * {@code stream_error_type}, {@code failing_sequence} and {@code session_id}, first, then the
  * error's own context (paths, limits, expected sequence).
  *
@@ -32,25 +27,6 @@ final class StreamMessages {
                 .setSessionId(sessionId)
                 .setRecommendedChunkSize(recommendedChunkSize)
                 .setMaxBufferLatencyMs(maxBufferLatencyMs)).build();
-    }
-
-    /** One ChunkResult: the sinks' new audio (views of the engine's buffers) and data deltas. */
-    static StreamResponse result(long sequence, ChunkResult r) {
-        org.remotemedia.proto.v1.ChunkResult.Builder b = org.remotemedia.proto.v1.ChunkResult.newBuilder()
-                .setSequence(sequence)
-                .setProcessingTimeMs(r.processingTimeMs())
-                .setTotalSamplesProcessed(r.totalSamplesProcessed());
-        List<AudioOutput> audio = r.audio();
-        for (int i = 0; i < audio.size(); i++) {
-            AudioOutput a = audio.get(i);
-            b.putAudioOutputs(a.nodeId(), ProtoConvert.audioBuffer(a));
-        }
-        List<DataOutput> data = r.data();
-        for (int i = 0; i < data.size(); i++) {
-            DataOutput d = data.get(i);
-            b.putDataOutputs(d.nodeId(), d.json());
-        }
-        return StreamResponse.newBuilder().setResult(b).build();
     }
 
     static StreamResponse metrics(String sessionId, long chunks, double averageLatencyMs, long totalSamples,

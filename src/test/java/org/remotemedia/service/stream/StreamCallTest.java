@@ -34,7 +34,6 @@ import org.remotemedia.proto.v1.StreamResponse;
 import org.remotemedia.proto.v1.StreamResponse.ResponseCase;
 import org.remotemedia.rpc.MethodKind;
 import org.remotemedia.rpc.ServerCall;
-import org.remotemedia.service.ProtoCodec;
 import org.remotemedia.service.ServiceContext;
 import org.remotemedia.service.ServiceMetrics;
 
@@ -233,8 +232,8 @@ class StreamCallTest {
             assertFalse(closed != null, "sent after close");
             ByteBuffer b = ByteBuffer.allocate(encoder.serializedSize(message));
             encoder.encode(message, b);
+            assertEquals(0, b.remaining(), "the encoder wrote the size it announced");
             sent.add(b.array());
-            assertEquals(ProtoCodec.ENCODER, encoder);
         }
 
         @Override
