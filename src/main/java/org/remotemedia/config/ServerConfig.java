@@ -57,7 +57,10 @@ public record ServerConfig(
             int maxWindowUpdateFramesPerWindow,
             int maxPendingControlFrames,
             int maxResetStreamsPerWindow,
-            long stalledStreamTimeoutMs) {
+            long stalledStreamTimeoutMs,
+            long maxStreamUnreadBytes,
+            long maxConnectionUnreadBytes,
+            long maxUnreadBytes) {
 
         public boolean tlsEnabled() {
             return tlsCertChain != null;
@@ -304,7 +307,10 @@ public record ServerConfig(
                 r.intIn("transport.max_window_update_frames_per_window", 100_000, 0, 1_000_000_000),
                 r.intIn("transport.max_pending_control_frames", 1_000, 1, 1_000_000),
                 r.intIn("transport.max_reset_streams_per_window", 200, 0, 1_000_000),
-                r.longIn("transport.stalled_stream_timeout_ms", 60_000, 1, 3_600_000));
+                r.longIn("transport.stalled_stream_timeout_ms", 60_000, 1, 3_600_000),
+                r.longIn("transport.max_stream_unread_bytes", 16L << 20, 64 * 1024, Long.MAX_VALUE / 4),
+                r.longIn("transport.max_connection_unread_bytes", 64L << 20, 64 * 1024, Long.MAX_VALUE / 4),
+                r.longIn("transport.max_unread_bytes", 512L << 20, 64 * 1024, Long.MAX_VALUE / 4));
 
         Execution execution = new Execution(
                 r.oneOf("execution.dsp_mode", "auto", "inline", "workers", "auto"),

@@ -29,6 +29,7 @@ import java.util.Queue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.remotemedia.config.ServerConfig;
 import org.remotemedia.grpc.Base64Bin;
 import org.remotemedia.grpc.GrpcTimeout;
 import org.remotemedia.grpc.GzipCodec;
@@ -101,6 +102,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private volatile boolean closed;
     private StallWatch stalls;
     private String peer;        // the remote address as text, once per connection (every call's access line)
+    private long unreadBytes;   // answer bytes of this connection's streams queued behind full windows
     private String peerAddress; // its IP alone
 
     ConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
@@ -150,6 +152,42 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     /** Set once by the builder, before the handler is added to a channel. */
     void stallWatch(StallWatch watch) {
         this.stalls = watch;
+    }
+
+    /**
+     * Why {@code n} more answer bytes may not be queued behind a full window, or null when they
+     * may: the stream would hold {@code streamTotal}, this connection and the server theirs plus
+     * {@code n}; each has its cap (transport.max_stream_unread_bytes, max_connection_unread_bytes,
+     * max_unread_bytes). The refused stream is reset, so one client that stops reading cannot
+     * make the server hold more than its share.
+     */
+    String unreadRefusal(long streamTotal, int n) {
+        ServerConfig.Transport t = context.config;
+        if (streamTotal > t.maxStreamUnreadBytes()) {
+            context.metrics.unreadRefused("stream");
+            return streamTotal + " bytes queued beyond the stream's flow-control window (transport.max_stream_unread_bytes "
+                    + t.maxStreamUnreadBytes() + ")";
+        }
+        if (unreadBytes + n > t.maxConnectionUnreadBytes()) {
+            context.metrics.unreadRefused("connection");
+            return (unreadBytes + n) + " bytes queued on this connection for streams whose windows are full"
+                    + " (transport.max_connection_unread_bytes " + t.maxConnectionUnreadBytes() + ")";
+        }
+        long total = context.unreadBytes.get() + n;
+        if (total > t.maxUnreadBytes()) {
+            context.metrics.unreadRefused("server");
+            return total + " bytes queued server-wide for clients that do not read (transport.max_unread_bytes "
+                    + t.maxUnreadBytes() + ")";
+        }
+        return null;
+    }
+
+    /** {@code n} answer bytes were queued behind a full window (n > 0), or left that state (n < 0). */
+    void unreadChanged(long n) {
+        if (n != 0) {
+            unreadBytes += n;
+            context.unreadBytes.addAndGet(n);
+        }
     }
 
     /** {@code call} has an answer queued that the flow-control window does not let out. */

@@ -75,6 +75,7 @@ public final class GrpcServer implements AutoCloseable {
         TransportContext context = new TransportContext(t, registry,
                 new TransportMetrics(metrics, registry, connections::size), log);
         context.echoRequestId = config.logging().access();
+        context.metrics.unreadBytes(context.unreadBytes::get);
         SslContext ssl = t.tlsEnabled() ? sslContext(t) : null;
         applyLeakDetection(t.leakDetection(), log);
         boolean useEpoll = t.preferEpoll() && Epoll.isAvailable();

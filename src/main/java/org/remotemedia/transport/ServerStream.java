@@ -522,6 +522,8 @@ final class ServerStream implements ServerCall {
     }
 
     private void release() {
+        conn.unreadChanged(-bytesWhileNotReady); // the stream is gone: netty dropped what it held
+        bytesWhileNotReady = 0;
         deframer.close();
         if (deadlineTimer != null) {
             deadlineTimer.cancel(false);
@@ -564,6 +566,7 @@ final class ServerStream implements ServerCall {
         boolean was = ready;
         ready = writable;
         if (writable) {
+            conn.unreadChanged(-bytesWhileNotReady);
             bytesWhileNotReady = 0;
             if (!was) {
                 try {
@@ -615,16 +618,16 @@ final class ServerStream implements ServerCall {
         int n = out.readableBytes();
         bytesOut += n;
         if (!ready) {
-            bytesWhileNotReady += n;
-            long limit = Math.max(conn.context().maxMessageBytes, 4L * 1024 * 1024);
-            if (bytesWhileNotReady > limit) {
+            String refused = conn.unreadRefusal(bytesWhileNotReady + n, n);
+            if (refused != null) {
                 out.release();
-                Status s = Status.of(StatusCode.RESOURCE_EXHAUSTED, "the client is not reading: " + bytesWhileNotReady
-                        + " bytes queued beyond its flow-control window (limit " + limit + ")");
+                Status s = Status.of(StatusCode.RESOURCE_EXHAUSTED, "the client is not reading: " + refused);
                 conn.logCallError("client_not_reading", this, s, null);
                 terminateWithRst(s, Http2Error.CANCEL);
                 return;
             }
+            bytesWhileNotReady += n;
+            conn.unreadChanged(n);
         }
         conn.encoder().writeData(conn.ctx(), id, out, 0, false, conn.quietPromise());
         conn.wrote();

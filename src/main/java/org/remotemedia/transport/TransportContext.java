@@ -17,6 +17,11 @@ final class TransportContext {
     final TransportMetrics metrics;
     final JsonLog log;
     final int maxMessageBytes;
+    /**
+     * Answer bytes queued for streams whose client gives no window, over all connections: what
+     * slow readers make the server hold ({@code transport.max_unread_bytes} caps it).
+     */
+    final AtomicLong unreadBytes = new AtomicLong();
     /** Echo the call's request id in {@code x-request-id} response headers (with the access log). */
     volatile boolean echoRequestId;
     private final AtomicLong connectionIds = new AtomicLong();

@@ -34,6 +34,8 @@ final class TransportMetrics {
     private final Counter strayFrames;
     private final Counter budgetsExceeded;
     private final Counter stalledStreams;
+    private final Counter unreadRefusals;
+    private final Metrics metrics;
     private final Map<RegisteredMethod, MethodMetrics> byMethod = new IdentityHashMap<>();
     private final MethodMetrics unregistered;
 
@@ -78,6 +80,10 @@ final class TransportMetrics {
                         + "(docs/configuration.md, transport), by budget", "budget");
         stalledStreams = metrics.counter("grpc_server_stalled_streams_reset",
                 "streams reset because the client gave no flow-control window for transport.stalled_stream_timeout_ms");
+        unreadRefusals = metrics.counter("grpc_server_unread_resets",
+                "streams reset because their answer, queued behind a client's full window, would pass the cap of the"
+                        + " stream, the connection or the server (transport.max_*_unread_bytes), by scope", "scope");
+        this.metrics = metrics;
         Histogram handling = metrics.histogram("grpc_server_handling_seconds",
                 "server latency of gRPC calls, request headers to status sent, by method", "method");
         String help = "server latency of gRPC calls, request headers to status sent, by method";
@@ -121,5 +127,16 @@ final class TransportMetrics {
 
     void stalledStreamReset() {
         stalledStreams.inc();
+    }
+
+    /** A stream reset because its unread answer would pass the cap of {@code scope}. */
+    /** The server-wide unread bytes, read at each scrape. */
+    void unreadBytes(java.util.function.LongSupplier bytes) {
+        metrics.gaugeOf("grpc_server_unread_bytes", "answer bytes queued for streams whose client gives no window,"
+                + " over all connections (slow readers)", bytes::getAsLong);
+    }
+
+    void unreadRefused(String scope) {
+        unreadRefusals.labelValues(scope).inc();
     }
 }

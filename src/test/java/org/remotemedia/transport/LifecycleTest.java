@@ -435,7 +435,8 @@ class LifecycleTest {
                 call.sendMessage(chunk, RAW);
             }
         });
-        try (TestServer s = new TestServer(b.build(), "transport.max_inbound_message_bytes", "1024");
+        try (TestServer s = new TestServer(b.build(), "transport.max_inbound_message_bytes", "1024",
+                "transport.max_stream_unread_bytes", String.valueOf(4 << 20));
                 RawH2Client stuck = new RawH2Client(s.port())) {
             stuck.stopReading();
             int id = stuck.headers(RawH2Client.grpcHeaders("/test.Flood/Polite"), false);

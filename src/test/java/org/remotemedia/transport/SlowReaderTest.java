@@ -88,8 +88,11 @@ class SlowReaderTest {
     void peersThatNeverOpenTheirWindowNeitherStarveOthersNorHoldTheirAnswersForever() throws Exception {
         ExecuteRequest req = request();
         byte[] framed = RawH2Client.frame(req.toByteArray(), false);
+        // DSP-pressure shedding off: on a loaded machine the first calls (cold JIT) can wait past its
+        // 250 ms and be refused, and this test is about slow readers, not about shedding
         try (TestDaemon d = TestDaemon.start("execution.max_concurrent_executions", "16",
-                "execution.dsp_mode", "workers", "transport.stalled_stream_timeout_ms", "1000")) {
+                "execution.dsp_mode", "workers", "transport.stalled_stream_timeout_ms", "1000",
+                "limits.shed_dsp_queue_delay_ms", "0")) {
             List<RawH2Client> slow = new ArrayList<>();
             try {
                 for (int c = 0; c < CONNECTIONS; c++) {
