@@ -43,7 +43,10 @@ import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
  */
 public final class MemoryBench {
     private static final Pattern USED = Pattern.compile("used (\\d+)([KMG])");
-    private static final Pattern SAFEPOINT_TOTAL = Pattern.compile("Total: (\\d+) ns");
+    /** A safepoint log line: JVM uptime, time to reach it, time at it, total with leaving. */
+    static final Pattern SAFEPOINT = Pattern.compile("^\\[([0-9.]+)s\\].*Reaching safepoint: (\\d+) ns, At safepoint:"
+            + " (\\d+) ns, .*Total: (\\d+) ns");
+    private static final Pattern UPTIME = Pattern.compile("([0-9]+[.,][0-9]+) s");
 
     private final List<String> sets = new ArrayList<>();
     private final StringBuilder report = new StringBuilder();
@@ -108,8 +111,22 @@ public final class MemoryBench {
 
     /** Heap used after a full GC, in bytes (jcmd GC.run, then GC.heap_info), or -1. */
     static long heapAfterGc(long pid) {
+        return heapAfterGc(pid, null);
+    }
+
+    /**
+     * As {@link #heapAfterGc(long)}; when {@code forced} is given, adds the JVM-uptime window
+     * (seconds) of the forced collection, so its safepoints can be told from the daemon's own.
+     */
+    static long heapAfterGc(long pid, List<double[]> forced) {
         try {
-            jcmd(pid, "GC.run");
+            double from = forced == null ? 0 : uptime(pid);
+            jcmd(pid, "GC.run"); // System.gc(): returns once the collection is done, under both collectors
+            if (forced != null) {
+                synchronized (forced) {
+                    forced.add(new double[] {from, uptime(pid)});
+                }
+            }
             Matcher m = USED.matcher(jcmd(pid, "GC.heap_info"));
             if (!m.find()) {
                 return -1;
@@ -123,6 +140,22 @@ public final class MemoryBench {
         } catch (IOException | InterruptedException e) {
             return -1;
         }
+    }
+
+    /** The JVM's uptime in seconds (jcmd VM.uptime), the clock of its -Xlog lines. */
+    private static double uptime(long pid) throws IOException, InterruptedException {
+        Matcher m = UPTIME.matcher(jcmd(pid, "VM.uptime"));
+        return m.find() ? Double.parseDouble(m.group(1).replace(',', '.')) : Double.NaN;
+    }
+
+    /** True when {@code t} (uptime, s) lies in one of the windows, with 0.1 s of slack either side. */
+    static boolean inWindow(double t, List<double[]> windows) {
+        for (double[] w : windows) {
+            if (t >= w[0] - 0.1 && t <= w[1] + 0.1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String jcmd(long pid, String what) throws IOException, InterruptedException {
@@ -287,6 +320,7 @@ public final class MemoryBench {
                     String.format(Locale.ROOT, "%.1f", rate), "--warmup-s", "0", "--duration-s", Integer.toString(soakS),
                     "--connections", "4"});
             List<long[]> samples = new ArrayList<>(); // {t s, rss, heap after GC}
+            List<double[]> forced = new ArrayList<>(); // uptime windows of the sampler's own GC.run
             long t0 = System.nanoTime();
             Thread sampler = new Thread(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
@@ -297,7 +331,7 @@ public final class MemoryBench {
                     }
                     synchronized (samples) {
                         samples.add(new long[] {(System.nanoTime() - t0) / 1_000_000_000L, ProcStats.rssBytes(pid),
-                                heapAfterGc(pid)});
+                                heapAfterGc(pid, forced)});
                     }
                 }
             });
@@ -305,12 +339,23 @@ public final class MemoryBench {
             LoadRecorder rec = run(soak);
             sampler.interrupt();
             sampler.join();
+            // the pauses the daemon's callers see: time to reach the safepoint plus time at it.
+            // Leaving (waking the threads) is reported apart: on one pinned CPU it is the VM
+            // thread waiting its turn behind the threads it has already released.
             Histogram pauses = new Histogram(3_600_000_000_000L, 3);
+            Histogram totals = new Histogram(3_600_000_000_000L, 3);
+            int excluded = 0;
             for (String line : Files.readAllLines(safepoints)) {
-                Matcher m = SAFEPOINT_TOTAL.matcher(line);
-                if (m.find() && !line.contains("GC.run") && !line.contains("HeapDumper")) {
-                    pauses.recordValue(Math.max(1, Long.parseLong(m.group(1))));
+                Matcher m = SAFEPOINT.matcher(line);
+                if (!m.find() || line.contains("HeapDumper")) {
+                    continue;
                 }
+                if (inWindow(Double.parseDouble(m.group(1)), forced)) {
+                    excluded++; // the sampler's own full GC
+                    continue;
+                }
+                pauses.recordValue(Math.max(1, Long.parseLong(m.group(2)) + Long.parseLong(m.group(3))));
+                totals.recordValue(Math.max(1, Long.parseLong(m.group(4))));
             }
             StringBuilder series = new StringBuilder();
             for (long[] s : samples) {
@@ -318,12 +363,13 @@ public final class MemoryBench {
             }
             say(String.format(Locale.ROOT, "soak %s: saturation %.0f calls/s (closed loop, 16 in flight), soak at %.0f"
                             + " calls/s for %d s: %d OK, %d failed, p50 %.1f ms p99 %.1f ms; RSS growth %s, heap-after-GC"
-                            + " growth %s (last third vs first third); safepoint pauses (GC.run excluded): %d, p50 %.3f ms,"
-                            + " p99 %.3f ms, max %.3f ms (target p99 <= 1 ms)", gc, satRate, rate, soakS, rec.ok(),
-                    rec.failureCount(), rec.latency().getValueAtPercentile(50) / 1e6,
-                    rec.latency().getValueAtPercentile(99) / 1e6, growth(samples, 1), growth(samples, 2),
+                            + " growth %s (last third vs first third); safepoint pauses (%d of the sampler's GC.run"
+                            + " excluded): %d, threads stopped (reaching + at) p50 %.3f ms, p99 %.3f ms, max %.3f ms"
+                            + " (target p99 <= 1 ms); with leaving p99 %.3f ms, max %.3f ms", gc, satRate, rate, soakS,
+                    rec.ok(), rec.failureCount(), rec.latency().getValueAtPercentile(50) / 1e6,
+                    rec.latency().getValueAtPercentile(99) / 1e6, growth(samples, 1), growth(samples, 2), excluded,
                     pauses.getTotalCount(), pauses.getValueAtPercentile(50) / 1e6, pauses.getValueAtPercentile(99) / 1e6,
-                    pauses.getMaxValue() / 1e6));
+                    pauses.getMaxValue() / 1e6, totals.getValueAtPercentile(99) / 1e6, totals.getMaxValue() / 1e6));
             say("soak " + gc + " samples (t: RSS MB / heap after GC MB):" + series);
         } finally {
             stop(d);
