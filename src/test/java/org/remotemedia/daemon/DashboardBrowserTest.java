@@ -17,11 +17,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -145,7 +143,7 @@ class DashboardBrowserTest {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         try {
             var stub = PipelineExecutionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-            MethodDescriptor<byte[], byte[]> rawExecute = raw(EXECUTE);
+            MethodDescriptor<byte[], byte[]> rawExecute = org.remotemedia.testkit.RawBytes.unary(EXECUTE);
             ExecuteRequest good = gainRequest();
             long ok = 0;
             long bad = 0;
@@ -187,26 +185,6 @@ class DashboardBrowserTest {
                 .addNodes(NodeManifest.newBuilder().setId("gain").setNodeType("Gain").setParams("{\"gain_db\": -6}"))
                 .build();
         return ExecuteRequest.newBuilder().setClientVersion("v1").setManifest(m).putAudioInputs("gain", audio).build();
-    }
-
-    private static MethodDescriptor<byte[], byte[]> raw(String fullName) {
-        MethodDescriptor.Marshaller<byte[]> bytes = new MethodDescriptor.Marshaller<>() {
-            @Override
-            public InputStream stream(byte[] value) {
-                return new ByteArrayInputStream(value);
-            }
-
-            @Override
-            public byte[] parse(InputStream stream) {
-                try {
-                    return stream.readAllBytes();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        };
-        return MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName(fullName).setRequestMarshaller(bytes).setResponseMarshaller(bytes).build();
     }
 
     /** The highest errors/s of ExecutePipeline in /history, read as the page reads it. */

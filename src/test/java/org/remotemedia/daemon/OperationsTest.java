@@ -220,9 +220,7 @@ class OperationsTest {
             JsonNode refused = accessLines(d).get(1);
             assertEquals("UNAUTHENTICATED", refused.get("code").asText());
             assertTrue(refused.get("identity").isNull());
-            io.grpc.MethodDescriptor<byte[], byte[]> unknown = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
-                    .setType(io.grpc.MethodDescriptor.MethodType.UNARY).setFullMethodName("no.Such/Method")
-                    .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+            io.grpc.MethodDescriptor<byte[], byte[]> unknown = org.remotemedia.testkit.RawBytes.unary("no.Such/Method");
             StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> io.grpc.stub.ClientCalls
                     .blockingUnaryCall(d.channel(), unknown, io.grpc.CallOptions.DEFAULT, new byte[0]));
             assertEquals(Status.Code.UNIMPLEMENTED, none.getStatus().getCode());
@@ -235,22 +233,6 @@ class OperationsTest {
             }
         }
     }
-
-    static final io.grpc.MethodDescriptor.Marshaller<byte[]> BYTES = new io.grpc.MethodDescriptor.Marshaller<>() {
-        @Override
-        public java.io.InputStream stream(byte[] value) {
-            return new java.io.ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(java.io.InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-    };
 
     static List<JsonNode> accessLines(TestDaemon d) {
         List<JsonNode> out = new ArrayList<>();

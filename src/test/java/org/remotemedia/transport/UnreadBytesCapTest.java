@@ -8,11 +8,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.testing.integration.EmptyProtos;
 import io.grpc.testing.integration.TestServiceGrpc;
 import io.netty.handler.codec.http2.Http2Error;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.remotemedia.grpc.MessageEncoder;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.testkit.Await;
 import org.remotemedia.testkit.LeakCheck;
@@ -24,25 +22,13 @@ import org.remotemedia.testkit.LeakCheck;
  */
 @ExtendWith(LeakCheck.class)
 class UnreadBytesCapTest {
-    private static final MessageEncoder<byte[]> RAW = new MessageEncoder<>() {
-        @Override
-        public int serializedSize(byte[] m) {
-            return m.length;
-        }
-
-        @Override
-        public void encode(byte[] m, ByteBuffer dst) {
-            dst.put(m);
-        }
-    };
-
     /** A handler that ignores isReady: 64 x 64 KiB, so 4 MiB, whatever the client reads. */
     private static MethodRegistry flood() {
         MethodRegistry.Builder b = new EchoTestService().register(MethodRegistry.builder());
         byte[] chunk = new byte[64 * 1024];
         b.serverStreaming("/test.Flood/Rude", (call, req) -> {
             for (int i = 0; i < 64 && !call.isCancelled(); i++) {
-                call.sendMessage(chunk, RAW);
+                call.sendMessage(chunk, LifecycleTest.RAW);
             }
         });
         return b.build();
