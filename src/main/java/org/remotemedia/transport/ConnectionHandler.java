@@ -25,15 +25,16 @@ import io.netty.util.internal.PlatformDependent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.remotemedia.config.ServerConfig;
-import org.remotemedia.grpc.Base64Bin;
-import org.remotemedia.grpc.GrpcTimeout;
 import org.remotemedia.grpc.GzipCodec;
 import org.remotemedia.grpc.Metadata;
+import org.remotemedia.grpc.RequestHeaderRules;
+import org.remotemedia.grpc.RequestHeaders;
 import org.remotemedia.grpc.PercentEncoding;
 import org.remotemedia.grpc.Status;
 import org.remotemedia.grpc.StatusCode;
@@ -64,6 +65,9 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private static final long DRAIN_PING = 0x6472616e5f706e67L; // "dran_png"
     private static final long KEEPALIVE_PING = 0x6b65657061_6c76L;
     private static final long DRAIN_PING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** A refusal of an unsupported grpc-encoding names the ones we accept. */
+    private static final Http2Headers ADVERTISE_ENCODINGS = new DefaultHttp2Headers(false, 1)
+            .set(GrpcHeaderNames.GRPC_ACCEPT_ENCODING, GrpcHeaderNames.ACCEPTED_ENCODINGS);
     /** A refused request's :path in the access log is cut here: the client chose its length. */
     private static final int MAX_LOGGED_PATH = 256;
 
@@ -90,14 +94,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private boolean secondGoAwaySent;
     private ScheduledFuture<?> drainPingTimer;
     private ScheduledFuture<?> idleTimer;
-    private final RequestHeaderScan scan = new RequestHeaderScan();
-    /**
-     * The last method path and its registration: most connections call one method again and
-     * again. HPACK hands over the same AsciiString for a repeated path and netty caches its
-     * toString(), so an identity check finds the repeat without a map lookup or a new String.
-     */
-    private String lastPath;
-    private RegisteredMethod lastMethod;
+    private final RequestHeaders requestHeaders = new RequestHeaders();
+    private final RequestHeaderRules<RegisteredMethod> rules;
     private long idleSinceNanos;
     private volatile boolean closed;
     private StallWatch stalls;
@@ -112,6 +110,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         this.callKey = connection().newKey();
         this.connectionId = context.nextConnectionId();
         this.idPrefix = "c" + Long.toString(connectionId, 36) + "-";
+        this.rules = new RequestHeaderRules<>(new MethodLookup(context.registry));
         this.enforcer = new KeepAliveEnforcer(context.config.permitKeepaliveTimeMs(),
                 context.config.permitKeepaliveWithoutCalls(), context.config.maxPingStrikes());
         decoder.frameListener(this);
@@ -512,191 +511,36 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     }
 
     private void startCall(Http2Stream stream, Http2Headers headers, boolean endStream) throws Http2Exception {
-        int streamId = stream.id();
-        RequestHeaderScan h = scan;
-        h.scan(headers);
+        RequestHeaders h = requestHeaders;
+        h.clear();
+        for (Map.Entry<CharSequence, CharSequence> e : headers) {
+            h.add(e.getKey(), e.getValue());
+        }
         long start = System.nanoTime();
-        CharSequence method = h.method;
-        CharSequence path = h.path;
-        if (method == null || path == null || h.scheme == null) {
-            throw Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR,
-                    "malformed request: :method, :scheme and :path are required");
-        }
-        if (!AsciiString.contentEquals(GrpcHeaderNames.POST, method)) {
-            httpError(stream, endStream, start, 405, "method " + method + " is not allowed: gRPC requests use POST");
-            return;
-        }
-        CharSequence contentType = h.contentType;
-        int subtype = contentTypeKind(contentType);
-        if (subtype == CT_INVALID) {
-            httpError(stream, endStream, start, 415, "content-type '" + contentType
-                    + "' is not gRPC: expected application/grpc or application/grpc+proto");
-            return;
-        }
-        CharSequence te = h.te;
-        if (te == null || !AsciiString.contentEqualsIgnoreCase(GrpcHeaderNames.TRAILERS, te)) {
-            httpError(stream, endStream, start, 400, "header 'te: trailers' is required for gRPC (got "
-                    + (te == null ? "none" : "'" + te + "'") + "); a proxy on the way may not support trailers");
-            return;
-        }
-        String pathString = path.toString();
-        RegisteredMethod registered = pathString == lastPath ? lastMethod : context.registry.lookup(pathString);
-        lastPath = pathString;
-        lastMethod = registered;
-        TransportMetrics.MethodMetrics mm = context.metrics.method(registered);
-
-        CharSequence encoding = h.grpcEncoding;
-        String inboundEncoding = null;
-        if (encoding != null && !AsciiString.contentEquals(GrpcHeaderNames.IDENTITY, encoding)) {
-            if (!AsciiString.contentEquals(GrpcHeaderNames.GZIP, encoding)) {
-                Http2Headers extra = new DefaultHttp2Headers(false, 1);
-                extra.set(GrpcHeaderNames.GRPC_ACCEPT_ENCODING, GrpcHeaderNames.ACCEPTED_ENCODINGS);
-                reject(stream, endStream, mm, start, Status.of(StatusCode.UNIMPLEMENTED, "grpc-encoding '" + encoding
-                        + "' is not supported; this server accepts gzip, identity"), extra);
-                return;
-            }
-            inboundEncoding = "gzip";
-        }
-        CharSequence timeoutText = h.grpcTimeout;
-        long timeoutNanos = -1;
-        if (timeoutText != null) {
-            timeoutNanos = GrpcTimeout.parseNanos(timeoutText);
-            if (timeoutNanos == GrpcTimeout.INVALID) {
-                reject(stream, endStream, mm, start, Status.of(StatusCode.INTERNAL, "invalid grpc-timeout '"
-                        + timeoutText + "': expected " + GrpcTimeout.FORM), null);
-                return;
-            }
-        }
-        Metadata md = new Metadata(Math.max(4, h.customCount()));
-        String badKey = toMetadata(h, md);
-        if (badKey != null) {
-            reject(stream, endStream, mm, start, Status.of(StatusCode.INTERNAL, "invalid base64 in binary header '"
-                    + badKey + "': -bin values must be base64 (RFC 4648, padded or not)"), null);
-            return;
-        }
-        if (registered == null) {
-            reject(stream, endStream, mm, start, unimplemented(pathString), null);
-            return;
-        }
-        if (subtype == CT_OTHER) {
-            reject(stream, endStream, mm, start, Status.of(StatusCode.UNIMPLEMENTED, "content-type '" + contentType
-                    + "': this server speaks protobuf only (application/grpc or application/grpc+proto)"), null);
-            return;
-        }
-        CharSequence accept = h.grpcAcceptEncoding;
-        boolean acceptsGzip = accept != null && containsToken(accept, "gzip");
-        CharSequence authority = h.authority;
-        String clientRequestId = clientRequestId(h.xRequestId);
-
-        ServerStream call = new ServerStream(this, stream, registered, md,
-                authority == null ? null : authority.toString(), clientRequestId, inboundEncoding, acceptsGzip,
-                timeoutNanos);
-        stream.setProperty(callKey, call);
-        try {
-            call.start();
-            if (endStream && !call.isDone()) {
-                call.onEndOfStream();
-            }
-        } catch (RuntimeException | Error bug) {
-            transportBug(call, bug);
-        }
-    }
-
-    private Status unimplemented(String path) {
-        int slash = path.indexOf('/', 1);
-        if (!path.startsWith("/") || slash < 0) {
-            return Status.of(StatusCode.UNIMPLEMENTED, "malformed method path '" + path
-                    + "': expected /package.Service/Method");
-        }
-        String service = path.substring(1, slash);
-        if (!context.registry.hasService(service)) {
-            return Status.of(StatusCode.UNIMPLEMENTED, "unknown service " + service + " (path " + path + ")");
-        }
-        return Status.of(StatusCode.UNIMPLEMENTED, "unknown method " + path.substring(slash + 1) + " of service "
-                + service);
-    }
-
-    private static final int CT_INVALID = 0;
-    private static final int CT_PROTO = 1;
-    private static final int CT_OTHER = 2;
-
-    /** application/grpc[+proto][;params] is ours; application/grpc+other is gRPC but not protobuf. */
-    private static int contentTypeKind(CharSequence ct) {
-        if (ct == null) {
-            return CT_INVALID;
-        }
-        int n = GrpcHeaderNames.APPLICATION_GRPC.length();
-        if (ct.length() < n || !AsciiString.regionMatches(ct, true, 0, GrpcHeaderNames.APPLICATION_GRPC, 0, n)) {
-            return CT_INVALID;
-        }
-        if (ct.length() == n || ct.charAt(n) == ';') {
-            return CT_PROTO;
-        }
-        if (ct.charAt(n) != '+') {
-            return CT_INVALID;
-        }
-        int end = n + 1;
-        while (end < ct.length() && ct.charAt(end) != ';') {
-            end++;
-        }
-        return end - (n + 1) == 5 && AsciiString.regionMatches(ct, true, n + 1, "proto", 0, 5) ? CT_PROTO : CT_OTHER;
-    }
-
-    private static boolean containsToken(CharSequence list, String token) {
-        int i = 0;
-        int n = list.length();
-        while (i < n) {
-            int j = i;
-            while (j < n && list.charAt(j) != ',') {
-                j++;
-            }
-            int a = i;
-            int b = j;
-            while (a < b && list.charAt(a) == ' ') {
-                a++;
-            }
-            while (b > a && list.charAt(b - 1) == ' ') {
-                b--;
-            }
-            if (b - a == token.length() && AsciiString.regionMatches(list, true, a, token, 0, b - a)) {
-                return true;
-            }
-            i = j + 1;
-        }
-        return false;
-    }
-
-    /** Copies custom metadata; returns the key of a -bin header with invalid base64, else null. */
-    private static String toMetadata(RequestHeaderScan h, Metadata md) {
-        for (int c = 0; c < h.customCount(); c++) {
-            String key = h.customName(c).toString();
-            CharSequence v = h.customValue(c);
-            if (Metadata.isBinaryKey(key)) {
-                // several values may arrive joined by ','
-                int from = 0;
-                for (int i = 0; i <= v.length(); i++) {
-                    if (i == v.length() || v.charAt(i) == ',') {
-                        int a = from;
-                        int b = i;
-                        while (a < b && v.charAt(a) == ' ') {
-                            a++;
-                        }
-                        while (b > a && v.charAt(b - 1) == ' ') {
-                            b--;
-                        }
-                        byte[] bytes = Base64Bin.decode(v, a, b);
-                        if (bytes == null) {
-                            return key;
-                        }
-                        md.addTrusted(key, bytes);
-                        from = i + 1;
+        int streamId = stream.id();
+        switch (rules.check(h)) {
+            case RequestHeaderRules.MALFORMED ->
+                    throw Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR, rules.message());
+            case RequestHeaderRules.HTTP_ERROR -> httpError(stream, endStream, start, rules.httpStatus(), rules.message());
+            case RequestHeaderRules.REFUSED -> reject(stream, endStream, context.metrics.method(rules.method()), start,
+                    rules.status(), rules.advertiseEncodings() ? ADVERTISE_ENCODINGS : null);
+            default -> {
+                CharSequence authority = h.authority();
+                ServerStream call = new ServerStream(this, stream, rules.method(), rules.metadata(),
+                        authority == null ? null : authority.toString(),
+                        RequestHeaderRules.clientRequestId(h.xRequestId()), rules.inboundEncoding(),
+                        rules.clientAcceptsGzip(), rules.timeoutNanos());
+                stream.setProperty(callKey, call);
+                try {
+                    call.start();
+                    if (endStream && !call.isDone()) {
+                        call.onEndOfStream();
                     }
+                } catch (RuntimeException | Error bug) {
+                    transportBug(call, bug);
                 }
-            } else {
-                md.addTrusted(key, v.toString());
             }
         }
-        return null;
     }
 
     /** Adds custom metadata to outgoing headers, skipping names the transport owns. */
@@ -711,7 +555,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                     || key.equals("grpc-accept-encoding")) {
                 continue;
             }
-            h.add(new AsciiString(key), md.isBinary(i) ? md.stringValue(i) : md.stringValue(i));
+            h.add(new AsciiString(key), md.stringValue(i)); // a -bin value goes out as base64
         }
     }
 
@@ -754,18 +598,18 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
 
     /**
      * Tells the observers (the access log) of a request answered here before any method ran.
-     * Only from {@link #startCall}: the request's headers are still in {@link #scan}.
+     * Only from {@link #startCall}: the request's headers are still in {@link #requestHeaders}.
      */
     private void refused(int streamId, int httpStatus, StatusCode code, long startNanos) {
         CallObserver[] observers = context.registry.observers();
         if (observers.length == 0) {
             return;
         }
-        String requestId = clientRequestId(scan.xRequestId);
+        String requestId = RequestHeaderRules.clientRequestId(requestHeaders.xRequestId());
         if (requestId == null) {
             requestId = idPrefix + Integer.toString(streamId, 36);
         }
-        CharSequence p = scan.path;
+        CharSequence p = requestHeaders.path();
         String path = p == null ? "" : p.length() > MAX_LOGGED_PATH ? p.subSequence(0, MAX_LOGGED_PATH) + "..."
                 : p.toString();
         long nanos = System.nanoTime() - startNanos;
@@ -776,12 +620,6 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                 context.log.error("observer_failed", requestId, "error", e.toString());
             }
         }
-    }
-
-    /** The client's {@code x-request-id} when it is short printable ASCII, else null (we make one). */
-    private static String clientRequestId(CharSequence xRequestId) {
-        return xRequestId != null && xRequestId.length() <= 128 && Metadata.isValidAsciiValue(xRequestId)
-                ? xRequestId.toString() : null;
     }
 
     void logCallError(String event, ServerStream call, Status status, Throwable t) {

@@ -10,10 +10,12 @@ import org.remotemedia.testkit.FuzzWarmUp;
 
 /**
  * Fuzz target (scripts/fuzz request-headers): the gRPC request-header rules and the deframing
- * behind them, through the narrowest entry that exists today: one HTTP/2 stream into a real
- * {@link ConnectionHandler} on an embedded channel ({@link HeaderRulesConnection}), where
- * {@code startCall} and {@link RequestHeaderScan} apply the rules (405 / 415 / 400 /
- * UNIMPLEMENTED / INTERNAL for a bad grpc-timeout or -bin value / the handler's answer).
+ * behind them, as a client meets them: one HTTP/2 stream into a real {@link ConnectionHandler}
+ * on an embedded channel ({@link HeaderRulesConnection}), whose {@code startCall} applies
+ * {@link org.remotemedia.grpc.RequestHeaderRules} (405 / 415 / 400 / UNIMPLEMENTED / INTERNAL
+ * for a bad grpc-timeout or -bin value / the handler's answer) and turns the answer into frames.
+ * The rules alone are unit-tested in {@code RequestHeaderRulesTest}; this target's oracle is
+ * about the frames, so it keeps the connection.
  *
  * <p>The input picks pseudo-headers, gRPC headers and custom metadata (well-known values and
  * arbitrary bytes), their order, DATA frames (raw, or well-framed messages) and how the client
@@ -22,22 +24,12 @@ import org.remotemedia.testkit.FuzzWarmUp;
  * no exception inside the channel; no GOAWAY INTERNAL_ERROR; every buffer back to the
  * allocator after the stream (exact count), netty's PARANOID leak detector silent; heap
  * allocation within a linear budget.
- *
- * <p>To repoint: once the header rules are a Netty-free function in {@code grpc}, give
- * {@link #RULES} an implementation that calls it with {@link Request#headers()}, and keep this
- * class's input decoding and checks.
  */
 public final class RequestHeadersFuzzer {
-    /** The entry point under test. */
-    interface HeaderRules {
-        HeaderRulesConnection.Outcome apply(Request request);
-    }
-
     /** One request as the client sends it. {@code end}: 0 END_STREAM, 1 RST_STREAM CANCEL after the frames. */
     record Request(List<CharSequence[]> headers, List<byte[]> data, int end) {
     }
 
-    private static final HeaderRules RULES = HeaderRulesConnection::send;
     private static final FuzzBudget BUDGET = new FuzzBudget(4 << 20, 1024);
 
     private static final String[] PATHS = {HeaderRulesConnection.UNARY, HeaderRulesConnection.BIDI,
@@ -69,7 +61,7 @@ public final class RequestHeadersFuzzer {
         HeaderRulesConnection.ensureOpen();
         BUDGET.start();
         Request request = decode(new FuzzInput(data));
-        HeaderRulesConnection.Outcome outcome = RULES.apply(request);
+        HeaderRulesConnection.Outcome outcome = HeaderRulesConnection.send(request);
         outcome.check(request);
         BUDGET.check(data.length, "request-headers", () -> fuzzerTestOneInput(data));
         BUDGET.maybeSweepLeaks("request-headers");
