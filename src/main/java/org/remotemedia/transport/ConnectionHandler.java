@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.grpc.GzipCodec;
+import org.remotemedia.grpc.MessageFramer;
 import org.remotemedia.grpc.Metadata;
 import org.remotemedia.grpc.RequestHeaderRules;
 import org.remotemedia.grpc.RequestHeaders;
@@ -85,6 +86,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private TransportContext.LoopLoad loopLoad; // set in handlerAdded; touched on the loop only
     private ChannelPromise quiet;
     private GzipCodec gzip;
+    private NettyBufferRefs buffers;
+    private MessageFramer framer;
     private boolean inRead;
     private boolean flushTaskScheduled;
     private long lastReadNanos;
@@ -238,6 +241,15 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         return quiet;
     }
 
+    /** The channel's pooled buffers, as the gRPC wire code uses them. */
+    NettyBufferRefs buffers() {
+        return buffers;
+    }
+
+    MessageFramer framer() {
+        return framer;
+    }
+
     GzipCodec gzip() {
         if (gzip == null) {
             gzip = new GzipCodec(1);
@@ -251,6 +263,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
         this.quiet = new VoidChannelPromise(ctx.channel(), false);
+        this.buffers = new NettyBufferRefs(ctx.alloc());
+        this.framer = new MessageFramer(buffers);
         this.loopLoad = context.loopLoad(ctx.executor());
         stalls.attach(ctx.executor(), idPrefix);
         super.handlerAdded(ctx);

@@ -1,13 +1,20 @@
 package org.remotemedia.transport;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ReferenceCounted;
-import org.remotemedia.grpc.BufferRefs;
+import java.nio.ByteBuffer;
+import org.remotemedia.grpc.OutboundBuffers;
 
-/** {@link BufferRefs} over netty's atomic reference counts. Stateless; any thread. */
-final class NettyBufferRefs implements BufferRefs {
-    static final NettyBufferRefs INSTANCE = new NettyBufferRefs();
+/**
+ * {@link OutboundBuffers} over netty: owners are {@link ByteBuf}s from one allocator (the
+ * channels' pooled one), reference counts are netty's atomic ones. Stateless; any thread.
+ */
+final class NettyBufferRefs implements OutboundBuffers {
+    private final ByteBufAllocator alloc;
 
-    private NettyBufferRefs() {
+    NettyBufferRefs(ByteBufAllocator alloc) {
+        this.alloc = alloc;
     }
 
     @Override
@@ -18,5 +25,25 @@ final class NettyBufferRefs implements BufferRefs {
     @Override
     public void release(Object owner) {
         ((ReferenceCounted) owner).release();
+    }
+
+    @Override
+    public Object allocate(int capacity) {
+        return alloc.directBuffer(capacity);
+    }
+
+    @Override
+    public ByteBuffer view(Object owner, int index, int length) {
+        return ((ByteBuf) owner).internalNioBuffer(index, length);
+    }
+
+    @Override
+    public void setLength(Object owner, int length) {
+        ((ByteBuf) owner).writerIndex(length);
+    }
+
+    @Override
+    public int length(Object owner) {
+        return ((ByteBuf) owner).writerIndex();
     }
 }

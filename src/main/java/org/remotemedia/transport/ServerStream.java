@@ -85,7 +85,7 @@ final class ServerStream implements ServerCall {
         this.id = stream.id();
         this.method = method;
         this.unaryRequest = !method.kind().clientStreams();
-        this.deframer = new MessageDeframer(NettyBufferRefs.INSTANCE, conn.context().maxMessageBytes);
+        this.deframer = new MessageDeframer(conn.buffers(), conn.context().maxMessageBytes);
         this.requestHeaders = requestHeaders;
         this.authority = authority;
         this.clientRequestId = clientRequestId;
@@ -614,7 +614,7 @@ final class ServerStream implements ServerCall {
         if (!headersSent) {
             doSendHeaders(null);
         }
-        ByteBuf out = outboundGzip && messageCompression ? compress(framed) : framed;
+        ByteBuf out = outboundGzip && messageCompression ? (ByteBuf) conn.framer().compress(framed, conn.gzip()) : framed;
         int n = out.readableBytes();
         bytesOut += n;
         if (!ready) {
@@ -637,26 +637,6 @@ final class ServerStream implements ServerCall {
         }
     }
 
-    private ByteBuf compress(ByteBuf framed) {
-        int size = framed.readableBytes() - MessageDeframer.PREFIX_BYTES;
-        if (size <= 0) {
-            return framed;
-        }
-        ByteBuf out = conn.ctx().alloc().directBuffer(MessageDeframer.PREFIX_BYTES + GzipCodec.maxDeflatedSize(size));
-        ByteBuffer src = framed.nioBuffer(framed.readerIndex() + MessageDeframer.PREFIX_BYTES, size);
-        ByteBuffer dst = out.internalNioBuffer(MessageDeframer.PREFIX_BYTES, out.capacity() - MessageDeframer.PREFIX_BYTES);
-        int n = conn.gzip().deflate(src, dst);
-        if (n < 0 || n >= size) {
-            // did not shrink: send this one uncompressed (the flag is per message)
-            out.release();
-            return framed;
-        }
-        out.writeByte(1).writeInt(n);
-        out.writerIndex(MessageDeframer.PREFIX_BYTES + n);
-        framed.release();
-        return out;
-    }
-
     private void doClose(Status status, Metadata trailers) {
         terminate(status, trailers, true, false, null);
     }
@@ -667,32 +647,6 @@ final class ServerStream implements ServerCall {
         }
         demand = demand + n < 0 ? Integer.MAX_VALUE : demand + n;
         deliver();
-    }
-
-    /** Frames a message: 5-byte prefix and the encoder's bytes, in a pooled direct buffer. Any thread. */
-    private <T> ByteBuf frame(T message, MessageEncoder<? super T> encoder) {
-        int size = encoder.serializedSize(message);
-        if (size < 0) {
-            throw new IllegalStateException("encoder announced a negative size: " + size);
-        }
-        ByteBuf buf = conn.ctx().alloc().directBuffer(MessageDeframer.PREFIX_BYTES + size);
-        try {
-            buf.writeByte(0).writeInt(size);
-            if (size > 0) {
-                ByteBuffer nio = buf.internalNioBuffer(MessageDeframer.PREFIX_BYTES, size);
-                int start = nio.position();
-                encoder.encode(message, nio);
-                int written = nio.position() - start;
-                if (written != size) {
-                    throw new IllegalStateException("encoder wrote " + written + " bytes but announced " + size);
-                }
-            }
-            buf.writerIndex(MessageDeframer.PREFIX_BYTES + size);
-            return buf;
-        } catch (RuntimeException | Error e) {
-            buf.release();
-            throw e;
-        }
     }
 
     // ------------------------------------------------------------------ ServerCall (any thread)
@@ -849,7 +803,7 @@ final class ServerStream implements ServerCall {
         }
         ByteBuf framed;
         try {
-            framed = frame(message, encoder);
+            framed = (ByteBuf) conn.framer().frame(message, encoder);
         } catch (RuntimeException e) {
             if (inEventLoop()) {
                 handlerFailed(e, "encode");
