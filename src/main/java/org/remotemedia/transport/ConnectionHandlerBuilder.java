@@ -11,8 +11,6 @@ import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2FrameReader;
-import io.netty.handler.codec.http2.Http2FrameWriter;
-import io.netty.handler.codec.http2.Http2OutboundFrameLogger;
 import io.netty.handler.codec.http2.Http2PromisedRequestVerifier;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
@@ -26,7 +24,8 @@ import org.remotemedia.config.ServerConfig;
  *
  * <p>The codec is assembled here rather than by netty's builder, so our decorators can sit in
  * it: {@link GuardedFrameReader} between netty's frame reader and its connection decoder (stray
- * frames on streams we reset are dropped there, RFC 9113 §5.1), and on the encoder
+ * frames on streams we reset are dropped there, RFC 9113 §5.1), {@link WriteMonitor} around
+ * netty's frame writer, and on the encoder
  * {@link ResetTracker} and {@link ControlFrameBacklog}, which take the place of netty's own
  * encoder limits (sent RST_STREAMs, queued control frames) that only its builder can add.
  *
@@ -40,7 +39,7 @@ final class ConnectionHandlerBuilder
     static final int MAX_CONSECUTIVE_EMPTY_DATA_FRAMES = 2;
 
     private final TransportContext context;
-    private final WriteMonitor writeMonitor = new WriteMonitor();
+    private final WriteMonitor writeMonitor;
     private final ConnectionGuard guard;
     private final StallWatch stalls;
 
@@ -66,8 +65,8 @@ final class ConnectionHandlerBuilder
         Http2FrameReader reader = new GuardedFrameReader(new DefaultHttp2FrameReader(
                 new DefaultHttp2HeadersDecoder(true, t.maxHeaderListBytes()),
                 t.maxContinuationFrames()), guard);
-        Http2FrameWriter writer = new Http2OutboundFrameLogger(new DefaultHttp2FrameWriter(), writeMonitor);
-        Http2ConnectionEncoder encoder = new DefaultHttp2ConnectionEncoder(connection, writer);
+        writeMonitor = new WriteMonitor(new DefaultHttp2FrameWriter());
+        Http2ConnectionEncoder encoder = new DefaultHttp2ConnectionEncoder(connection, writeMonitor);
         encoder = new ControlFrameBacklog(encoder, guard, t.maxPendingControlFrames());
         encoder = new ResetTracker(encoder, guard);
         Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader,
