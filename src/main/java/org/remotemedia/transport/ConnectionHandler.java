@@ -21,15 +21,11 @@ import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
-import io.netty.util.internal.PlatformDependent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.grpc.GzipCodec;
 import org.remotemedia.grpc.MessageFramer;
@@ -48,21 +44,17 @@ import org.remotemedia.rpc.RegisteredMethod;
  * rapid-reset and control-frame-flood limits) with this class as its frame listener. Calls
  * are {@link ServerStream}s stored as stream properties -- no child channel per stream.
  *
- * <p>Also owns: request-header checks (405 / 415 / 400 / Trailers-Only errors), the write
- * queue for other threads (batched, one wake-up, one flush), flush consolidation for writes
- * on the loop (one flush at the end of a read or task), keepalive PINGs and ping-abuse
- * enforcement, and the two-phase GOAWAY drain.
+ * <p>It turns the decisions of other classes into frames: {@link RequestHeaderRules} (which
+ * request becomes a call, which gets an HTTP or gRPC refusal), {@link KeepAlivePinger} and
+ * {@link KeepAliveEnforcer} (PINGs both ways), {@link IdleMonitor}, {@link GracefulDrain}
+ * (two-phase GOAWAY), {@link WriteQueue} (work from other threads) and {@link FlushBatcher}
+ * (one flush per turn of the loop). Each of those is handed the time and tested without a
+ * socket.
  *
- * <p>Threads: owned by the channel's event loop; only {@link #enqueue} and
- * {@link #startDrain} are called from other threads.
+ * <p>Threads: owned by the channel's event loop; only {@link #enqueue}, {@link #startDrain}
+ * and {@link #forceClose} are called from other threads.
  */
 final class ConnectionHandler extends Http2ConnectionHandler implements Http2FrameListener {
-    /** Work handed over from another thread; {@link #discard} frees what it holds if never run. */
-    interface Command extends Runnable {
-        default void discard() {
-        }
-    }
-
     private static final long DRAIN_PING = 0x6472616e5f706e67L; // "dran_png"
     private static final long KEEPALIVE_PING = 0x6b65657061_6c76L;
     private static final long DRAIN_PING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -74,10 +66,6 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
 
     private final TransportContext context;
     private final Http2Connection.PropertyKey callKey;
-    private final Queue<Command> writeQueue = PlatformDependent.newMpscQueue();
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private final Runnable drainTask = this::drainWriteQueue;
-    private final Runnable flushTask = this::flushTaskRun;
     private final KeepAliveEnforcer enforcer;
     private final long connectionId;
     private final String idPrefix;
@@ -88,18 +76,13 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private GzipCodec gzip;
     private NettyBufferRefs buffers;
     private MessageFramer framer;
-    private boolean inRead;
-    private boolean flushTaskScheduled;
-    private long lastReadNanos;
-    private ScheduledFuture<?> keepaliveTimer;
-    private ScheduledFuture<?> keepaliveAckTimer;
-    private boolean draining;
-    private boolean secondGoAwaySent;
-    private ScheduledFuture<?> drainPingTimer;
-    private ScheduledFuture<?> idleTimer;
+    private FlushBatcher flushes;
+    private WriteQueue writeQueue;
+    private KeepAlivePinger keepAlive;
+    private IdleMonitor idle;
+    private GracefulDrain drain;
     private final RequestHeaders requestHeaders = new RequestHeaders();
     private final RequestHeaderRules<RegisteredMethod> rules;
-    private long idleSinceNanos;
     private volatile boolean closed;
     private StallWatch stalls;
     private String peer;        // the remote address as text, once per connection (every call's access line)
@@ -129,13 +112,13 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                 context.metrics.streamClosed();
                 loopLoad.openStreams--;
                 if (connection().numActiveStreams() == 0) {
-                    idleSinceNanos = System.nanoTime();
+                    idle.lastStreamClosed();
                 }
                 ServerStream call = stream.getProperty(callKey);
                 if (call != null) {
                     call.onStreamClosed();
                 }
-                maybeFinishDrain();
+                drain.streamClosed();
             }
         });
         encoder.flowController().listener(new Http2RemoteFlowController.Listener() {
@@ -277,10 +260,17 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         if (delta > 0) {
             connection().local().flowController().incrementWindowSize(connStream, delta);
         }
-        lastReadNanos = System.nanoTime();
-        idleSinceNanos = lastReadNanos;
-        scheduleKeepalive();
-        scheduleIdleCheck();
+        ConnectionTimers timers = ConnectionTimers.of(ctx.executor());
+        Wire wire = new Wire();
+        flushes = new FlushBatcher(ctx.executor(), wire::flushIfOpen);
+        writeQueue = new WriteQueue(ctx.executor(), flushes, wire::flushIfOpen, t -> context.log.error(
+                "write_queue_task_failed", null, "connection", idPrefix, "error", t.toString()));
+        keepAlive = new KeepAlivePinger(timers, TimeUnit.MILLISECONDS.toNanos(context.config.keepaliveTimeMs()),
+                TimeUnit.MILLISECONDS.toNanos(context.config.keepaliveTimeoutMs()), wire);
+        idle = new IdleMonitor(timers, TimeUnit.MILLISECONDS.toNanos(context.config.maxConnectionIdleMs()), wire);
+        drain = new GracefulDrain(timers, DRAIN_PING_TIMEOUT_NANOS, wire);
+        keepAlive.start();
+        idle.start();
         context.log.debug("connection_open", null, "connection", idPrefix, "remote",
                 String.valueOf(ctx.channel().remoteAddress()));
         flush(ctx);
@@ -289,12 +279,14 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
+        keepAlive.stop();
+        idle.stop();
+        drain.connectionClosed();
         try {
             super.channelInactive(ctx);
         } finally {
-            cancelTimers();
             stalls.close();
-            discardQueue();
+            writeQueue.close();
             if (gzip != null) {
                 gzip.close();
                 gzip = null;
@@ -303,25 +295,10 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         }
     }
 
-    private void cancelTimers() {
-        if (keepaliveTimer != null) {
-            keepaliveTimer.cancel(false);
-        }
-        if (keepaliveAckTimer != null) {
-            keepaliveAckTimer.cancel(false);
-        }
-        if (drainPingTimer != null) {
-            drainPingTimer.cancel(false);
-        }
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-        }
-    }
-
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        inRead = true;
-        lastReadNanos = System.nanoTime();
+        flushes.hold(); // released in channelReadComplete, which flushes
+        keepAlive.onRead(System.nanoTime());
         super.channelRead(ctx, msg);
     }
 
@@ -333,7 +310,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        inRead = false;
+        flushes.restore(false);
         discardSomeReadBytes();
         ctx.fireChannelReadComplete(); // auto-read stays on: HTTP/2 flow control bounds the input
         flushSoon();
@@ -370,69 +347,13 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     // ------------------------------------------------------------------ writes and flushes
 
     /** Something was written on the loop: make sure one flush follows in this turn. */
-    void wrote() {
-        flushSoon();
-    }
-
     void flushSoon() {
-        if (!inRead && !flushTaskScheduled) {
-            flushTaskScheduled = true;
-            ctx.executor().execute(flushTask);
-        }
-    }
-
-    private void flushTaskRun() {
-        flushTaskScheduled = false;
-        if (!closed) {
-            flush(ctx);
-        }
+        flushes.flushSoon();
     }
 
     /** Hands work to the event loop: one wake-up per batch, one flush per batch. Any thread. */
-    void enqueue(Command command) {
-        if (closed) {
-            command.discard();
-            return;
-        }
-        writeQueue.offer(command);
-        if (drainScheduled.compareAndSet(false, true)) {
-            ctx.executor().execute(drainTask);
-        }
-        if (closed) {
-            discardQueue();
-        }
-    }
-
-    private void drainWriteQueue() {
-        drainScheduled.set(false);
-        boolean wasInRead = inRead;
-        inRead = true; // suppress per-write flush tasks: one flush below
-        try {
-            Command c;
-            while ((c = writeQueue.poll()) != null) {
-                if (closed) {
-                    c.discard();
-                    continue;
-                }
-                try {
-                    c.run();
-                } catch (Throwable t) {
-                    context.log.error("write_queue_task_failed", null, "connection", idPrefix, "error", t.toString());
-                }
-            }
-        } finally {
-            inRead = wasInRead;
-        }
-        if (!closed) {
-            flush(ctx);
-        }
-    }
-
-    private void discardQueue() {
-        Command c;
-        while ((c = writeQueue.poll()) != null) {
-            c.discard();
-        }
+    void enqueue(WriteQueue.Command command) {
+        writeQueue.enqueue(command);
     }
 
     /**
@@ -585,7 +506,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             h.add(extra);
         }
         encoder().writeHeaders(ctx, stream.id(), h, 0, true, endStream ? quiet : resetAfter(stream.id()));
-        wrote();
+        flushSoon();
         mm.record(status.code(), System.nanoTime() - startNanos);
         refused(stream.id(), 200, status.code(), startNanos);
         JsonLog.Level level = status.code() == StatusCode.UNIMPLEMENTED ? JsonLog.Level.INFO : JsonLog.Level.WARN;
@@ -603,7 +524,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         encoder().writeHeaders(ctx, stream.id(), h, 0, false, quiet);
         ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), message + "\n");
         encoder().writeData(ctx, stream.id(), body, 0, true, endStream ? quiet : resetAfter(stream.id()));
-        wrote();
+        flushSoon();
         context.metrics.httpRejected(httpStatus);
         refused(stream.id(), httpStatus, StatusCode.INTERNAL, startNanos);
         context.log.warn("http_rejected", idPrefix + Integer.toString(stream.id(), 36), "status", httpStatus,
@@ -672,11 +593,10 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
 
     @Override
     public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-        if (data == DRAIN_PING && draining && !secondGoAwaySent) {
-            sendSecondGoAway();
-        } else if (data == KEEPALIVE_PING && keepaliveAckTimer != null) {
-            keepaliveAckTimer.cancel(false);
-            keepaliveAckTimer = null;
+        if (data == DRAIN_PING) {
+            drain.onDrainPingAck();
+        } else if (data == KEEPALIVE_PING) {
+            keepAlive.onPingAck();
         }
     }
 
@@ -714,98 +634,84 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             ByteBuf payload) {
     }
 
-    // ------------------------------------------------------------------ keepalive
-
-    private void scheduleKeepalive() {
-        long t = context.config.keepaliveTimeMs();
-        keepaliveTimer = ctx.executor().schedule(this::keepaliveTick, t, TimeUnit.MILLISECONDS);
-    }
-
-    private void keepaliveTick() {
-        if (closed) {
-            return;
-        }
-        long idleNanos = System.nanoTime() - lastReadNanos;
-        long timeNanos = TimeUnit.MILLISECONDS.toNanos(context.config.keepaliveTimeMs());
-        if (idleNanos >= timeNanos && keepaliveAckTimer == null) {
-            encoder().writePing(ctx, false, KEEPALIVE_PING, ctx.newPromise());
-            flush(ctx);
-            keepaliveAckTimer = ctx.executor().schedule(() -> {
-                context.metrics.connectionError("keepalive_timeout");
-                context.log.info("keepalive_timeout", null, "connection", idPrefix);
-                ctx.close();
-            }, context.config.keepaliveTimeoutMs(), TimeUnit.MILLISECONDS);
-        }
-        keepaliveTimer = ctx.executor().schedule(this::keepaliveTick,
-                Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeNanos - Math.min(idleNanos, timeNanos))) + 1,
-                TimeUnit.MILLISECONDS);
-    }
-
-    /** {@code transport.max_connection_idle_ms}: a connection without calls that long is drained (GOAWAY). */
-    private void scheduleIdleCheck() {
-        long maxIdleMs = context.config.maxConnectionIdleMs();
-        if (maxIdleMs <= 0) {
-            return;
-        }
-        long period = Math.max(10, maxIdleMs / 4);
-        idleTimer = ctx.executor().scheduleAtFixedRate(() -> {
-            if (closed || draining || connection().numActiveStreams() > 0) {
-                return;
-            }
-            if (System.nanoTime() - idleSinceNanos >= TimeUnit.MILLISECONDS.toNanos(maxIdleMs)) {
-                context.log.debug("connection_idle", null, "connection", idPrefix, "max_connection_idle_ms", maxIdleMs);
-                startDrain();
-            }
-        }, period, period, TimeUnit.MILLISECONDS);
-    }
-
     // ------------------------------------------------------------------ graceful drain
 
-    /**
-     * Phase one of the drain (any thread): GOAWAY with last-stream-id 2^31-1 and a PING; the
-     * PING's ack (or a 10 s fallback) triggers phase two, GOAWAY with the real last stream id.
-     * The connection closes when its last call ends.
-     */
+    /** Starts the two-phase GOAWAY drain ({@link GracefulDrain}). Any thread. */
     void startDrain() {
         ctx.executor().execute(() -> {
-            if (draining || closed) {
-                return;
+            if (!closed) {
+                drain.start();
             }
-            draining = true;
-            goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, ctx.newPromise());
-            encoder().writePing(ctx, false, DRAIN_PING, ctx.newPromise());
-            flush(ctx);
-            drainPingTimer = ctx.executor().schedule(this::sendSecondGoAway, DRAIN_PING_TIMEOUT_NANOS,
-                    TimeUnit.NANOSECONDS);
         });
-    }
-
-    private void sendSecondGoAway() {
-        if (secondGoAwaySent || closed) {
-            return;
-        }
-        secondGoAwaySent = true;
-        if (drainPingTimer != null) {
-            drainPingTimer.cancel(false);
-        }
-        goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
-                ctx.newPromise());
-        flush(ctx);
-        maybeFinishDrain();
-    }
-
-    private void maybeFinishDrain() {
-        if (secondGoAwaySent && !closed && connection().numActiveStreams() == 0) {
-            ctx.close();
-        }
     }
 
     /** End of the grace period (any thread): cancels the calls still running and closes. */
     void forceClose() {
         ctx.executor().execute(() -> {
-            if (closed) {
-                return;
+            if (!closed) {
+                drain.forceClose();
             }
+        });
+    }
+
+    /** What the keepalive pinger, the idle monitor, the drain and the write queue do to this connection. */
+    private final class Wire implements KeepAlivePinger.Connection, IdleMonitor.Connection, GracefulDrain.Connection {
+        void flushIfOpen() {
+            if (!closed) {
+                flush(ctx);
+            }
+        }
+
+        @Override
+        public void sendKeepAlivePing() {
+            encoder().writePing(ctx, false, KEEPALIVE_PING, ctx.newPromise());
+            flush(ctx);
+        }
+
+        @Override
+        public void keepAliveTimedOut() {
+            context.metrics.connectionError("keepalive_timeout");
+            context.log.info("keepalive_timeout", null, "connection", idPrefix);
+            ctx.close();
+        }
+
+        @Override
+        public boolean hasActiveStreams() {
+            return connection().numActiveStreams() > 0;
+        }
+
+        @Override
+        public boolean isDraining() {
+            return drain.isDraining();
+        }
+
+        @Override
+        public void idleTooLong() {
+            context.log.debug("connection_idle", null, "connection", idPrefix, "max_connection_idle_ms",
+                    context.config.maxConnectionIdleMs());
+            drain.start();
+        }
+
+        @Override
+        public void goAway(int lastStreamId) {
+            ConnectionHandler.this.goAway(ctx, lastStreamId, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+                    ctx.newPromise());
+            flush(ctx);
+        }
+
+        @Override
+        public void sendDrainPing() {
+            encoder().writePing(ctx, false, DRAIN_PING, ctx.newPromise());
+            flush(ctx);
+        }
+
+        @Override
+        public int lastStreamCreated() {
+            return connection().remote().lastStreamCreated();
+        }
+
+        @Override
+        public void cancelCalls() {
             List<ServerStream> calls = new ArrayList<>();
             try {
                 connection().forEachActiveStream(s -> {
@@ -822,13 +728,12 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             for (ServerStream c : calls) {
                 c.cancelForShutdown(s, true);
             }
-            if (!secondGoAwaySent) {
-                secondGoAwaySent = true;
-                goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
-                        Unpooled.EMPTY_BUFFER, ctx.newPromise());
-            }
+        }
+
+        @Override
+        public void close() {
             flush(ctx);
             ctx.close();
-        });
+        }
     }
 }

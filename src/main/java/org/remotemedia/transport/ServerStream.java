@@ -518,7 +518,7 @@ final class ServerStream implements ServerCall {
             // early server closure: RST_STREAM(NO_ERROR) once the trailers are out
             conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.resetAfter(id));
         }
-        conn.wrote();
+        conn.flushSoon();
     }
 
     private void release() {
@@ -550,7 +550,7 @@ final class ServerStream implements ServerCall {
             terminateWithRst(status, Http2Error.CANCEL);
         } else if (!isStreamClosed()) {
             conn.encoder().writeRstStream(conn.ctx(), id, Http2Error.CANCEL.code(), conn.quietPromise());
-            conn.wrote();
+            conn.flushSoon();
         }
         conn.flushSoon();
     }
@@ -603,7 +603,7 @@ final class ServerStream implements ServerCall {
         }
         headersSent = true;
         conn.encoder().writeHeaders(conn.ctx(), id, h, 0, false, conn.quietPromise());
-        conn.wrote();
+        conn.flushSoon();
     }
 
     private void doSendFramed(ByteBuf framed) {
@@ -630,7 +630,7 @@ final class ServerStream implements ServerCall {
             conn.unreadChanged(n);
         }
         conn.encoder().writeData(conn.ctx(), id, out, 0, false, conn.quietPromise());
-        conn.wrote();
+        conn.flushSoon();
         if (!conn.encoder().flowController().isWritable(stream)) {
             ready = false;
             conn.cannotWrite(this); // netty tells only of changes: a window that was never open is none
@@ -849,7 +849,7 @@ final class ServerStream implements ServerCall {
     }
 
     /** A framed message handed over from another thread; releases it if never written. */
-    static final class SendFramed implements ConnectionHandler.Command {
+    static final class SendFramed implements WriteQueue.Command {
         private final ServerStream call;
         private final ByteBuf framed;
 
