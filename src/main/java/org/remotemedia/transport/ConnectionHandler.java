@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.grpc.GzipCodec;
@@ -75,6 +76,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private ChannelPromise quiet;
     private GzipCodec gzip;
     private NettyBufferRefs buffers;
+    private ConnectionTimers timers;
+    private final Supplier<GzipCodec> gzipSource = this::gzip;
     private MessageFramer framer;
     private FlushBatcher flushes;
     private WriteQueue writeQueue;
@@ -233,6 +236,16 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         return framer;
     }
 
+    /** The event loop's clock and scheduler. */
+    ConnectionTimers timers() {
+        return timers;
+    }
+
+    /** {@link #gzip}, for the calls' state, which makes it only when a message is compressed. */
+    Supplier<GzipCodec> gzipSource() {
+        return gzipSource;
+    }
+
     GzipCodec gzip() {
         if (gzip == null) {
             gzip = new GzipCodec(1);
@@ -260,7 +273,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         if (delta > 0) {
             connection().local().flowController().incrementWindowSize(connStream, delta);
         }
-        ConnectionTimers timers = ConnectionTimers.of(ctx.executor());
+        timers = ConnectionTimers.of(ctx.executor());
         Wire wire = new Wire();
         flushes = new FlushBatcher(ctx.executor(), wire::flushIfOpen);
         writeQueue = new WriteQueue(ctx.executor(), flushes, wire::flushIfOpen, t -> context.log.error(

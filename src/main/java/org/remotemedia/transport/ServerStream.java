@@ -7,11 +7,8 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import org.remotemedia.grpc.GzipCodec;
 import org.remotemedia.grpc.InboundMessage;
-import org.remotemedia.grpc.MessageDeframer;
+import org.remotemedia.grpc.ServerCallState;
 import org.remotemedia.grpc.MessageEncoder;
 import org.remotemedia.grpc.Metadata;
 import org.remotemedia.grpc.PercentEncoding;
@@ -29,8 +26,10 @@ import org.remotemedia.rpc.UnaryHandler;
 import org.remotemedia.rpc.Workload;
 
 /**
- * One gRPC call on one HTTP/2 stream: deframes its DATA, delivers messages and events to the
- * handler, writes its headers, messages and trailers, and tracks deadline, cancellation and
+ * One gRPC call on one HTTP/2 stream, adapting the call's gRPC state ({@link ServerCallState}:
+ * deframing, demand, delivery, half-close, terminate once, deadline) to netty and to the
+ * method's handler: it feeds DATA in, passes deliveries on, writes headers, messages
+ * ({@link org.remotemedia.grpc.MessageFramer}) and trailers, and tracks cancellation and
  * outbound readiness. There is no child channel: the {@link ConnectionHandler} routes frames
  * here by stream property.
  *
@@ -39,36 +38,26 @@ import org.remotemedia.rpc.Workload;
  * any thread: off the loop they are queued to it ({@link ConnectionHandler#enqueue}); a message
  * sent off the loop is serialized on the caller's thread into a pooled buffer first.
  */
-final class ServerStream implements ServerCall {
+final class ServerStream implements ServerCall, ServerCallState.Listener {
     private final ConnectionHandler conn;
     private final Http2Stream stream;
     private final int id;
     private final RegisteredMethod method;
     private final boolean unaryRequest;
-    private final MessageDeframer deframer;
+    private final ServerCallState state;
     private final Metadata requestHeaders;
     private final String authority;
     private final String clientRequestId;
     private final long startNanos;
-    private final String inboundEncoding; // null (identity) or "gzip"
     private final boolean clientAcceptsGzip;
-    private final boolean hasDeadline;
-    private final long deadlineNanoTime;
-    private final long timeoutNanos;
     private final TransportMetrics.MethodMetrics metrics;
 
     private CallListener listener = CallListener.NOOP;
-    private ScheduledFuture<?> deadlineTimer;
+    private ConnectionTimers.Timer deadlineTimer;
     private String requestId;
-    private int demand;
-    private boolean delivering;
-    private boolean eos;
-    private boolean halfCloseDelivered;
-    private boolean unaryHeld;
     private boolean headersSent;
     private boolean outboundGzip;
     private boolean messageCompression = true;
-    private boolean done;
     private long bytesWhileNotReady;
     private long bytesIn;
     private long bytesOut;
@@ -85,35 +74,27 @@ final class ServerStream implements ServerCall {
         this.id = stream.id();
         this.method = method;
         this.unaryRequest = !method.kind().clientStreams();
-        this.deframer = new MessageDeframer(conn.buffers(), conn.context().maxMessageBytes);
         this.requestHeaders = requestHeaders;
         this.authority = authority;
         this.clientRequestId = clientRequestId;
-        this.startNanos = System.nanoTime();
-        this.inboundEncoding = inboundEncoding;
+        this.startNanos = conn.timers().nanoTime();
         this.clientAcceptsGzip = clientAcceptsGzip;
-        this.timeoutNanos = timeoutNanos;
-        this.hasDeadline = timeoutNanos >= 0;
-        this.deadlineNanoTime = hasDeadline ? saturatedAdd(startNanos, timeoutNanos) : Long.MAX_VALUE;
         this.metrics = conn.context().metrics.method(method);
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long r = a + b;
-        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+        this.state = new ServerCallState(this, unaryRequest, method.path(), kindName(method.kind()), conn.buffers(),
+                conn.context().maxMessageBytes, inboundEncoding, conn.gzipSource(), startNanos, timeoutNanos);
     }
 
     // ------------------------------------------------------------------ event loop: inbound
 
     /** Runs interceptors, arms the deadline, and starts the handler. */
     void start() {
-        if (hasDeadline) {
-            long remaining = deadlineNanoTime - System.nanoTime();
+        if (state.hasDeadline()) {
+            long remaining = state.nanosUntilDeadline(conn.timers().nanoTime());
             if (remaining <= 0) {
                 deadlineExpired();
                 return;
             }
-            deadlineTimer = conn.ctx().executor().schedule(this::deadlineExpired, remaining, TimeUnit.NANOSECONDS);
+            deadlineTimer = conn.timers().schedule(this::deadlineExpired, remaining);
         }
         for (CallInterceptor interceptor : conn.context().registry.interceptors()) {
             Status verdict;
@@ -127,7 +108,7 @@ final class ServerStream implements ServerCall {
                 terminate(verdict, true, false); // details, if any, go out as grpc-status-details-bin
                 return;
             }
-            if (done) {
+            if (state.isDone()) {
                 return;
             }
         }
@@ -147,226 +128,60 @@ final class ServerStream implements ServerCall {
     void onData(ByteBuf data, boolean endOfStream) {
         int len = data.readableBytes();
         bytesIn += len;
-        if (len > 0) {
-            ByteBuffer base = SharedNioView.of(data);
-            if (base != null) {
-                deframer.add(base, base.position(), len, data.retain());
-            } else {
-                // a composite buffer (never from netty's HTTP/2 reader in practice): one copy
-                ByteBuf copy = conn.ctx().alloc().directBuffer(len).writeBytes(data, data.readerIndex(), len);
-                ByteBuffer view = copy.internalNioBuffer(0, len);
-                deframer.add(view, view.position(), len, copy);
-            }
+        if (len == 0) {
+            state.data(null, 0, 0, null, endOfStream);
+            return;
         }
-        if (endOfStream) {
-            eos = true;
+        ByteBuffer base = SharedNioView.of(data);
+        if (base != null) {
+            state.data(base, base.position(), len, data.retain(), endOfStream);
+        } else {
+            // a composite buffer (never from netty's HTTP/2 reader in practice): one copy
+            ByteBuf copy = conn.ctx().alloc().directBuffer(len).writeBytes(data, data.readerIndex(), len);
+            ByteBuffer view = copy.internalNioBuffer(0, len);
+            state.data(view, view.position(), len, copy, endOfStream);
         }
-        deliver();
     }
 
     void onEndOfStream() {
-        eos = true;
-        deliver();
+        state.endOfStream();
     }
 
-    private void deliver() {
-        if (delivering || done) {
-            returnWindow();
-            return;
-        }
-        delivering = true;
-        try {
-            if (unaryRequest) {
-                deliverUnary();
-            } else {
-                deliverStreaming();
-            }
-        } finally {
-            delivering = false;
-        }
-        returnWindow();
+    // ServerCallState.Listener: what the call delivers, on the loop
+
+    @Override
+    public void onMessage(InboundMessage m) throws Exception {
+        listener.onMessage(m);
     }
 
-    private void deliverStreaming() {
-        while (!done) {
-            if (demand > 0) {
-                int r = deframer.poll();
-                if (r == MessageDeframer.MESSAGE) {
-                    demand--;
-                    dispatch(deframer.message());
-                    continue;
-                }
-                if (r < 0) {
-                    deframeError(r);
-                    return;
-                }
-            }
-            if (eos && !halfCloseDelivered) {
-                if (!deframer.hasPartialMessage()) {
-                    halfCloseDelivered = true;
-                    try {
-                        listener.onHalfClose();
-                    } catch (Throwable t) {
-                        handlerFailed(t, "onHalfClose");
-                    }
-                } else if (demand > 0) {
-                    failInbound(Status.of(StatusCode.INTERNAL, truncatedMessage()));
-                }
-            }
-            return;
-        }
+    @Override
+    public void onRequest(InboundMessage m) throws Exception {
+        ((UnaryHandler) method.handler()).onRequest(this, m);
     }
 
-    private void deliverUnary() {
-        if (!unaryHeld) {
-            int r = deframer.poll();
-            if (r == MessageDeframer.MESSAGE) {
-                unaryHeld = true;
-            } else if (r < 0) {
-                deframeError(r);
-                return;
-            }
-        }
-        if (unaryHeld && deframer.queuedBytes() > 0) {
-            failInbound(Status.of(StatusCode.INTERNAL, "too many request messages: " + method.path() + " is a "
-                    + kindName() + " method and takes exactly one"));
-            return;
-        }
-        if (!eos || halfCloseDelivered) {
-            return;
-        }
-        halfCloseDelivered = true;
-        if (!unaryHeld) {
-            failInbound(Status.of(StatusCode.INTERNAL, deframer.hasPartialMessage() ? truncatedMessage()
-                    : "no request message: the client ended the stream without one, but " + method.path()
-                            + " is a " + kindName() + " method and takes exactly one"));
-            return;
-        }
-        InboundMessage m = deframer.message();
-        if (!prepare(m)) {
-            return;
-        }
-        try {
-            ((UnaryHandler) method.handler()).onRequest(this, m);
-        } catch (Throwable t) {
-            handlerFailed(t, "onRequest");
-        } finally {
-            afterCallback(m);
-        }
+    @Override
+    public void onHalfClose() throws Exception {
+        listener.onHalfClose();
     }
 
-    private void dispatch(InboundMessage m) {
-        if (!prepare(m)) {
-            return;
-        }
-        try {
-            listener.onMessage(m);
-        } catch (Throwable t) {
-            handlerFailed(t, "onMessage");
-        } finally {
-            afterCallback(m);
-        }
+    @Override
+    public void returnWindow(int bytes) {
+        conn.returnWindow(stream, bytes);
     }
 
-    /** Inflates a compressed message in place (a fresh pooled buffer) or repositions the view. */
-    private boolean prepare(InboundMessage m) {
-        if (!deframer.isCompressed()) {
-            m.reposition();
-            m.markCompressed(false);
-            return true;
-        }
-        if (inboundEncoding == null) {
-            failInbound(Status.of(StatusCode.INTERNAL, "a message has the compressed flag set but the request has no "
-                    + "grpc-encoding header: set grpc-encoding (gzip) or send messages uncompressed"));
-            return false;
-        }
-        ByteBuf compressedCopy = null;
-        ByteBuffer src;
-        if (m.bufferCount() == 1) {
-            src = m.buffer();
-            m.reposition();
-        } else {
-            compressedCopy = conn.ctx().alloc().directBuffer(m.length());
-            src = compressedCopy.internalNioBuffer(0, m.length());
-            ByteBuffer dst = src.duplicate();
-            m.copyTo(dst);
-        }
-        try {
-            long size = GzipCodec.announcedSize(src);
-            if (size < 0) {
-                failInbound(Status.of(StatusCode.INTERNAL, "could not decompress a gzip message of " + m.length()
-                        + " bytes: too short to be gzip"));
-                return false;
-            }
-            if (size > conn.context().maxMessageBytes) {
-                failInbound(Status.of(StatusCode.RESOURCE_EXHAUSTED, "decompressed message of " + size
-                        + " bytes exceeds the limit of " + conn.context().maxMessageBytes
-                        + " bytes (transport.max_inbound_message_bytes)"));
-                return false;
-            }
-            int n = (int) size;
-            ByteBuf out = conn.ctx().alloc().directBuffer(Math.max(n, 1));
-            ByteBuffer dst = out.internalNioBuffer(0, n);
-            int rc = conn.gzip().inflate(src, dst);
-            if (rc != GzipCodec.OK) {
-                out.release();
-                failInbound(Status.of(StatusCode.INTERNAL, "could not decompress a gzip message of " + m.length()
-                        + " bytes: corrupt data, or a CRC or size mismatch"));
-                return false;
-            }
-            out.writerIndex(n);
-            m.resetToSingle(dst, dst.position(), n, out);
-            m.markCompressed(true);
-            return true;
-        } finally {
-            if (compressedCopy != null) {
-                compressedCopy.release();
-            }
-        }
-    }
-
-    private void afterCallback(InboundMessage m) {
-        Object temp = m.takeTempOwner();
-        if (temp != null) {
-            ((ByteBuf) temp).release();
-        }
-        deframer.messageDone();
-    }
-
-    private void returnWindow() {
-        long n = deframer.takeReturnableBytes();
-        if (n > 0) {
-            conn.returnWindow(stream, (int) n);
-        }
-    }
-
-    private void deframeError(int code) {
-        if (code == MessageDeframer.ERR_TOO_LARGE) {
-            failInbound(Status.of(StatusCode.RESOURCE_EXHAUSTED, "received message of " + deframer.badValue()
-                    + " bytes exceeds the limit of " + conn.context().maxMessageBytes
-                    + " bytes (transport.max_inbound_message_bytes)"));
-        } else {
-            failInbound(Status.of(StatusCode.INTERNAL, "invalid message prefix: compressed flag " + deframer.badValue()
-                    + ", expected 0 or 1 (the stream is not gRPC length-prefixed messages)"));
-        }
-    }
-
-    private String truncatedMessage() {
-        return "truncated message: the client ended the stream with " + deframer.queuedBytes()
-                + " bytes of an unfinished length-prefixed message";
-    }
-
-    private String kindName() {
-        return method.kind() == MethodKind.UNARY ? "unary" : "server-streaming";
+    private static String kindName(MethodKind kind) {
+        return kind == MethodKind.UNARY ? "unary" : "server-streaming";
     }
 
     /** An inbound protocol error found by the transport: status to the client, cancel to the handler. */
-    private void failInbound(Status status) {
+    @Override
+    public void inboundFailed(Status status) {
         conn.logCallError("call_rejected", this, status, null);
         terminate(status, true, true);
     }
 
-    private void handlerFailed(Throwable t, String where) {
+    @Override
+    public void handlerFailed(Throwable t, String where) {
         conn.logCallError("handler_failed", this, Status.of(StatusCode.INTERNAL, where), t);
         terminate(Status.of(StatusCode.INTERNAL, "internal error in the method handler (request id "
                 + requestId() + ")"), true, true);
@@ -374,26 +189,17 @@ final class ServerStream implements ServerCall {
 
     void deadlineExpired() {
         deadlineTimer = null;
-        if (done) {
+        if (state.isDone()) {
             return;
         }
-        Status s = Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded: the call ran past its grpc-timeout of "
-                + formatNanos(timeoutNanos));
         // trailers with the status, then RST_STREAM(CANCEL) as the spec asks
-        terminateWithRst(s, Http2Error.CANCEL);
+        terminateWithRst(state.deadlineExceeded(), Http2Error.CANCEL);
         conn.flushSoon();
-    }
-
-    private static String formatNanos(long nanos) {
-        if (nanos % 1_000_000 == 0) {
-            return nanos / 1_000_000 + " ms";
-        }
-        return nanos / 1000 + " us";
     }
 
     /** The client reset the stream. */
     void onRstStream(long errorCode) {
-        if (done) {
+        if (state.isDone()) {
             return;
         }
         terminate(Status.of(StatusCode.CANCELLED, "the client cancelled the call (RST_STREAM "
@@ -402,7 +208,7 @@ final class ServerStream implements ServerCall {
 
     /** Netty closed the stream (RST sent or received, both sides ended, connection gone). */
     void onStreamClosed() {
-        if (!done) {
+        if (!state.isDone()) {
             terminate(Status.of(StatusCode.CANCELLED, "the stream closed before the call finished"), false, true);
         }
         release();
@@ -410,7 +216,7 @@ final class ServerStream implements ServerCall {
 
     /** The connection is going away or the drain grace period ended. */
     void cancelForShutdown(Status status, boolean writeStatus) {
-        if (done) {
+        if (state.isDone()) {
             return;
         }
         if (writeStatus) {
@@ -441,23 +247,21 @@ final class ServerStream implements ServerCall {
 
     private void terminate(Status status, Metadata trailers, boolean writeStatus, boolean notifyCancel,
             Http2Error rstNow) {
-        if (done) {
+        if (!state.terminate()) {
             return;
         }
-        done = true;
         if (notifyCancel) {
             cancelled = true;
         }
         ready = false;
         if (deadlineTimer != null) {
-            deadlineTimer.cancel(false);
+            deadlineTimer.cancel();
             deadlineTimer = null;
         }
-        deframer.close();
         if (writeStatus && localOpen()) {
             writeStatus(status, trailers, rstNow);
         }
-        long durationNanos = System.nanoTime() - startNanos;
+        long durationNanos = conn.timers().nanoTime() - startNanos;
         metrics.record(status.code(), durationNanos);
         for (CallObserver o : conn.context().registry.observers()) {
             try {
@@ -512,7 +316,7 @@ final class ServerStream implements ServerCall {
             if (stream.state() != Http2Stream.State.CLOSED) {
                 conn.encoder().writeRstStream(conn.ctx(), id, rstNow.code(), conn.quietPromise());
             }
-        } else if (eos) {
+        } else if (state.clientEnded()) {
             conn.encoder().writeHeaders(conn.ctx(), id, h, 0, true, conn.quietPromise());
         } else {
             // early server closure: RST_STREAM(NO_ERROR) once the trailers are out
@@ -524,15 +328,15 @@ final class ServerStream implements ServerCall {
     private void release() {
         conn.unreadChanged(-bytesWhileNotReady); // the stream is gone: netty dropped what it held
         bytesWhileNotReady = 0;
-        deframer.close();
+        state.release();
         if (deadlineTimer != null) {
-            deadlineTimer.cancel(false);
+            deadlineTimer.cancel();
             deadlineTimer = null;
         }
     }
 
     boolean isDone() {
-        return done;
+        return state.isDone();
     }
 
     /** The HTTP/2 stream is gone (both sides ended, or reset): nothing of it is queued any more. */
@@ -546,7 +350,7 @@ final class ServerStream implements ServerCall {
      * netty frees what it held.
      */
     void resetStalled(Status status) {
-        if (!done) {
+        if (!state.isDone()) {
             terminateWithRst(status, Http2Error.CANCEL);
         } else if (!isStreamClosed()) {
             conn.encoder().writeRstStream(conn.ctx(), id, Http2Error.CANCEL.code(), conn.quietPromise());
@@ -560,7 +364,7 @@ final class ServerStream implements ServerCall {
     }
 
     void writabilityChanged(boolean writable) {
-        if (done) {
+        if (state.isDone()) {
             return;
         }
         boolean was = ready;
@@ -581,7 +385,7 @@ final class ServerStream implements ServerCall {
     // ------------------------------------------------------------------ event loop: outbound
 
     private void doSendHeaders(Metadata md) {
-        if (done || headersSent) {
+        if (state.isDone() || headersSent) {
             return;
         }
         Http2Headers h;
@@ -607,7 +411,7 @@ final class ServerStream implements ServerCall {
     }
 
     private void doSendFramed(ByteBuf framed) {
-        if (done) {
+        if (state.isDone()) {
             framed.release();
             return;
         }
@@ -642,11 +446,7 @@ final class ServerStream implements ServerCall {
     }
 
     private void doRequest(int n) {
-        if (n <= 0 || done) {
-            return;
-        }
-        demand = demand + n < 0 ? Integer.MAX_VALUE : demand + n;
-        deliver();
+        state.request(n);
     }
 
     // ------------------------------------------------------------------ ServerCall (any thread)
@@ -713,12 +513,12 @@ final class ServerStream implements ServerCall {
 
     @Override
     public boolean hasDeadline() {
-        return hasDeadline;
+        return state.hasDeadline();
     }
 
     @Override
     public long deadlineNanoTime() {
-        return deadlineNanoTime;
+        return state.deadlineNanoTime();
     }
 
     @Override
@@ -747,7 +547,7 @@ final class ServerStream implements ServerCall {
 
     @Override
     public boolean isReady() {
-        if (inEventLoop() && !done) {
+        if (inEventLoop() && !state.isDone()) {
             boolean r = conn.encoder().flowController().isWritable(stream);
             ready = r;
             return r;
@@ -845,7 +645,7 @@ final class ServerStream implements ServerCall {
 
     @Override
     public String toString() {
-        return "ServerStream{" + method.path() + ", stream " + id + ", done=" + done + '}';
+        return "ServerStream{" + method.path() + ", stream " + id + ", done=" + state.isDone() + '}';
     }
 
     /** A framed message handed over from another thread; releases it if never written. */
