@@ -35,6 +35,18 @@ public final class Metadata {
                 && key.charAt(n - 1) == 'n';
     }
 
+    /**
+     * True for a name the transport writes itself (pseudo-headers, grpc-status, grpc-message,
+     * content-type, te, grpc-encoding, grpc-accept-encoding): a handler's metadata of that name is
+     * dropped, so it cannot contradict the call's real status or encoding.
+     */
+    public static boolean isTransportKey(String key) {
+        return key.startsWith(":") || switch (key) {
+            case "grpc-status", "grpc-message", "content-type", "te", "grpc-encoding", "grpc-accept-encoding" -> true;
+            default -> false;
+        };
+    }
+
     /** True for a legal header name: 1+ chars of 0-9 a-z _ - . (no pseudo-headers). */
     public static boolean isValidKey(CharSequence key) {
         if (key.isEmpty()) {

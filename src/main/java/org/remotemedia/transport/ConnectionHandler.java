@@ -498,9 +498,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         }
         for (int i = 0; i < md.size(); i++) {
             String key = md.key(i);
-            if (key.startsWith(":") || key.equals("grpc-status") || key.equals("grpc-message")
-                    || key.equals("content-type") || key.equals("te") || key.equals("grpc-encoding")
-                    || key.equals("grpc-accept-encoding")) {
+            if (Metadata.isTransportKey(key)) {
                 continue;
             }
             h.add(new AsciiString(key), md.stringValue(i)); // a -bin value goes out as base64

@@ -2,6 +2,7 @@ package org.remotemedia.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,17 @@ class MetadataTest {
         assertEquals("2", m.get("x-dup"));
         assertTrue(m.isBinary(1));
         assertEquals(4, m.size());
+    }
+
+    @Test
+    void namesTheTransportWritesItselfAreRecognised() {
+        for (String k : List.of(":status", "grpc-status", "grpc-message", "content-type", "te", "grpc-encoding",
+                "grpc-accept-encoding")) {
+            assertTrue(Metadata.isTransportKey(k), k);
+        }
+        for (String k : List.of("grpc-status-details-bin", "x-request-id", "grpc-statusx", "tee", "authorization")) {
+            assertFalse(Metadata.isTransportKey(k), k);
+        }
     }
 
     @Test
