@@ -293,109 +293,170 @@ final class GraphRun {
         }
     }
 
+    /** One call of a bound node: its inputs, room for its outputs, the call, then where the output goes. */
     private void runNode(NodeRun r, boolean last) throws PipelineException {
-        CompiledPlan.PlanNode p = r.plan;
-        Node node = r.node;
+        int frames = gatherInputs(r, last);
+        if (frames == 0 && !last) {
+            return;
+        }
+        int cap = prepareOutputs(r, frames, last);
+        checkpoint(r);
+        int written = call(r, frames, cap, last);
+        r.ran = true;
+        if (r.node.stateBytes() != r.stateCharged) { // grows only in nodes that hold audio
+            chargeState(r);
+        }
+        consumeInputs(r, frames);
+        routeOutputs(r, written);
+    }
+
+    /**
+     * Points the node's input blocks at this call's audio: a source's feed, its producer's step
+     * buffer, or equal lengths of its queues (the shortest; on {@code last} the longest, the rest
+     * padded with silence). Returns the frames per input.
+     */
+    private static int gatherInputs(NodeRun r, boolean last) throws PipelineException {
         AudioBlock[] in = r.blocks;
-        int frames = 0;
-        if (p.isSource()) {
-            if (r.fed) {
-                AudioBlock s = r.sourceBlock;
-                frames = s.frames();
-                in[0].wrap(s.buffer(), s.offset(), frames, s.channels(), s.sampleRate(), s.format());
+        if (r.plan.isSource()) {
+            if (!r.fed) {
+                return 0;
             }
-        } else if (r.queues == null) {
+            AudioBlock s = r.sourceBlock;
+            in[0].wrap(s.buffer(), s.offset(), s.frames(), s.channels(), s.sampleRate(), s.format());
+            return s.frames();
+        }
+        if (r.queues == null) {
             NodeRun q = r.from[0];
-            int port = p.inputPorts()[0];
-            frames = q.stepFrames;
+            int port = r.plan.inputPorts()[0];
+            int frames = q.stepFrames;
             if (frames > 0) {
                 AudioSpec s = q.outSpecs[port];
                 in[0].wrap(q.stepBuf[port].buffer(), 0, frames, s.channels(), s.sampleRate(), s.format());
             }
-        } else {
-            FrameQueue[] qs = r.queues;
-            int min = Integer.MAX_VALUE;
-            int max = 0;
-            for (FrameQueue fq : qs) {
-                min = Math.min(min, fq.frames());
-                max = Math.max(max, fq.frames());
-            }
-            frames = last ? max : min;
-            if (frames > 0) {
-                for (int j = 0; j < qs.length; j++) {
-                    qs[j].view(in[j], frames);
-                }
+            return frames;
+        }
+        FrameQueue[] qs = r.queues;
+        int min = Integer.MAX_VALUE;
+        int max = 0;
+        for (FrameQueue fq : qs) {
+            min = Math.min(min, fq.frames());
+            max = Math.max(max, fq.frames());
+        }
+        int frames = last ? max : min;
+        if (frames > 0) {
+            for (int j = 0; j < qs.length; j++) {
+                qs[j].view(in[j], frames);
             }
         }
-        if (frames == 0 && !last) {
-            return;
-        }
-        int k = r.ports;
+        return frames;
+    }
+
+    /**
+     * Clears the output pointers (never a buffer of an earlier call) and gives every port room for
+     * all this call may write: process() of {@code frames}, and flush() on {@code last}. Returns
+     * that room in frames.
+     */
+    private int prepareOutputs(NodeRun r, int frames, boolean last) throws PipelineException {
+        Node node = r.node;
         int cap = (frames > 0 ? node.maxOutputFrames(frames) : 0) + (last ? node.maxFlushFrames() : 0);
         MutableDirectBuffer[] outs = r.outBufs;
         int[] offs = r.outOffsets;
-        for (int port = 0; port < outs.length; port++) { // never a buffer of an earlier call
+        for (int port = 0; port < outs.length; port++) {
             outs[port] = null;
             offs[port] = 0;
         }
-        if (k > 0 && cap > 0) {
+        if (r.ports > 0 && cap > 0) {
             room(r, 0, cap);
         }
+        return cap;
+    }
+
+    /**
+     * The node's process() (when frames arrived) and, on {@code last}, flush(), timed; an
+     * exception from the node, or more frames written than it declared, fails the run as
+     * NODE_EXECUTION naming the node. Returns the frames written.
+     */
+    private int call(NodeRun r, int frames, int cap, boolean last) throws PipelineException {
         int written = 0;
-        checkpoint(r);
         long t0 = System.nanoTime();
         try {
             if (frames > 0) {
-                written = k > 1 ? node.process(in, outs, offs) : node.process(in, outs[0], offs[0]);
-                int max = node.maxOutputFrames(frames);
-                if (written < 0 || written > max) {
-                    throw new IllegalStateException("process() wrote " + written + " frames, more than the "
-                            + max + " it declared");
-                }
-                for (int j = 0; j < in.length && j < r.inSpecs.length; j++) {
-                    r.samplesIn += in[j].samples();
-                }
+                written = process(r, frames);
             }
             if (last) {
-                // what the node holds may have grown in this process() call (whole-stream Normalize)
-                int flushMax = node.maxFlushFrames();
-                if (k > 0 && written + flushMax > cap) {
-                    room(r, written, written + flushMax);
-                }
-                for (int port = 0; port < k; port++) {
-                    offs[port] += written * r.outSpecs[port].frameBytes();
-                }
-                int f = k > 1 ? node.flush(outs, offs) : node.flush(outs[0], offs[0]);
-                if (f < 0 || f > flushMax) {
-                    throw new IllegalStateException("flush() wrote " + f + " frames, more than the " + flushMax
-                            + " it declared");
-                }
-                written += f;
+                written += flush(r, written, cap);
             }
         } catch (RuntimeException e) {
             throw nodeFailure(r, e, "failed");
         } finally {
             r.nanos += System.nanoTime() - t0;
         }
-        r.ran = true;
-        if (node.stateBytes() != r.stateCharged) { // grows only in nodes that hold audio
-            chargeState(r);
+        return written;
+    }
+
+    private static int process(NodeRun r, int frames) {
+        Node node = r.node;
+        AudioBlock[] in = r.blocks;
+        MutableDirectBuffer[] outs = r.outBufs;
+        int[] offs = r.outOffsets;
+        int written = r.ports > 1 ? node.process(in, outs, offs) : node.process(in, outs[0], offs[0]);
+        int max = node.maxOutputFrames(frames);
+        if (written < 0 || written > max) {
+            throw new IllegalStateException("process() wrote " + written + " frames, more than the "
+                    + max + " it declared");
         }
+        for (int j = 0; j < in.length && j < r.inSpecs.length; j++) {
+            r.samplesIn += in[j].samples();
+        }
+        return written;
+    }
+
+    /** The node's flush() after the {@code written} frames of this call's process(); returns the frames it wrote. */
+    private int flush(NodeRun r, int written, int cap) throws PipelineException {
+        Node node = r.node;
+        int k = r.ports;
+        MutableDirectBuffer[] outs = r.outBufs;
+        int[] offs = r.outOffsets;
+        // what the node holds may have grown in this process() call (whole-stream Normalize)
+        int flushMax = node.maxFlushFrames();
+        if (k > 0 && written + flushMax > cap) {
+            room(r, written, written + flushMax);
+        }
+        for (int port = 0; port < k; port++) {
+            offs[port] += written * r.outSpecs[port].frameBytes();
+        }
+        int f = k > 1 ? node.flush(outs, offs) : node.flush(outs[0], offs[0]);
+        if (f < 0 || f > flushMax) {
+            throw new IllegalStateException("flush() wrote " + f + " frames, more than the " + flushMax
+                    + " it declared");
+        }
+        return f;
+    }
+
+    /** Drops the frames the node took from its queues (single inputs need nothing: step buffers live one step). */
+    private static void consumeInputs(NodeRun r, int frames) {
         if (r.queues != null && frames > 0) {
             for (FrameQueue fq : r.queues) {
                 fq.consume(frames);
             }
         }
-        if (p.isSink()) {
+    }
+
+    /**
+     * A sink's frames stay in its run buffers; another node's become this step's output, and a
+     * port buffer nothing will read (nothing written, or no connection takes the port) goes back
+     * to the pool now.
+     */
+    private static void routeOutputs(NodeRun r, int written) {
+        if (r.plan.isSink()) {
             r.accFrames += written;
-        } else {
-            r.stepFrames = written;
-            for (int port = 0; port < k; port++) {
-                // nothing written, or a port no connection reads: back to the pool now
-                if (r.stepBuf[port] != null && (written == 0 || p.lastReader(port) < 0)) {
-                    release(r.stepBuf[port], r);
-                    r.stepBuf[port] = null;
-                }
+            return;
+        }
+        r.stepFrames = written;
+        for (int port = 0; port < r.ports; port++) {
+            if (r.stepBuf[port] != null && (written == 0 || r.plan.lastReader(port) < 0)) {
+                release(r.stepBuf[port], r);
+                r.stepBuf[port] = null;
             }
         }
     }
