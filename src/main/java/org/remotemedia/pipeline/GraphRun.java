@@ -259,36 +259,50 @@ final class GraphRun {
     /** One step through every node: process what arrived; on {@code last}, pad, process and flush. */
     void step(boolean last) throws PipelineException {
         for (NodeRun r : runs) {
-            CompiledPlan.PlanNode p = r.plan;
-            int[] inPorts = p.inputPorts();
             r.stepFrames = 0;
             if (r.queues != null) {
-                for (int j = 0; j < r.from.length; j++) {
-                    NodeRun q = r.from[j];
-                    if (q.stepFrames > 0) {
-                        r.queues[j].append(q.outSpecs[inPorts[j]], q.stepBuf[inPorts[j]].buffer(), 0, q.stepFrames);
-                    }
-                }
+                enqueueInputs(r);
             }
-            if (!r.bound() && !p.isSource()) {
-                Problems problems = new Problems();
-                if (!tryBind(r, problems) && !problems.isEmpty()) {
-                    throw PipelineError.validation(problems.list()).toException();
-                }
+            if (!r.bound() && !r.plan.isSource()) {
+                bindOrThrow(r);
             }
             if (r.bound()) {
                 runNode(r, last);
             }
-            for (int j = 0; j < r.from.length; j++) {
-                NodeRun q = r.from[j];
-                int port = inPorts[j];
-                if (q.plan.lastReader(port) == p.index() && q.stepBuf != null && q.stepBuf[port] != null) {
-                    release(q.stepBuf[port], q);
-                    q.stepBuf[port] = null;
-                }
+            releaseReadInputs(r);
+            r.fed = false; // a source's feed is for one step
+        }
+    }
+
+    /** Appends the producers' output of this step to a multi-input node's queues. */
+    private static void enqueueInputs(NodeRun r) throws PipelineException {
+        int[] inPorts = r.plan.inputPorts();
+        for (int j = 0; j < r.from.length; j++) {
+            NodeRun q = r.from[j];
+            if (q.stepFrames > 0) {
+                r.queues[j].append(q.outSpecs[inPorts[j]], q.stepBuf[inPorts[j]].buffer(), 0, q.stepFrames);
             }
-            if (p.isSource()) {
-                r.fed = false;
+        }
+    }
+
+    /** Creates a node once its producers exist (streaming: after their first audio); fails the run if their audio does not fit it. */
+    private void bindOrThrow(NodeRun r) throws PipelineException {
+        Problems problems = new Problems();
+        if (!tryBind(r, problems) && !problems.isEmpty()) {
+            throw PipelineError.validation(problems.list()).toException();
+        }
+    }
+
+    /** Returns the producers' step buffers this node was the last to read. */
+    private static void releaseReadInputs(NodeRun r) {
+        int[] inPorts = r.plan.inputPorts();
+        int self = r.plan.index();
+        for (int j = 0; j < r.from.length; j++) {
+            NodeRun q = r.from[j];
+            int port = inPorts[j];
+            if (q.plan.lastReader(port) == self && q.stepBuf != null && q.stepBuf[port] != null) {
+                release(q.stepBuf[port], q);
+                q.stepBuf[port] = null;
             }
         }
     }
