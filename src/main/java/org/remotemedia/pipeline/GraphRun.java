@@ -25,7 +25,8 @@ import org.remotemedia.dsp.Problems;
  * caller as {@link AudioOutput}s keyed by {@link CompiledPlan.PlanNode#outputKey}. Multi-input nodes get aligned blocks through {@link FrameQueue}s. Nodes are
  * created ("bound") once their input streams are known: at the start for one-shot, at the
  * first chunk of their sources for streaming. Cancellation, the deadline and the time limit
- * are checked before every node call; the memory limit on every buffer acquired.
+ * are checked before every node call; the memory limit on every buffer acquired. Each node's
+ * state in the run (its instance, buffers, queues, metrics) is one {@link NodeRun}.
  *
  * <p>Not thread-safe: owned by one thread at a time (the caller of execute / push).
  */
@@ -33,47 +34,16 @@ final class GraphRun {
     static final int SLICE_FRAMES = 16384;
 
     private final CompiledPlan plan;
-    /** The plan's nodes in topological order, and its sinks, as arrays: a for-each over them allocates nothing. */
-    private final CompiledPlan.PlanNode[] nodes;
-    private final CompiledPlan.PlanNode[] sinks;
+    /** Every node's run state, in topological order (index = {@link CompiledPlan.PlanNode#index}); an array: a for-each allocates nothing. */
+    private final NodeRun[] runs;
+    /** The sinks' run states, in the plan's sink order. */
+    private final NodeRun[] sinks;
     private final BufferPool pool;
     private final MemoryAccount account;
     private final EngineLimits limits;
-    private final int n;
-
-    private final Node[] inst;
-    /** Port 0's audio (null: no audio output); {@code outSpecs[i][k]} for every port. */
-    private final AudioSpec[] outSpec;
-    private final AudioSpec[][] outSpecs;
-    /** Output ports of each bound node: 0 for a node without audio. */
-    private final int[] ports;
-    private final AudioSpec[][] inSpecs;
-    private final boolean[] bound;
-    private final AudioSpec[] sourceSpec;
     private final Map<String, String> dataInputs;
-
-    private final PooledBuffer[][] stepBuf;
-    private final int[] stepFrames;
-    private final PooledBuffer[][] acc;
-    private final int[] accFrames;
-    private final AudioOutput[][] slots;
-    /** Per node, reused for every call: the port buffers and their write offsets. */
-    private final MutableDirectBuffer[][] outBufs;
-    private final int[][] outOffsets;
-    private final long[] estimate;
-    private final FrameQueue[][] queues;
-    private final AudioBlock[][] blocks;
-    private final AudioBlock[] sourceBlock;
-    private final boolean[] fed;
-
-    private final long[] nanos;
-    private final long[] samplesIn;
-    private final long[] held;
-    private final long[] peak;
-    private final boolean[] ran;
-    /** State bytes of each node charged to the account (a node's stateBytes() may grow as it holds audio). */
-    private final long[] stateCharged;
-    private int failedNode = -1;
+    /** The node whose failure ended the run (its metrics say FAILED), or null. */
+    private NodeRun failed;
 
     private ExecutionControl control = ExecutionControl.none();
     private long timeLimitAt;
@@ -81,65 +51,29 @@ final class GraphRun {
     GraphRun(CompiledPlan plan, BufferPool pool, MemoryAccount account, EngineLimits limits,
              Map<String, String> dataInputs) {
         this.plan = plan;
-        this.nodes = plan.nodes().toArray(new CompiledPlan.PlanNode[0]);
-        this.sinks = plan.sinks().toArray(new CompiledPlan.PlanNode[0]);
         this.pool = pool;
         this.account = account;
         this.limits = limits;
-        this.n = this.nodes.length;
         this.dataInputs = dataInputs;
-        inst = new Node[n];
-        outSpec = new AudioSpec[n];
-        outSpecs = new AudioSpec[n][];
-        ports = new int[n];
-        inSpecs = new AudioSpec[n][];
-        bound = new boolean[n];
-        sourceSpec = new AudioSpec[n];
-        stepBuf = new PooledBuffer[n][];
-        stepFrames = new int[n];
-        acc = new PooledBuffer[n][];
-        accFrames = new int[n];
-        slots = new AudioOutput[n][];
-        outBufs = new MutableDirectBuffer[n][];
-        outOffsets = new int[n][];
-        estimate = new long[n];
-        queues = new FrameQueue[n][];
-        blocks = new AudioBlock[n][];
-        sourceBlock = new AudioBlock[n];
-        fed = new boolean[n];
-        nanos = new long[n];
-        samplesIn = new long[n];
-        held = new long[n];
-        peak = new long[n];
-        ran = new boolean[n];
-        stateCharged = new long[n];
-        for (CompiledPlan.PlanNode p : nodes) {
-            int i = p.index();
-            int k = Math.max(1, p.inputs().length);
-            blocks[i] = new AudioBlock[k];
-            for (int j = 0; j < k; j++) {
-                blocks[i][j] = new AudioBlock();
-            }
-            if (p.inputs().length > 1) {
-                queues[i] = new FrameQueue[p.inputs().length];
-                for (int j = 0; j < p.inputs().length; j++) {
-                    queues[i][j] = new FrameQueue(this, i);
-                }
-            }
-            if (p.isSource()) {
-                sourceBlock[i] = new AudioBlock();
-            }
+        runs = new NodeRun[plan.size()];
+        for (CompiledPlan.PlanNode p : plan.nodes()) {
+            runs[p.index()] = new NodeRun(p, runs, this);
+        }
+        List<CompiledPlan.PlanNode> s = plan.sinks();
+        sinks = new NodeRun[s.size()];
+        for (int j = 0; j < sinks.length; j++) {
+            sinks[j] = runs[s.get(j).index()];
         }
     }
 
     // ---- binding ----
 
     boolean isBound(int i) {
-        return bound[i];
+        return runs[i].bound();
     }
 
     AudioSpec sourceSpec(int i) {
-        return sourceSpec[i];
+        return runs[i].sourceSpec;
     }
 
     /** Creates source node {@code i} for audio of {@code spec} (null: a data-only source). */
@@ -153,8 +87,8 @@ final class GraphRun {
 
     /** As {@link #bindSource(int, AudioSpec)}, collecting problems instead of throwing them. */
     void bindSource(int i, AudioSpec spec, Problems problems) throws PipelineException {
-        sourceSpec[i] = spec;
-        create(nodes[i], spec == null ? List.of() : List.of(spec), problems);
+        runs[i].sourceSpec = spec;
+        create(runs[i], spec == null ? List.of() : List.of(spec), problems);
     }
 
     /**
@@ -162,20 +96,21 @@ final class GraphRun {
      * (a node whose producer failed to bind is skipped): one-shot validation before any run.
      */
     void bindAll(Problems problems) throws PipelineException {
-        for (CompiledPlan.PlanNode p : nodes) {
-            if (!bound[p.index()] && !p.isSource()) {
-                tryBind(p.index(), problems);
+        for (NodeRun r : runs) {
+            if (!r.bound() && !r.plan.isSource()) {
+                tryBind(r, problems);
             }
         }
     }
 
-    private boolean create(CompiledPlan.PlanNode p, List<AudioSpec> inputs, Problems problems) throws PipelineException {
+    private boolean create(NodeRun r, List<AudioSpec> inputs, Problems problems) throws PipelineException {
+        CompiledPlan.PlanNode p = r.plan;
         int before = problems.size();
         Node node;
         try {
             node = p.type().create(p.params(), inputs, problems.at(p.path()));
         } catch (RuntimeException e) {
-            throw nodeFailure(p.index(), e, "could not be created");
+            throw nodeFailure(r, e, "could not be created");
         }
         if (node == null || problems.size() > before) {
             if (problems.size() == before) {
@@ -183,58 +118,42 @@ final class GraphRun {
             }
             return false;
         }
-        int i = p.index();
         AudioSpec first = node.outputSpec();
         int k = first == null ? 0 : p.multiOutput() ? node.outputPorts() : 1;
         AudioSpec[] specs = new AudioSpec[k];
         for (int port = 0; port < k; port++) {
             specs[port] = port == 0 ? first : node.outputSpec(port);
             if (specs[port] == null) {
-                throw nodeFailure(i, new IllegalStateException("declares " + k + " output ports but port " + port
+                throw nodeFailure(r, new IllegalStateException("declares " + k + " output ports but port " + port
                         + " has no audio spec"), "could not be created");
             }
         }
-        inst[i] = node;
-        inSpecs[i] = inputs.toArray(new AudioSpec[0]);
-        outSpec[i] = first;
-        outSpecs[i] = specs;
-        ports[i] = k;
-        stepBuf[i] = new PooledBuffer[k];
-        acc[i] = new PooledBuffer[k];
-        outBufs[i] = new MutableDirectBuffer[Math.max(1, k)];
-        outOffsets[i] = new int[Math.max(1, k)];
-        if (p.isSink()) {
-            slots[i] = new AudioOutput[k];
-            for (int port = 0; port < k; port++) {
-                slots[i][port] = new AudioOutput(p.outputKey(port));
-            }
-        }
-        bound[i] = true;
+        r.bind(node, inputs.toArray(new AudioSpec[0]), first, specs);
         String data = dataInputs.get(p.id());
         if (data != null) {
             try {
                 node.dataInput(data);
             } catch (RuntimeException e) {
-                throw nodeFailure(i, e, "rejected its data input");
+                throw nodeFailure(r, e, "rejected its data input");
             }
         }
-        chargeState(i);
+        chargeState(r);
         return true;
     }
 
     /**
-     * Brings node {@code i}'s state charge up to its current {@link Node#stateBytes()}: a node
+     * Brings node {@code r}'s state charge up to its current {@link Node#stateBytes()}: a node
      * that holds audio (whole-stream Normalize) grows while it runs, and that memory counts
      * toward {@code max_memory_bytes} like pooled buffers do. No allocation.
      */
-    private void chargeState(int i) throws PipelineException {
-        long now = inst[i].stateBytes();
-        long delta = now - stateCharged[i];
+    private void chargeState(NodeRun r) throws PipelineException {
+        long now = r.node.stateBytes();
+        long delta = now - r.stateCharged;
         if (delta == 0) {
             return;
         }
         if (delta > 0 && !account.fits(delta)) {
-            String id = nodes[i].id();
+            String id = r.plan.id();
             throw PipelineError.resourceLimit("max_memory_bytes", account.limitBytes(), account.inUseBytes() + delta,
                     "bytes", "node \"" + id + "\" holds " + now + " bytes of state (audio it must keep) while "
                             + account.inUseBytes() + " were in use: raise ResourceLimits.max_memory_bytes (server maximum "
@@ -246,42 +165,41 @@ final class GraphRun {
         } else {
             account.creditExternal(-delta);
         }
-        stateCharged[i] = now;
-        held[i] += delta;
-        peak[i] = Math.max(peak[i], held[i]);
+        r.stateCharged = now;
+        r.hold(delta);
     }
 
     /** Binds a non-source node whose producers are all bound; false if they are not (yet). */
-    private boolean tryBind(int i, Problems problems) throws PipelineException {
-        CompiledPlan.PlanNode p = nodes[i];
-        List<AudioSpec> ins = new ArrayList<>(p.inputs().length);
-        for (int j = 0; j < p.inputs().length; j++) {
-            int q = p.inputs()[j];
-            if (!bound[q]) {
+    private boolean tryBind(NodeRun r, Problems problems) throws PipelineException {
+        CompiledPlan.PlanNode p = r.plan;
+        List<AudioSpec> ins = new ArrayList<>(r.from.length);
+        for (int j = 0; j < r.from.length; j++) {
+            NodeRun q = r.from[j];
+            if (!q.bound()) {
                 return false;
             }
-            CompiledPlan.PlanNode src = nodes[q];
-            if (outSpec[q] == null) {
+            CompiledPlan.PlanNode src = q.plan;
+            if (q.outSpec == null) {
                 problems.add(p.path(), "input " + j + " comes from \"" + src.id() + "\" ("
                         + src.type().name() + "), which has no audio output here (a source given only a data input):"
                         + " give \"" + src.id() + "\" an audio input or remove the connection");
                 return false;
             }
             int port = p.inputPorts()[j];
-            if (port >= ports[q]) {
+            if (port >= q.ports) {
                 problems.add("/connections/" + p.inputConnections()[j] + "/from", "connection.from \"" + src.id() + "."
                         + port + "\" names output port " + port + " of " + src.type().name() + " \"" + src.id()
-                        + "\", which has " + ports[q] + (ports[q] == 1 ? " output port" : " output ports") + " for its input ("
-                        + describeInputs(q) + "); valid: " + validPorts(src, ports[q]));
+                        + "\", which has " + q.ports + (q.ports == 1 ? " output port" : " output ports") + " for its input ("
+                        + describeInputs(q) + "); valid: " + validPorts(src, q.ports));
                 return false;
             }
-            ins.add(outSpecs[q][port]);
+            ins.add(q.outSpecs[port]);
         }
-        return create(p, ins, problems);
+        return create(r, ins, problems);
     }
 
-    private String describeInputs(int q) {
-        AudioSpec[] in = inSpecs[q];
+    private static String describeInputs(NodeRun q) {
+        AudioSpec[] in = q.inSpecs;
         List<String> s = new ArrayList<>(in.length);
         for (AudioSpec a : in) {
             s.add(a.toString());
@@ -302,232 +220,308 @@ final class GraphRun {
     void begin(ExecutionControl control, long startNanos) {
         this.control = control;
         this.timeLimitAt = startNanos + Math.min(limits.maxTimeoutMs(), Long.MAX_VALUE / 2_000_000L) * 1_000_000L;
-        java.util.Arrays.fill(accFrames, 0);
+        for (NodeRun r : runs) {
+            r.accFrames = 0;
+        }
     }
 
     /** Expected output frames of each bound node for {@code sourceFrames} input frames per source (sizing sinks). */
     void estimate(long[] sourceFrames, boolean last) {
-        for (CompiledPlan.PlanNode p : nodes) {
-            int i = p.index();
-            if (!bound[i] || outSpec[i] == null) {
-                estimate[i] = 0;
+        for (NodeRun r : runs) {
+            CompiledPlan.PlanNode p = r.plan;
+            if (!r.bound() || r.outSpec == null) {
+                r.estimate = 0;
                 continue;
             }
             long in = 0;
             int inRate = 0;
             if (p.isSource()) {
-                in = sourceFrames[i];
-                inRate = sourceSpec[i] == null ? 0 : sourceSpec[i].sampleRate();
+                in = sourceFrames[p.index()];
+                inRate = r.sourceSpec == null ? 0 : r.sourceSpec.sampleRate();
             } else {
-                for (int j = 0; j < p.inputs().length; j++) {
-                    in = Math.max(in, estimate[p.inputs()[j]] + (queues[i] == null ? 0 : queues[i][j].frames()));
+                for (int j = 0; j < r.from.length; j++) {
+                    in = Math.max(in, r.from[j].estimate + (r.queues == null ? 0 : r.queues[j].frames()));
                 }
-                inRate = inSpecs[i][0].sampleRate();
+                inRate = r.inSpecs[0].sampleRate();
             }
-            long out = inRate == 0 ? 0 : (long) Math.ceil(in * (double) outSpec[i].sampleRate() / inRate);
-            estimate[i] = out + (last ? inst[i].maxFlushFrames() : 0) + 16;
+            long out = inRate == 0 ? 0 : (long) Math.ceil(in * (double) r.outSpec.sampleRate() / inRate);
+            r.estimate = out + (last ? r.node.maxFlushFrames() : 0) + 16;
         }
     }
 
     void feed(int i, org.agrona.DirectBuffer buf, int offset, int frames) {
-        AudioSpec s = sourceSpec[i];
-        sourceBlock[i].wrap(buf, offset, frames, s.channels(), s.sampleRate(), s.format());
-        fed[i] = true;
+        NodeRun r = runs[i];
+        AudioSpec s = r.sourceSpec;
+        r.sourceBlock.wrap(buf, offset, frames, s.channels(), s.sampleRate(), s.format());
+        r.fed = true;
     }
 
     /** One step through every node: process what arrived; on {@code last}, pad, process and flush. */
     void step(boolean last) throws PipelineException {
-        for (CompiledPlan.PlanNode p : nodes) {
-            int i = p.index();
-            int[] in = p.inputs();
-            int[] inPorts = p.inputPorts();
-            stepFrames[i] = 0;
-            if (queues[i] != null) {
-                for (int j = 0; j < in.length; j++) {
-                    int q = in[j];
-                    if (stepFrames[q] > 0) {
-                        queues[i][j].append(outSpecs[q][inPorts[j]], stepBuf[q][inPorts[j]].buffer(), 0, stepFrames[q]);
-                    }
-                }
+        for (NodeRun r : runs) {
+            r.stepFrames = 0;
+            if (r.queues != null) {
+                enqueueInputs(r);
             }
-            if (!bound[i] && !p.isSource()) {
-                Problems problems = new Problems();
-                if (!tryBind(i, problems) && !problems.isEmpty()) {
-                    throw PipelineError.validation(problems.list()).toException();
-                }
+            if (!r.bound() && !r.plan.isSource()) {
+                bindOrThrow(r);
             }
-            if (bound[i]) {
-                runNode(p, last);
+            if (r.bound()) {
+                runNode(r, last);
             }
-            for (int j = 0; j < in.length; j++) {
-                int q = in[j];
-                int port = inPorts[j];
-                if (nodes[q].lastReader(port) == i && stepBuf[q] != null && stepBuf[q][port] != null) {
-                    release(stepBuf[q][port], q);
-                    stepBuf[q][port] = null;
-                }
-            }
-            if (p.isSource()) {
-                fed[i] = false;
+            releaseReadInputs(r);
+            r.fed = false; // a source's feed is for one step
+        }
+    }
+
+    /** Appends the producers' output of this step to a multi-input node's queues. */
+    private static void enqueueInputs(NodeRun r) throws PipelineException {
+        int[] inPorts = r.plan.inputPorts();
+        for (int j = 0; j < r.from.length; j++) {
+            NodeRun q = r.from[j];
+            if (q.stepFrames > 0) {
+                r.queues[j].append(q.outSpecs[inPorts[j]], q.stepBuf[inPorts[j]].buffer(), 0, q.stepFrames);
             }
         }
     }
 
-    private void runNode(CompiledPlan.PlanNode p, boolean last) throws PipelineException {
-        int i = p.index();
-        Node node = inst[i];
-        AudioBlock[] in = blocks[i];
-        int frames = 0;
-        if (p.isSource()) {
-            if (fed[i]) {
-                frames = sourceBlock[i].frames();
-                in[0].wrap(sourceBlock[i].buffer(), sourceBlock[i].offset(), frames, sourceBlock[i].channels(),
-                        sourceBlock[i].sampleRate(), sourceBlock[i].format());
-            }
-        } else if (queues[i] == null) {
-            int q = p.inputs()[0];
-            int port = p.inputPorts()[0];
-            frames = stepFrames[q];
-            if (frames > 0) {
-                AudioSpec s = outSpecs[q][port];
-                in[0].wrap(stepBuf[q][port].buffer(), 0, frames, s.channels(), s.sampleRate(), s.format());
-            }
-        } else {
-            FrameQueue[] qs = queues[i];
-            int min = Integer.MAX_VALUE;
-            int max = 0;
-            for (FrameQueue fq : qs) {
-                min = Math.min(min, fq.frames());
-                max = Math.max(max, fq.frames());
-            }
-            frames = last ? max : min;
-            if (frames > 0) {
-                for (int j = 0; j < qs.length; j++) {
-                    qs[j].view(in[j], frames);
-                }
+    /** Creates a node once its producers exist (streaming: after their first audio); fails the run if their audio does not fit it. */
+    private void bindOrThrow(NodeRun r) throws PipelineException {
+        Problems problems = new Problems();
+        if (!tryBind(r, problems) && !problems.isEmpty()) {
+            throw PipelineError.validation(problems.list()).toException();
+        }
+    }
+
+    /** Returns the producers' step buffers this node was the last to read. */
+    private static void releaseReadInputs(NodeRun r) {
+        int[] inPorts = r.plan.inputPorts();
+        int self = r.plan.index();
+        for (int j = 0; j < r.from.length; j++) {
+            NodeRun q = r.from[j];
+            int port = inPorts[j];
+            if (q.plan.lastReader(port) == self && q.stepBuf != null && q.stepBuf[port] != null) {
+                release(q.stepBuf[port], q);
+                q.stepBuf[port] = null;
             }
         }
+    }
+
+    /** One call of a bound node: its inputs, room for its outputs, the call, then where the output goes. */
+    private void runNode(NodeRun r, boolean last) throws PipelineException {
+        int frames = gatherInputs(r, last);
         if (frames == 0 && !last) {
             return;
         }
-        int k = ports[i];
+        int cap = prepareOutputs(r, frames, last);
+        checkpoint(r);
+        int written = call(r, frames, cap, last);
+        r.ran = true;
+        if (r.node.stateBytes() != r.stateCharged) { // grows only in nodes that hold audio
+            chargeState(r);
+        }
+        consumeInputs(r, frames);
+        routeOutputs(r, written);
+    }
+
+    /**
+     * Points the node's input blocks at this call's audio: a source's feed, its producer's step
+     * buffer, or equal lengths of its queues (the shortest; on {@code last} the longest, the rest
+     * padded with silence). Returns the frames per input.
+     */
+    private static int gatherInputs(NodeRun r, boolean last) throws PipelineException {
+        AudioBlock[] in = r.blocks;
+        if (r.plan.isSource()) {
+            if (!r.fed) {
+                return 0;
+            }
+            AudioBlock s = r.sourceBlock;
+            in[0].wrap(s.buffer(), s.offset(), s.frames(), s.channels(), s.sampleRate(), s.format());
+            return s.frames();
+        }
+        if (r.queues == null) {
+            NodeRun q = r.from[0];
+            int port = r.plan.inputPorts()[0];
+            int frames = q.stepFrames;
+            if (frames > 0) {
+                AudioSpec s = q.outSpecs[port];
+                in[0].wrap(q.stepBuf[port].buffer(), 0, frames, s.channels(), s.sampleRate(), s.format());
+            }
+            return frames;
+        }
+        FrameQueue[] qs = r.queues;
+        int min = Integer.MAX_VALUE;
+        int max = 0;
+        for (FrameQueue fq : qs) {
+            min = Math.min(min, fq.frames());
+            max = Math.max(max, fq.frames());
+        }
+        int frames = last ? max : min;
+        if (frames > 0) {
+            for (int j = 0; j < qs.length; j++) {
+                qs[j].view(in[j], frames);
+            }
+        }
+        return frames;
+    }
+
+    /**
+     * Clears the output pointers (never a buffer of an earlier call) and gives every port room for
+     * all this call may write: process() of {@code frames}, and flush() on {@code last}. Returns
+     * that room in frames.
+     */
+    private int prepareOutputs(NodeRun r, int frames, boolean last) throws PipelineException {
+        Node node = r.node;
         int cap = (frames > 0 ? node.maxOutputFrames(frames) : 0) + (last ? node.maxFlushFrames() : 0);
-        MutableDirectBuffer[] outs = outBufs[i];
-        int[] offs = outOffsets[i];
-        for (int port = 0; port < outs.length; port++) { // never a buffer of an earlier call
+        MutableDirectBuffer[] outs = r.outBufs;
+        int[] offs = r.outOffsets;
+        for (int port = 0; port < outs.length; port++) {
             outs[port] = null;
             offs[port] = 0;
         }
-        if (k > 0 && cap > 0) {
-            room(p, 0, cap);
+        if (r.ports > 0 && cap > 0) {
+            room(r, 0, cap);
         }
+        return cap;
+    }
+
+    /**
+     * The node's process() (when frames arrived) and, on {@code last}, flush(), timed; an
+     * exception from the node, or more frames written than it declared, fails the run as
+     * NODE_EXECUTION naming the node. Returns the frames written.
+     */
+    private int call(NodeRun r, int frames, int cap, boolean last) throws PipelineException {
         int written = 0;
-        checkpoint(i);
         long t0 = System.nanoTime();
         try {
             if (frames > 0) {
-                written = k > 1 ? node.process(in, outs, offs) : node.process(in, outs[0], offs[0]);
-                int max = node.maxOutputFrames(frames);
-                if (written < 0 || written > max) {
-                    throw new IllegalStateException("process() wrote " + written + " frames, more than the "
-                            + max + " it declared");
-                }
-                for (int j = 0; j < in.length && j < inSpecs[i].length; j++) {
-                    samplesIn[i] += in[j].samples();
-                }
+                written = process(r, frames);
             }
             if (last) {
-                // what the node holds may have grown in this process() call (whole-stream Normalize)
-                int flushMax = node.maxFlushFrames();
-                if (k > 0 && written + flushMax > cap) {
-                    room(p, written, written + flushMax);
-                }
-                for (int port = 0; port < k; port++) {
-                    offs[port] += written * outSpecs[i][port].frameBytes();
-                }
-                int f = k > 1 ? node.flush(outs, offs) : node.flush(outs[0], offs[0]);
-                if (f < 0 || f > flushMax) {
-                    throw new IllegalStateException("flush() wrote " + f + " frames, more than the " + flushMax
-                            + " it declared");
-                }
-                written += f;
+                written += flush(r, written, cap);
             }
         } catch (RuntimeException e) {
-            throw nodeFailure(i, e, "failed");
+            throw nodeFailure(r, e, "failed");
         } finally {
-            nanos[i] += System.nanoTime() - t0;
+            r.nanos += System.nanoTime() - t0;
         }
-        ran[i] = true;
-        if (node.stateBytes() != stateCharged[i]) { // grows only in nodes that hold audio
-            chargeState(i);
+        return written;
+    }
+
+    private static int process(NodeRun r, int frames) {
+        Node node = r.node;
+        AudioBlock[] in = r.blocks;
+        MutableDirectBuffer[] outs = r.outBufs;
+        int[] offs = r.outOffsets;
+        int written = r.ports > 1 ? node.process(in, outs, offs) : node.process(in, outs[0], offs[0]);
+        int max = node.maxOutputFrames(frames);
+        if (written < 0 || written > max) {
+            throw new IllegalStateException("process() wrote " + written + " frames, more than the "
+                    + max + " it declared");
         }
-        if (queues[i] != null && frames > 0) {
-            for (FrameQueue fq : queues[i]) {
+        for (int j = 0; j < in.length && j < r.inSpecs.length; j++) {
+            r.samplesIn += in[j].samples();
+        }
+        return written;
+    }
+
+    /** The node's flush() after the {@code written} frames of this call's process(); returns the frames it wrote. */
+    private int flush(NodeRun r, int written, int cap) throws PipelineException {
+        Node node = r.node;
+        int k = r.ports;
+        MutableDirectBuffer[] outs = r.outBufs;
+        int[] offs = r.outOffsets;
+        // what the node holds may have grown in this process() call (whole-stream Normalize)
+        int flushMax = node.maxFlushFrames();
+        if (k > 0 && written + flushMax > cap) {
+            room(r, written, written + flushMax);
+        }
+        for (int port = 0; port < k; port++) {
+            offs[port] += written * r.outSpecs[port].frameBytes();
+        }
+        int f = k > 1 ? node.flush(outs, offs) : node.flush(outs[0], offs[0]);
+        if (f < 0 || f > flushMax) {
+            throw new IllegalStateException("flush() wrote " + f + " frames, more than the " + flushMax
+                    + " it declared");
+        }
+        return f;
+    }
+
+    /** Drops the frames the node took from its queues (single inputs need nothing: step buffers live one step). */
+    private static void consumeInputs(NodeRun r, int frames) {
+        if (r.queues != null && frames > 0) {
+            for (FrameQueue fq : r.queues) {
                 fq.consume(frames);
-            }
-        }
-        if (p.isSink()) {
-            accFrames[i] += written;
-        } else {
-            stepFrames[i] = written;
-            for (int port = 0; port < k; port++) {
-                // nothing written, or a port no connection reads: back to the pool now
-                if (stepBuf[i][port] != null && (written == 0 || p.lastReader(port) < 0)) {
-                    release(stepBuf[i][port], i);
-                    stepBuf[i][port] = null;
-                }
             }
         }
     }
 
     /**
-     * Gives every output port of node {@code p} room for {@code frames} frames of this call, of
-     * which the first {@code keep} are already written (kept when a buffer is replaced by a
-     * larger one), and points {@code outBufs} / {@code outOffsets} at where this call writes.
+     * A sink's frames stay in its run buffers; another node's become this step's output, and a
+     * port buffer nothing will read (nothing written, or no connection takes the port) goes back
+     * to the pool now.
      */
-    private void room(CompiledPlan.PlanNode p, int keep, int frames) throws PipelineException {
-        int i = p.index();
-        for (int port = 0; port < ports[i]; port++) {
-            int fb = outSpecs[i][port].frameBytes();
-            if (p.isSink()) {
-                ensureAcc(i, port, accFrames[i] + frames, accFrames[i] + keep);
-                outBufs[i][port] = acc[i][port].buffer();
-                outOffsets[i][port] = accFrames[i] * fb;
-            } else {
-                PooledBuffer cur = stepBuf[i][port];
-                if (cur == null || (long) frames * fb > cur.capacity()) {
-                    PooledBuffer next = acquire((long) frames * fb, i);
-                    if (cur != null) {
-                        next.buffer().putBytes(0, cur.buffer(), 0, keep * fb);
-                        release(cur, i);
-                    }
-                    stepBuf[i][port] = next;
-                }
-                outBufs[i][port] = stepBuf[i][port].buffer();
-                outOffsets[i][port] = 0;
+    private static void routeOutputs(NodeRun r, int written) {
+        if (r.plan.isSink()) {
+            r.accFrames += written;
+            return;
+        }
+        r.stepFrames = written;
+        for (int port = 0; port < r.ports; port++) {
+            if (r.stepBuf[port] != null && (written == 0 || r.plan.lastReader(port) < 0)) {
+                release(r.stepBuf[port], r);
+                r.stepBuf[port] = null;
             }
         }
     }
 
-    private void ensureAcc(int i, int port, int needFrames, int keepFrames) throws PipelineException {
-        int fb = outSpecs[i][port].frameBytes();
+    /**
+     * Gives every output port of node {@code r} room for {@code frames} frames of this call, of
+     * which the first {@code keep} are already written (kept when a buffer is replaced by a
+     * larger one), and points {@code outBufs} / {@code outOffsets} at where this call writes.
+     */
+    private void room(NodeRun r, int keep, int frames) throws PipelineException {
+        for (int port = 0; port < r.ports; port++) {
+            int fb = r.outSpecs[port].frameBytes();
+            if (r.plan.isSink()) {
+                ensureAcc(r, port, r.accFrames + frames, r.accFrames + keep);
+                r.outBufs[port] = r.acc[port].buffer();
+                r.outOffsets[port] = r.accFrames * fb;
+            } else {
+                PooledBuffer cur = r.stepBuf[port];
+                if (cur == null || (long) frames * fb > cur.capacity()) {
+                    PooledBuffer next = acquire((long) frames * fb, r);
+                    if (cur != null) {
+                        next.buffer().putBytes(0, cur.buffer(), 0, keep * fb);
+                        release(cur, r);
+                    }
+                    r.stepBuf[port] = next;
+                }
+                r.outBufs[port] = r.stepBuf[port].buffer();
+                r.outOffsets[port] = 0;
+            }
+        }
+    }
+
+    private void ensureAcc(NodeRun r, int port, int needFrames, int keepFrames) throws PipelineException {
+        int fb = r.outSpecs[port].frameBytes();
         long need = (long) needFrames * fb;
-        PooledBuffer cur = acc[i][port];
+        PooledBuffer cur = r.acc[port];
         if (cur != null && need <= cur.capacity()) {
             return;
         }
         if (need > BufferPool.MAX_CAPACITY) {
             throw PipelineError.resourceLimit("output size", BufferPool.MAX_CAPACITY, need, "bytes",
                     "the output of one node in one call may be at most 1 GiB: send shorter audio or stream it",
-                    nodes[i].id()).toException();
+                    r.plan.id()).toException();
         }
-        long want = cur == null ? Math.max(need, estimate[i] * fb) : Math.max(need, 2L * cur.capacity());
-        PooledBuffer next = acquire(Math.min(want, BufferPool.MAX_CAPACITY), i);
+        long want = cur == null ? Math.max(need, r.estimate * fb) : Math.max(need, 2L * cur.capacity());
+        PooledBuffer next = acquire(Math.min(want, BufferPool.MAX_CAPACITY), r);
         if (cur != null) {
             next.buffer().putBytes(0, cur.buffer(), 0, keepFrames * fb);
-            release(cur, i);
+            release(cur, r);
         }
-        acc[i][port] = next;
+        r.acc[port] = next;
     }
 
     /**
@@ -535,21 +529,20 @@ final class GraphRun {
      * {@link CompiledPlan.PlanNode#outputKey}; sinks that wrote nothing are skipped.
      */
     void takeOutputs(List<AudioOutput> out) {
-        for (CompiledPlan.PlanNode p : sinks) {
-            int i = p.index();
-            for (int port = 0; bound[i] && port < ports[i]; port++) {
-                PooledBuffer b = acc[i][port];
+        for (NodeRun r : sinks) {
+            for (int port = 0; r.bound() && port < r.ports; port++) {
+                PooledBuffer b = r.acc[port];
                 if (b == null) {
                     continue;
                 }
-                acc[i][port] = null;
-                if (accFrames[i] == 0) {
-                    release(b, i);
+                r.acc[port] = null;
+                if (r.accFrames == 0) {
+                    release(b, r);
                     continue;
                 }
-                AudioOutput o = slots[i][port];
-                held[i] -= b.capacity(); // the caller holds it now
-                o.set(b, outSpecs[i][port], accFrames[i]);
+                AudioOutput o = r.outputs[port];
+                r.held -= b.capacity(); // the caller holds it now
+                o.set(b, r.outSpecs[port], r.accFrames);
                 out.add(o);
             }
         }
@@ -558,10 +551,9 @@ final class GraphRun {
     /** Bytes the sinks' audio will need for the frames {@link #estimate} expects (the memory check before a run). */
     long sinkBytesEstimate() {
         long bytes = 0;
-        for (CompiledPlan.PlanNode p : sinks) {
-            int i = p.index();
-            for (int port = 0; bound[i] && port < ports[i]; port++) {
-                bytes += estimate[i] * outSpecs[i][port].frameBytes();
+        for (NodeRun r : sinks) {
+            for (int port = 0; r.bound() && port < r.ports; port++) {
+                bytes += r.estimate * r.outSpecs[port].frameBytes();
             }
         }
         return bytes;
@@ -570,67 +562,77 @@ final class GraphRun {
     // ---- data ----
 
     void appendData(int i, StringBuilder sb, boolean summary) {
-        if (!bound[i] || !nodes[i].type().ports().dataOutput()) {
+        NodeRun r = runs[i];
+        if (!r.bound() || !r.plan.type().ports().dataOutput()) {
             return;
         }
         if (summary) {
-            inst[i].appendDataSummary(sb);
+            r.node.appendDataSummary(sb);
         } else {
-            inst[i].appendDataDelta(sb);
+            r.node.appendDataDelta(sb);
         }
     }
 
     // ---- memory ----
 
+    /** A buffer charged to node {@code owner} (for {@link FrameQueue}, which knows its node by index). */
     PooledBuffer acquire(long bytes, int owner) throws PipelineException {
-        int cap = BufferPool.capacityFor(bytes);
-        if (!account.fits(cap)) {
-            throw PipelineError.resourceLimit("max_memory_bytes", account.limitBytes(), account.inUseBytes() + cap,
-                    "bytes", "node \"" + nodes[owner].id() + "\" needed " + cap + " more bytes while "
-                            + account.inUseBytes() + " were in use: raise ResourceLimits.max_memory_bytes (server "
-                            + "maximum " + limits.maxMemoryBytes() + "), send shorter audio, or stream it",
-                    nodes[owner].id()).toException();
-        }
-        PooledBuffer b = pool.acquire(bytes, account);
-        held[owner] += b.capacity();
-        peak[owner] = Math.max(peak[owner], held[owner]);
-        return b;
+        return acquire(bytes, runs[owner]);
     }
 
     void release(PooledBuffer b, int owner) {
-        held[owner] -= b.capacity();
+        release(b, runs[owner]);
+    }
+
+    private PooledBuffer acquire(long bytes, NodeRun owner) throws PipelineException {
+        int cap = BufferPool.capacityFor(bytes);
+        if (!account.fits(cap)) {
+            String id = owner.plan.id();
+            throw PipelineError.resourceLimit("max_memory_bytes", account.limitBytes(), account.inUseBytes() + cap,
+                    "bytes", "node \"" + id + "\" needed " + cap + " more bytes while "
+                            + account.inUseBytes() + " were in use: raise ResourceLimits.max_memory_bytes (server "
+                            + "maximum " + limits.maxMemoryBytes() + "), send shorter audio, or stream it",
+                    id).toException();
+        }
+        PooledBuffer b = pool.acquire(bytes, account);
+        owner.hold(b.capacity());
+        return b;
+    }
+
+    private static void release(PooledBuffer b, NodeRun owner) {
+        owner.held -= b.capacity();
         b.release();
     }
 
     /** Returns every buffer this run holds (step buffers, queues, unsent sink audio) and node state charges. */
     void releaseAll() {
-        for (int i = 0; i < n; i++) {
-            for (int port = 0; port < ports[i]; port++) {
-                if (stepBuf[i][port] != null) {
-                    release(stepBuf[i][port], i);
-                    stepBuf[i][port] = null;
+        for (NodeRun r : runs) {
+            for (int port = 0; port < r.ports; port++) {
+                if (r.stepBuf[port] != null) {
+                    release(r.stepBuf[port], r);
+                    r.stepBuf[port] = null;
                 }
-                if (acc[i][port] != null) {
-                    release(acc[i][port], i);
-                    acc[i][port] = null;
+                if (r.acc[port] != null) {
+                    release(r.acc[port], r);
+                    r.acc[port] = null;
                 }
             }
-            if (queues[i] != null) {
-                for (FrameQueue q : queues[i]) {
+            if (r.queues != null) {
+                for (FrameQueue q : r.queues) {
                     q.release();
                 }
             }
-            if (stateCharged[i] != 0) {
-                account.creditExternal(stateCharged[i]);
-                held[i] -= stateCharged[i];
-                stateCharged[i] = 0;
+            if (r.stateCharged != 0) {
+                account.creditExternal(r.stateCharged);
+                r.held -= r.stateCharged;
+                r.stateCharged = 0;
             }
         }
     }
 
     // ---- checks and errors ----
 
-    private void checkpoint(int i) throws PipelineException {
+    private void checkpoint(NodeRun r) throws PipelineException {
         if (control.cancelled()) {
             throw new PipelineError(ErrorType.CANCELLED, "execution cancelled by the caller", "", "{}", null)
                     .toException();
@@ -638,26 +640,26 @@ final class GraphRun {
         long now = System.nanoTime();
         if (control.deadlineNanos() != Long.MAX_VALUE && now - control.deadlineNanos() >= 0) {
             throw new PipelineError(ErrorType.DEADLINE_EXCEEDED, "deadline exceeded before node \""
-                    + nodes[i].id() + "\" could run", nodes[i].id(), "{}", null).toException();
+                    + r.plan.id() + "\" could run", r.plan.id(), "{}", null).toException();
         }
         if (now - timeLimitAt >= 0) {
             long limit = limits.maxTimeoutMs();
             throw PipelineError.resourceLimit("max_timeout_ms", limit, limit + (now - timeLimitAt) / 1_000_000L, "ms",
-                    "the pipeline ran longer than allowed (stopped before node \"" + nodes[i].id()
+                    "the pipeline ran longer than allowed (stopped before node \"" + r.plan.id()
                             + "\"): raise ResourceLimits.max_timeout_ms, send shorter audio, or stream it",
-                    nodes[i].id()).toException();
+                    r.plan.id()).toException();
         }
     }
 
-    private PipelineException nodeFailure(int i, RuntimeException e, String what) {
-        failedNode = i;
-        CompiledPlan.PlanNode p = nodes[i];
+    private PipelineException nodeFailure(NodeRun r, RuntimeException e, String what) {
+        failed = r;
+        CompiledPlan.PlanNode p = r.plan;
         StringBuilder ctx = new StringBuilder("{\"node_id\":");
         Json.string(ctx, p.id());
         ctx.append(",\"node_type\":");
         Json.string(ctx, p.type().name());
         ctx.append(",\"inputs\":[");
-        AudioSpec[] ins = inSpecs[i] == null ? new AudioSpec[0] : inSpecs[i];
+        AudioSpec[] ins = r.inSpecs == null ? new AudioSpec[0] : r.inSpecs;
         for (int j = 0; j < ins.length; j++) {
             if (j > 0) {
                 ctx.append(',');
@@ -666,7 +668,7 @@ final class GraphRun {
         }
         ctx.append("],\"params\":");
         p.params().appendJson(ctx);
-        ctx.append(",\"samples_processed\":").append(samplesIn[i]).append(",\"exception\":");
+        ctx.append(",\"samples_processed\":").append(r.samplesIn).append(",\"exception\":");
         Json.string(ctx, e.getClass().getSimpleName());
         ctx.append('}');
         String msg = "node \"" + p.id() + "\" (" + p.type().name() + ") " + what + ": "
@@ -677,34 +679,21 @@ final class GraphRun {
     // ---- metrics ----
 
     List<NodeMetrics> nodeMetrics() {
-        List<NodeMetrics> out = new ArrayList<>(n);
-        for (CompiledPlan.PlanNode p : nodes) {
-            int i = p.index();
+        List<NodeMetrics> out = new ArrayList<>(runs.length);
+        for (NodeRun r : runs) {
+            CompiledPlan.PlanNode p = r.plan;
             StringBuilder custom = new StringBuilder();
-            if (inst[i] != null) {
-                inst[i].appendCustomMetrics(custom);
+            if (r.node != null) {
+                r.node.appendCustomMetrics(custom);
             }
-            NodeMetrics.NodeStatus st = i == failedNode ? NodeMetrics.NodeStatus.FAILED
-                    : ran[i] ? NodeMetrics.NodeStatus.SUCCESS : NodeMetrics.NodeStatus.SKIPPED;
-            double lat = nodeLatency(i);
+            NodeMetrics.NodeStatus st = r == failed ? NodeMetrics.NodeStatus.FAILED
+                    : r.ran ? NodeMetrics.NodeStatus.SUCCESS : NodeMetrics.NodeStatus.SKIPPED;
+            double lat = r.latencySeconds();
             boolean unbounded = lat == Double.POSITIVE_INFINITY;
-            out.add(new NodeMetrics(p.id(), p.type().name(), nanos[i] / 1e6, peak[i], samplesIn[i],
+            out.add(new NodeMetrics(p.id(), p.type().name(), r.nanos / 1e6, r.peak, r.samplesIn,
                     custom.isEmpty() ? "{}" : custom.toString(), unbounded ? 0 : lat * 1000.0, st, unbounded));
         }
         return out;
-    }
-
-    /**
-     * Node {@code i}'s streaming latency in seconds: 0 until it is created; +inf for a node that
-     * writes only at the end of the stream; NaN or a negative value (a node bug) counts as 0, so
-     * no figure derived from it is NaN.
-     */
-    private double nodeLatency(int i) {
-        if (inst[i] == null) {
-            return 0;
-        }
-        double l = inst[i].latencySeconds();
-        return l >= 0 ? l : 0; // false for NaN
     }
 
     /**
@@ -712,14 +701,13 @@ final class GraphRun {
      * path crosses a whole-stream node (its audio comes only at the end). Nodes not created yet count 0.
      */
     private double[] sinkPathLatencies() {
-        double[] at = new double[n];
-        for (CompiledPlan.PlanNode p : nodes) {
-            int i = p.index();
+        double[] at = new double[runs.length];
+        for (NodeRun r : runs) {
             double in = 0;
-            for (int q : p.inputs()) {
+            for (int q : r.plan.inputs()) {
                 in = Math.max(in, at[q]);
             }
-            at[i] = in + nodeLatency(i);
+            at[r.plan.index()] = in + r.latencySeconds();
         }
         return at;
     }
@@ -731,9 +719,10 @@ final class GraphRun {
     double latencySeconds() {
         double[] at = sinkPathLatencies();
         double worst = 0;
-        for (CompiledPlan.PlanNode p : sinks) {
-            if (at[p.index()] != Double.POSITIVE_INFINITY) {
-                worst = Math.max(worst, at[p.index()]);
+        for (NodeRun r : sinks) {
+            double l = at[r.plan.index()];
+            if (l != Double.POSITIVE_INFINITY) {
+                worst = Math.max(worst, l);
             }
         }
         return worst;
@@ -742,8 +731,8 @@ final class GraphRun {
     /** Whether some sink's audio comes only when the stream ends (a whole-stream node on its path). */
     boolean latencyUnbounded() {
         double[] at = sinkPathLatencies();
-        for (CompiledPlan.PlanNode p : sinks) {
-            if (at[p.index()] == Double.POSITIVE_INFINITY) {
+        for (NodeRun r : sinks) {
+            if (at[r.plan.index()] == Double.POSITIVE_INFINITY) {
                 return true;
             }
         }
@@ -752,8 +741,8 @@ final class GraphRun {
 
     /** Whether every node has been created (streaming: every source has sent audio), so latencies are final. */
     boolean allBound() {
-        for (boolean b : bound) {
-            if (!b) {
+        for (NodeRun r : runs) {
+            if (!r.bound()) {
                 return false;
             }
         }
@@ -767,9 +756,9 @@ final class GraphRun {
     /** Samples waiting in multi-input queues (StreamMetrics.buffer_samples). */
     long bufferedSamples() {
         long s = 0;
-        for (FrameQueue[] qs : queues) {
-            if (qs != null) {
-                for (FrameQueue q : qs) {
+        for (NodeRun r : runs) {
+            if (r.queues != null) {
+                for (FrameQueue q : r.queues) {
                     if (q.spec() != null) {
                         s += (long) q.frames() * q.spec().channels();
                     }
