@@ -81,7 +81,7 @@ final class GraphRun {
         Problems problems = new Problems();
         bindSource(i, spec, problems);
         if (!problems.isEmpty()) {
-            throw PipelineError.validation(problems.list()).toException();
+            throw PipelineError.validation(problems).toException();
         }
     }
 
@@ -289,7 +289,7 @@ final class GraphRun {
     private void bindOrThrow(NodeRun r) throws PipelineException {
         Problems problems = new Problems();
         if (!tryBind(r, problems) && !problems.isEmpty()) {
-            throw PipelineError.validation(problems.list()).toException();
+            throw PipelineError.validation(problems).toException();
         }
     }
 

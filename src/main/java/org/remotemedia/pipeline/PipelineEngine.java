@@ -98,7 +98,7 @@ public final class PipelineEngine {
             }
         }
         if (!problems.isEmpty()) {
-            throw PipelineError.validation(problems.list()).toException();
+            throw PipelineError.validation(problems).toException();
         }
         if (totalSamples > eff.maxAudioSamples()) {
             throw PipelineError.resourceLimit("max_audio_samples", eff.maxAudioSamples(), totalSamples, "samples",
@@ -119,7 +119,7 @@ public final class PipelineEngine {
             }
             run.bindAll(problems);
             if (!problems.isEmpty()) {
-                throw PipelineError.validation(problems.list()).toException();
+                throw PipelineError.validation(problems).toException();
             }
             run.estimate(frames, true);
             long outBytes = run.sinkBytesEstimate();
@@ -187,7 +187,7 @@ public final class PipelineEngine {
         Problems problems = new Problems();
         checkInputKeys(plan, Map.of(), data, problems);
         if (!problems.isEmpty()) {
-            throw PipelineError.validation(problems.list()).toException();
+            throw PipelineError.validation(problems).toException();
         }
         return new StreamingSession(plan, pool, limits, limits.apply(requestLimits), data);
     }

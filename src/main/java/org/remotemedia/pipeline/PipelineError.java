@@ -15,12 +15,18 @@ public record PipelineError(ErrorType type, String message, String failingNodeId
                             Throwable cause) {
 
     /** One VALIDATION error listing every problem: message names the first and the count, context all of them. */
-    public static PipelineError validation(List<Problems.Problem> problems) {
+    /** Every problem found, listed up to {@link Problems#MAX_LISTED}; the count says how many there were. */
+    public static PipelineError validation(Problems found) {
+        return validation(found.list(), found.omitted());
+    }
+
+    private static PipelineError validation(List<Problems.Problem> problems, int omitted) {
+        int total = problems.size() + omitted;
         StringBuilder msg = new StringBuilder();
-        if (problems.size() == 1) {
+        if (total == 1) {
             msg.append("invalid request: ");
         } else {
-            msg.append("invalid request (").append(problems.size()).append(" problems): ");
+            msg.append("invalid request (").append(total).append(" problems): ");
         }
         for (int i = 0; i < problems.size(); i++) {
             if (i > 0) {
@@ -28,6 +34,10 @@ public record PipelineError(ErrorType type, String message, String failingNodeId
             }
             Problems.Problem p = problems.get(i);
             msg.append(p.path().isEmpty() ? "/" : p.path()).append(": ").append(p.message());
+        }
+        if (omitted > 0) {
+            msg.append("; and ").append(omitted).append(" more, not listed (the first ").append(problems.size())
+                    .append(" are)");
         }
         StringBuilder ctx = new StringBuilder("{\"problems\":[");
         for (int i = 0; i < problems.size(); i++) {
@@ -41,14 +51,18 @@ public record PipelineError(ErrorType type, String message, String failingNodeId
             Json.string(ctx, p.message());
             ctx.append('}');
         }
-        ctx.append("]}");
+        ctx.append(']');
+        if (omitted > 0) {
+            ctx.append(",\"omitted\":").append(omitted);
+        }
+        ctx.append('}');
         return new PipelineError(ErrorType.VALIDATION, msg.toString(), "", ctx.toString(), null);
     }
 
     public static PipelineError validation(String path, String message) {
         Problems p = new Problems();
         p.add(path, message);
-        return validation(p.list());
+        return validation(p);
     }
 
     /** A RESOURCE_LIMIT error: which limit, its value, what was observed, and what to do. */

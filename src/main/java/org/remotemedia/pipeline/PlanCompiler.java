@@ -64,7 +64,7 @@ public final class PlanCompiler {
         }
         if (nodes.size() > MAX_NODES) {
             problems.add("/nodes", "the manifest has " + nodes.size() + " nodes; at most " + MAX_NODES + " are accepted");
-            throw PipelineError.validation(problems.list()).toException();
+            throw PipelineError.validation(problems).toException();
         }
 
         // nodes: ids, types, params, capabilities
@@ -87,14 +87,16 @@ public final class PlanCompiler {
                 }
             }
             if (n.nodeType() == null || n.nodeType().isEmpty()) {
-                problems.add(at + "/node_type", "node_type is missing; available types: " + String.join(", ", registry.names()));
+                problems.add(at + "/node_type", "node_type is missing; available types: " + registry.namesText());
             } else {
                 types[i] = registry.find(n.nodeType());
-                if (types[i] == null) {
+                if (types[i] == null && !problems.willList()) {
+                    problems.add(at + "/node_type", "unknown node_type"); // counted only: skip the suggestion
+                } else if (types[i] == null) {
                     String near = registry.suggest(n.nodeType());
                     problems.add(at + "/node_type", "unknown node_type \"" + n.nodeType() + "\""
                             + (near != null ? " (did you mean \"" + near + "\"?)" : "")
-                            + "; available types: " + String.join(", ", registry.names()));
+                            + "; available types: " + registry.namesText());
                 }
             }
             Map<String, Object> raw = n.params();
@@ -196,7 +198,7 @@ public final class PlanCompiler {
             }
         }
         if (!problems.isEmpty()) {
-            throw PipelineError.validation(problems.list()).toException();
+            throw PipelineError.validation(problems).toException();
         }
         return build(m, types, params, inputs, inputPorts, inputConnections, outputs, outputPorts);
     }

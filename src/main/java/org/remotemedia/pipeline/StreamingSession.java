@@ -67,7 +67,7 @@ public final class StreamingSession implements AutoCloseable {
                 }
             }
             if (!problems.isEmpty()) {
-                throw PipelineError.validation(problems.list()).toException();
+                throw PipelineError.validation(problems).toException();
             }
             ok = true;
         } finally {
@@ -102,7 +102,7 @@ public final class StreamingSession implements AutoCloseable {
         if (!chunk.isValid()) { // messages are built only for a bad chunk
             Problems problems = new Problems();
             chunk.validate(problems.at("/buffer"));
-            throw PipelineError.validation(problems.list()).toException();
+            throw PipelineError.validation(problems).toException();
         }
         if (run.isBound(i) && !chunk.matches(run.sourceSpec(i))) {
             throw PipelineError.validation("/buffer", "chunk for \"" + nodeId + "\" is " + chunk.spec()

@@ -144,6 +144,34 @@ class ManifestValidationTest {
     }
 
     @Test
+    void aThousandBrokenNodesAreCountedButOnlyTheFirstFiftyListed() throws Exception {
+        StringBuilder json = new StringBuilder("{\"version\":\"v1\",\"metadata\":{\"name\":\"x\"},\"nodes\":[");
+        for (int i = 0; i < 1000; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"id\":\"n").append(i).append("\",\"node_type\":\"Gian\"}");
+        }
+        json.append("],\"connections\":[]}");
+        PipelineException e = assertThrows(PipelineException.class, () -> engine.compileJson(json.toString()));
+        List<String[]> ps = problems(e);
+        assertEquals(org.remotemedia.dsp.Problems.MAX_LISTED, ps.size());
+        has(ps, "/nodes/0/node_type", "unknown node_type \"Gian\"", "did you mean \"Gain\"", "available types");
+        JsonNode ctx = new ObjectMapper().readTree(e.error().contextJson());
+        int omitted = ctx.get("omitted").asInt();
+        assertTrue(omitted >= 1000 - ps.size(), "omitted " + omitted);
+        assertTrue(e.getMessage().startsWith("invalid request (" + (ps.size() + omitted) + " problems): "));
+        assertTrue(e.getMessage().endsWith("; and " + omitted + " more, not listed (the first 50 are)"),
+                e.getMessage().substring(e.getMessage().length() - 80));
+        assertTrue(e.getMessage().length() < 100_000, "bounded text: " + e.getMessage().length() + " chars");
+    }
+
+    @Test
+    void aLongUnknownNodeTypeGetsNoSuggestion() throws Exception {
+        org.remotemedia.dsp.NodeRegistry registry = org.remotemedia.dsp.NodeRegistry.builtin();
+        assertEquals("Gain", registry.suggest("gian"));
+        assertEquals("AudioResample", registry.suggest("Resample"), "a name that contains it");
+        assertEquals(null, registry.suggest("Gain".repeat(100_000)), "out of reach by its length alone");
+    }
+
+    @Test
     void unknownFieldsAreReportedWithSuggestions() throws Exception {
         PipelineException e = assertThrows(PipelineException.class, () -> engine.compileJson(
                 "{\"version\":\"v1\",\"metadata\":{\"name\":\"x\"},\"nodes\":[{\"id\":\"a\",\"node_type\":\"Gain\","
