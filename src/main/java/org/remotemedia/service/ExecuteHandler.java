@@ -6,6 +6,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
 import java.util.Map;
 import org.remotemedia.buffer.PooledBuffer;
+import org.remotemedia.json.Json;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.Status;
@@ -358,7 +359,7 @@ public final class ExecuteHandler implements UnaryHandler {
     private static String outputMetadata(StringBuilder sb, NodeMetrics nm, ExecutionResult result) {
         sb.setLength(0);
         sb.append("{\"node_type\":");
-        JsonLog.quote(sb, nm.nodeType());
+        Json.string(sb, nm.nodeType());
         sb.append(",\"latency_ms\":").append(Double.isFinite(nm.latencyMs()) ? nm.latencyMs() : 0.0);
         String id = nm.nodeId();
         AudioOutput a = result.audioOutputs().get(id);
@@ -371,7 +372,7 @@ public final class ExecuteHandler implements UnaryHandler {
             String key = e.getKey();
             if (key.length() > id.length() + 1 && key.startsWith(id) && key.charAt(id.length()) == '.') {
                 sb.append(ports ? "," : ",\"audio_ports\":{");
-                JsonLog.quote(sb, key.substring(id.length() + 1));
+                Json.string(sb, key.substring(id.length() + 1));
                 audioSummary(sb.append(':'), e.getValue());
                 ports = true;
             }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.remotemedia.buffer.SampleFormat;
+import org.remotemedia.json.Json;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.pipeline.AudioInput;
 import org.remotemedia.pipeline.AudioOutput;
@@ -173,17 +174,17 @@ public final class ProtoConvert {
     /** ERROR_TYPE_VERSION_MISMATCH for an unsupported client_version. */
     public static ErrorResponse versionMismatch(Compatibility.Verdict v) {
         StringBuilder ctx = new StringBuilder("{\"client_version\":");
-        JsonLog.quote(ctx, v.clientVersion());
+        Json.string(ctx, v.clientVersion());
         ctx.append(",\"supported_versions\":[");
         List<String> supported = Compatibility.supportedVersions();
         for (int i = 0; i < supported.size(); i++) {
             if (i > 0) {
                 ctx.append(',');
             }
-            JsonLog.quote(ctx, supported.get(i));
+            Json.string(ctx, supported.get(i));
         }
         ctx.append("],\"rule\":");
-        JsonLog.quote(ctx, v.rule());
+        Json.string(ctx, v.rule());
         ctx.append('}');
         return ErrorResponse.newBuilder()
                 .setErrorType(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VERSION_MISMATCH)
@@ -198,9 +199,9 @@ public final class ProtoConvert {
      */
     public static ErrorResponse internal(Throwable t, String requestId, boolean debugErrors) {
         StringBuilder ctx = new StringBuilder("{\"request_id\":");
-        JsonLog.quote(ctx, requestId);
+        Json.string(ctx, requestId);
         ctx.append(",\"exception\":");
-        JsonLog.quote(ctx, t.getClass().getName());
+        Json.string(ctx, t.getClass().getName());
         ctx.append('}');
         ErrorResponse.Builder b = ErrorResponse.newBuilder()
                 .setErrorType(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_INTERNAL)

@@ -9,7 +9,6 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -19,6 +18,7 @@ import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
 import org.remotemedia.dsp.loudness.LoudnessMeter;
+import org.remotemedia.json.Json;
 
 /**
  * LevelMeter: passes the audio through unchanged (same format, bytes copied) and measures,

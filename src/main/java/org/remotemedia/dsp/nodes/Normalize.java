@@ -10,7 +10,6 @@ import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.ArrayKernels;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.Kernels;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeException;
@@ -22,6 +21,7 @@ import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
 import org.remotemedia.dsp.loudness.LoudnessMeter;
+import org.remotemedia.json.Json;
 
 /**
  * Normalize: one gain for the whole stream (all channels alike, so the balance stays) that

@@ -10,7 +10,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.Kernels;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
@@ -23,6 +22,7 @@ import org.remotemedia.dsp.Problems;
 import org.remotemedia.dsp.SpeechModel;
 import org.remotemedia.dsp.resample.ResampleQuality;
 import org.remotemedia.dsp.resample.Resampler;
+import org.remotemedia.json.Json;
 
 /**
  * SileroVAD (alias SileroVADNode): neural voice activity detection with the Silero VAD model,

@@ -1,6 +1,6 @@
 package org.remotemedia.service.stream;
 
-import org.remotemedia.observe.JsonLog;
+import org.remotemedia.json.Json;
 import org.remotemedia.pipeline.ExecutionMetrics;
 import org.remotemedia.pipeline.NodeMetrics;
 import org.remotemedia.proto.v1.ErrorResponse;
@@ -77,7 +77,7 @@ final class StreamMessages {
         StringBuilder ctx = new StringBuilder(96 + base.getContext().length() + extraJson.length());
         ctx.append("{\"stream_error_type\":\"").append(type.name()).append("\",\"failing_sequence\":")
                 .append(Long.toUnsignedString(failingSequence)).append(",\"session_id\":");
-        JsonLog.quote(ctx, sessionId);
+        Json.string(ctx, sessionId);
         if (!extraJson.isEmpty()) {
             ctx.append(',').append(extraJson);
         }
