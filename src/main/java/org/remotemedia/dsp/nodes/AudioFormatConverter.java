@@ -6,7 +6,6 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Kernels;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -15,6 +14,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 
 /**
  * AudioFormatConverter (alias RustFormatConverterNode): converts samples to f32 / i16 / i32.
@@ -94,10 +94,10 @@ public final class AudioFormatConverter extends NodeType {
             int n = in.samples();
             if (dither) {
                 clipped += in.format() == SampleFormat.F32
-                        ? Kernels.ditherF32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed)
-                        : Kernels.ditherI32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed);
+                        ? SampleKernels.ditherF32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed)
+                        : SampleKernels.ditherI32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed);
             } else {
-                clipped += Kernels.convert(in.buffer(), in.offset(), in.format(), n, dst, outOffset, out.format());
+                clipped += SampleKernels.convert(in.buffer(), in.offset(), in.format(), n, dst, outOffset, out.format());
             }
             position += n;
             return in.frames();

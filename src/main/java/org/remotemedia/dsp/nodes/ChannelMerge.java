@@ -5,7 +5,6 @@ import java.util.Map;
 import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.ArrayKernels;
 import org.remotemedia.dsp.AudioSpec;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
@@ -14,6 +13,7 @@ import org.remotemedia.dsp.ParamSchema;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
 import org.remotemedia.dsp.Params;
+import org.remotemedia.dsp.SampleArrays;
 
 /**
  * ChannelMerge: interleaves 2..64 inputs of the same rate into one stream whose channels are
@@ -112,11 +112,11 @@ public final class ChannelMerge extends NodeType {
                 for (int j = 0; j < inputs.length; j++) {
                     AudioBlock in = inputs[j];
                     int c = ch[j];
-                    ArrayKernels.toFloats(in.buffer(), in.offset() + done * in.frameBytes(), in.format(), f * c, x, 0);
+                    SampleArrays.toFloats(in.buffer(), in.offset() + done * in.frameBytes(), in.format(), f * c, x, 0);
                     scatter(x, c, f, at, co);
                     at += c;
                 }
-                ArrayKernels.toF32(y, 0, f * co, dst, outOffset + done * co * 4);
+                SampleArrays.toF32(y, 0, f * co, dst, outOffset + done * co * 4);
                 done += f;
             }
             return n;

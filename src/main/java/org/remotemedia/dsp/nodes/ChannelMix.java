@@ -8,7 +8,6 @@ import jdk.incubator.vector.VectorSpecies;
 import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.ArrayKernels;
 import org.remotemedia.dsp.AudioSpec;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
@@ -18,6 +17,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleArrays;
 
 /**
  * ChannelMix: out[o] = sum_i matrix[o][i] * in[i] for every frame: any matrix (rows = output
@@ -192,9 +192,9 @@ public final class ChannelMix extends NodeType {
             int n = in.frames();
             for (int done = 0; done < n; ) {
                 int f = Math.min(BLOCK, n - done);
-                ArrayKernels.toFloats(in.buffer(), in.offset() + done * in.frameBytes(), in.format(), f * cin, x, 0);
+                SampleArrays.toFloats(in.buffer(), in.offset() + done * in.frameBytes(), in.format(), f * cin, x, 0);
                 mix(f);
-                ArrayKernels.toF32(y, 0, f * cout, dst, outOffset + done * cout * 4);
+                SampleArrays.toF32(y, 0, f * cout, dst, outOffset + done * cout * 4);
                 done += f;
             }
             return n;

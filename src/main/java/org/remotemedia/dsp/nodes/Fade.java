@@ -9,7 +9,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Kernels;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -18,6 +17,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 
 /**
  * Fade: a fade-in over the first {@code in} frames and a fade-out over the last {@code out}
@@ -161,7 +161,7 @@ public final class Fade extends NodeType {
             AudioBlock in = inputs[0];
             int n = in.frames();
             if (fout == 0) {
-                Kernels.scaleToF32(in.buffer(), in.offset(), in.format(), n * ch, 1f, dst, outOffset);
+                SampleKernels.scaleToF32(in.buffer(), in.offset(), in.format(), n * ch, 1f, dst, outOffset);
                 fadeIn(dst, outOffset, n);
                 released += n;
                 return n;
@@ -174,7 +174,8 @@ public final class Fade extends NodeType {
                 dst.putBytes(outOffset, hold, 0, fromHold * fb);
             }
             if (fromIn > 0) {
-                Kernels.scaleToF32(in.buffer(), in.offset(), in.format(), fromIn * ch, 1f, dst, outOffset + fromHold * fb);
+                SampleKernels.scaleToF32(in.buffer(), in.offset(), in.format(), fromIn * ch, 1f, dst,
+                        outOffset + fromHold * fb);
             }
             // keep the newest fout frames: the rest of the hold, then the rest of the input
             int keepOld = held - fromHold;
@@ -183,8 +184,8 @@ public final class Fade extends NodeType {
             }
             int keepNew = n - fromIn;
             if (keepNew > 0) {
-                Kernels.scaleToF32(in.buffer(), in.offset() + fromIn * in.frameBytes(), in.format(), keepNew * ch, 1f,
-                        hold, keepOld * fb);
+                SampleKernels.scaleToF32(in.buffer(), in.offset() + fromIn * in.frameBytes(), in.format(), keepNew * ch,
+                        1f, hold, keepOld * fb);
             }
             held = keepOld + keepNew;
             fadeIn(dst, outOffset, release);

@@ -6,7 +6,6 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Kernels;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -15,6 +14,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 
 /** Gain: multiplies every sample by a gain given in dB or linear; output F32 (no clipping). Latency 0. */
 public final class Gain extends NodeType {
@@ -88,7 +88,7 @@ public final class Gain extends NodeType {
         @Override
         public int process(AudioBlock[] inputs, MutableDirectBuffer dst, int outOffset) {
             AudioBlock in = inputs[0];
-            Kernels.scaleToF32(in.buffer(), in.offset(), in.format(), in.samples(), gain, dst, outOffset);
+            SampleKernels.scaleToF32(in.buffer(), in.offset(), in.format(), in.samples(), gain, dst, outOffset);
             return in.frames();
         }
 
