@@ -5,6 +5,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -51,17 +52,7 @@ public abstract class F32TestNodeType extends NodeType {
     public Node create(Params p, List<AudioSpec> inputs, Problems problems) {
         AudioSpec out = inputs.get(0).withFormat(SampleFormat.F32);
         Hook hook = hook(p);
-        return new Node() {
-            @Override
-            public AudioSpec outputSpec() {
-                return out;
-            }
-
-            @Override
-            public int maxOutputFrames(int inputFrames) {
-                return inputFrames;
-            }
-
+        return new FrameForFrameNode(out) {
             @Override
             public int process(AudioBlock[] in, MutableDirectBuffer dst, int off) {
                 hook.before(in[0]);

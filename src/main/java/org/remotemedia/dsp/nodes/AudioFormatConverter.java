@@ -6,6 +6,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -65,27 +66,16 @@ public final class AudioFormatConverter extends NodeType {
         return new Instance(in.withFormat(target), dither, (int) p.integer("dither_seed"));
     }
 
-    static final class Instance extends Node {
-        private final AudioSpec out;
+    static final class Instance extends FrameForFrameNode {
         private final boolean dither;
         private final int seed;
         private long position;
         private long clipped;
 
         Instance(AudioSpec out, boolean dither, int seed) {
-            this.out = out;
+            super(out);
             this.dither = dither;
             this.seed = seed;
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
         }
 
         @Override
@@ -97,7 +87,8 @@ public final class AudioFormatConverter extends NodeType {
                         ? SampleKernels.ditherF32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed)
                         : SampleKernels.ditherI32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed);
             } else {
-                clipped += SampleKernels.convert(in.buffer(), in.offset(), in.format(), n, dst, outOffset, out.format());
+                clipped += SampleKernels.convert(in.buffer(), in.offset(), in.format(), n, dst, outOffset,
+                        outputSpec().format());
             }
             position += n;
             return in.frames();

@@ -6,6 +6,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -70,14 +71,13 @@ public final class ChannelMerge extends NodeType {
     }
 
     /** One merged stream. Owned by the thread running its execution or session. */
-    static final class Instance extends Node {
-        private final AudioSpec out;
+    static final class Instance extends FrameForFrameNode {
         private final int[] ch;
         private final float[] x;
         private final float[] y;
 
         Instance(AudioSpec out, int[] ch) {
-            this.out = out;
+            super(out);
             this.ch = ch;
             int widest = 0;
             for (int c : ch) {
@@ -88,16 +88,6 @@ public final class ChannelMerge extends NodeType {
         }
 
         @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
-        }
-
-        @Override
         public long stateBytes() {
             return 4L * (x.length + y.length);
         }
@@ -105,7 +95,7 @@ public final class ChannelMerge extends NodeType {
         @Override
         public int process(AudioBlock[] inputs, MutableDirectBuffer dst, int outOffset) {
             int n = inputs[0].frames();
-            int co = out.channels();
+            int co = outputSpec().channels();
             for (int done = 0; done < n; ) {
                 int f = Math.min(BLOCK, n - done);
                 int at = 0;

@@ -9,6 +9,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -110,8 +111,7 @@ public final class ChannelMix extends NodeType {
 
     /** One mixed stream. Owned by the thread running its execution or session. */
     @SuppressWarnings("unchecked")
-    static final class Instance extends Node {
-        private final AudioSpec out;
+    static final class Instance extends FrameForFrameNode {
         private final int cin;
         private final int cout;
         private final float[] gains;
@@ -125,7 +125,7 @@ public final class ChannelMix extends NodeType {
         private final VectorShuffle<Float>[] upShuffles;
 
         Instance(AudioSpec in, int cout, float[] gains) {
-            this.out = new AudioSpec(in.sampleRate(), cout, SampleFormat.F32);
+            super(new AudioSpec(in.sampleRate(), cout, SampleFormat.F32));
             this.cin = in.channels();
             this.cout = cout;
             this.gains = gains;
@@ -169,16 +169,6 @@ public final class ChannelMix extends NodeType {
                 upGains = null;
                 upShuffles = null;
             }
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
         }
 
         @Override

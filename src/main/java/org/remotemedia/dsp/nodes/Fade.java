@@ -9,6 +9,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -98,9 +99,8 @@ public final class Fade extends NodeType {
     }
 
     /** One faded stream. Owned by the thread running its execution or session. */
-    static final class Instance extends Node {
+    static final class Instance extends FrameForFrameNode {
         private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-        private final AudioSpec out;
         private final int ch;
         private final long fin;
         private final int fout;
@@ -110,7 +110,7 @@ public final class Fade extends NodeType {
         private long released; // frames written so far
 
         Instance(AudioSpec out, int ch, long fin, int fout, int shape) {
-            this.out = out;
+            super(out);
             this.ch = ch;
             this.fin = fin;
             this.fout = fout;
@@ -120,23 +120,13 @@ public final class Fade extends NodeType {
         }
 
         @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
-        }
-
-        @Override
         public int maxFlushFrames() {
             return fout;
         }
 
         @Override
         public double latencySeconds() {
-            return (double) fout / out.sampleRate();
+            return (double) fout / outputSpec().sampleRate();
         }
 
         @Override
