@@ -128,9 +128,7 @@ public final class ExecuteHandler implements UnaryHandler {
             kept.release();
             ctx.gate().exit(Workload.EXECUTION);
             metrics.count(ServiceMetrics.Outcome.REJECTED_OVERLOADED);
-            StatusDetails.of(StatusCode.UNAVAILABLE, "server overloaded: every DSP worker queue is full; retry after 100 ms",
-                    StatusDetails.errorInfo("DSP_QUEUE_FULL", Map.of("setting", "execution.worker_threads")),
-                    StatusDetails.retryAfter(100)).close(call);
+            StatusDetails.dspQueueFull("every DSP worker queue").close(call);
         }
     }
 

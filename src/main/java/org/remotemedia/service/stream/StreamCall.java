@@ -688,10 +688,7 @@ final class StreamCall implements CallListener {
                     "\"limit\":\"streaming.input_queue_chunks\",\"limit_value\":" + cap),
                     StreamErrorType.STREAM_ERROR_BUFFER_OVERFLOW, "input buffer overflow");
         } else if ((s & SIG_OVERLOADED) != 0) {
-            StatusDetails.Rejection r = StatusDetails.of(StatusCode.UNAVAILABLE, "server overloaded: the session's"
-                            + " DSP worker queue is full; retry after 100 ms",
-                    StatusDetails.errorInfo("DSP_QUEUE_FULL", java.util.Map.of("setting", "execution.worker_threads")),
-                    StatusDetails.retryAfter(100));
+            StatusDetails.Rejection r = StatusDetails.dspQueueFull("the session's DSP worker queue");
             end(StreamingMetrics.Outcome.FAILED, r.status(), r.trailers(), "DSP worker queue full");
         } else if ((s & SIG_TIMEOUT) != 0) {
             long ms = svc.settings.idleTimeoutMs();
