@@ -64,7 +64,6 @@ public final class ExecuteHandler implements UnaryHandler {
 
     private final ServiceContext ctx;
     private final ServiceMetrics metrics;
-    private volatile boolean loggedEmptyVersion;
 
     public ExecuteHandler(ServiceContext ctx) {
         this.ctx = ctx;
@@ -166,7 +165,7 @@ public final class ExecuteHandler implements UnaryHandler {
                 return;
             }
             if (v.empty()) {
-                emptyVersion(call);
+                ctx.emptyClientVersion(call.requestId(), PATH);
             }
 
             long e0 = System.nanoTime();
@@ -328,18 +327,6 @@ public final class ExecuteHandler implements UnaryHandler {
     private static void respondError(ServerCall call, ErrorResponse error) {
         call.sendMessage(ExecuteResponse.newBuilder().setError(error).build(), ProtoCodec.ENCODER);
         call.close(Status.OK);
-    }
-
-    private void emptyVersion(ServerCall call) {
-        metrics.emptyClientVersion();
-        if (!loggedEmptyVersion) {
-            loggedEmptyVersion = true;
-            ctx.log().info("empty_client_version", call.requestId(), "method", PATH, "accepted_as",
-                    Compatibility.PROTOCOL_VERSION, "note", "first occurrence; later ones are counted in"
-                            + " remotemedia_service_empty_client_version_total and logged at debug");
-        } else if (ctx.log().enabled(JsonLog.Level.DEBUG)) {
-            ctx.log().debug("empty_client_version", call.requestId(), "method", PATH);
-        }
     }
 
     private static NodeStatus nodeStatus(NodeMetrics.NodeStatus s) {

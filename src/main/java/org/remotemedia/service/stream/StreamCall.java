@@ -434,12 +434,7 @@ final class StreamCall implements CallListener {
             return;
         }
         if (v.empty()) {
-            svc.ctx.metrics().emptyClientVersion();
-            if (svc.loggedEmptyVersion.compareAndSet(false, true)) {
-                svc.ctx.log().info("empty_client_version", call.requestId(), "method", StreamingService.PATH,
-                        "accepted_as", Compatibility.PROTOCOL_VERSION, "note", "first occurrence; later ones are"
-                                + " counted in remotemedia_service_empty_client_version_total");
-            }
+            svc.ctx.emptyClientVersion(call.requestId(), StreamingService.PATH);
         }
         try {
             CompiledPlan plan = svc.ctx.plans().compile(init.hasManifest() ? init.getManifest() : null,
