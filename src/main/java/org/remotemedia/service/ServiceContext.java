@@ -92,8 +92,8 @@ public record ServiceContext(
             return this;
         }
 
-        /** Version and build time from the build (daemon.BuildInfo), never written by hand. */
-        public Builder build(String runtimeVersion, String buildTimestamp) {
+        /** Version and build time from the build (daemon.BuildInfo), never written by hand (GetVersion). */
+        public Builder buildInfo(String runtimeVersion, String buildTimestamp) {
             this.runtimeVersion = runtimeVersion;
             this.buildTimestamp = buildTimestamp;
             return this;
