@@ -10,7 +10,6 @@ import org.remotemedia.observe.JsonLog;
 import org.remotemedia.pipeline.AudioInput;
 import org.remotemedia.pipeline.AudioOutput;
 import org.remotemedia.pipeline.CompiledPlan;
-import org.remotemedia.pipeline.ErrorType;
 import org.remotemedia.pipeline.Manifest;
 import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.pipeline.PipelineError;
@@ -20,6 +19,7 @@ import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.AudioFormat;
 import org.remotemedia.proto.v1.CapabilityRequirements;
 import org.remotemedia.proto.v1.ErrorResponse;
+import org.remotemedia.proto.v1.ErrorType;
 import org.remotemedia.proto.v1.NodeManifest;
 import org.remotemedia.proto.v1.PipelineManifest;
 
@@ -146,12 +146,12 @@ public final class ProtoConvert {
     }
 
     /** The contract's ErrorType for an engine error type (CANCELLED / DEADLINE_EXCEEDED are gRPC statuses, not in-band). */
-    public static org.remotemedia.proto.v1.ErrorType errorType(ErrorType t) {
+    public static ErrorType errorType(org.remotemedia.pipeline.ErrorType t) {
         return switch (t) {
-            case VALIDATION -> org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION;
-            case NODE_EXECUTION -> org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_NODE_EXECUTION;
-            case RESOURCE_LIMIT -> org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_RESOURCE_LIMIT;
-            case INTERNAL, CANCELLED, DEADLINE_EXCEEDED -> org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_INTERNAL;
+            case VALIDATION -> ErrorType.ERROR_TYPE_VALIDATION;
+            case NODE_EXECUTION -> ErrorType.ERROR_TYPE_NODE_EXECUTION;
+            case RESOURCE_LIMIT -> ErrorType.ERROR_TYPE_RESOURCE_LIMIT;
+            case INTERNAL, CANCELLED, DEADLINE_EXCEEDED -> ErrorType.ERROR_TYPE_INTERNAL;
         };
     }
 
@@ -187,7 +187,7 @@ public final class ProtoConvert {
         Json.string(ctx, v.rule());
         ctx.append('}');
         return ErrorResponse.newBuilder()
-                .setErrorType(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VERSION_MISMATCH)
+                .setErrorType(ErrorType.ERROR_TYPE_VERSION_MISMATCH)
                 .setMessage(v.message())
                 .setContext(ctx.toString())
                 .build();
@@ -204,7 +204,7 @@ public final class ProtoConvert {
         Json.string(ctx, t.getClass().getName());
         ctx.append('}');
         ErrorResponse.Builder b = ErrorResponse.newBuilder()
-                .setErrorType(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_INTERNAL)
+                .setErrorType(ErrorType.ERROR_TYPE_INTERNAL)
                 .setMessage("internal error in the server (request id " + requestId + "): this is a bug, not a"
                         + " problem with the request; the server log has the details under this request id")
                 .setContext(ctx.toString());
