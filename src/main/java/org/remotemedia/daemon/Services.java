@@ -85,7 +85,7 @@ final class Services implements AutoCloseable {
                 .log(log)
                 .gate(limits)
                 .debugErrors(cfg.execution().debugErrors())
-                .build(build.version(), build.buildTimestamp())
+                .buildInfo(build.version(), build.buildTimestamp())
                 .supportedProtocols(List.of("v1"))
                 .activeStreams(streamMetrics::active)
                 .nodeTypes(engine.registry().names())

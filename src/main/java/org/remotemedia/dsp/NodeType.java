@@ -58,6 +58,16 @@ public abstract class NodeType {
     }
 
     /**
+     * Warms up what this type's examples do not reach, once at start-up before the engine runs
+     * the examples (AudioResample: the resampler's kernels for every ratio shape and format, until
+     * the JIT has compiled them). Returns a figure of the work done, which keeps it from being
+     * optimized away; 0, the default, when there is nothing beyond the examples. Any thread.
+     */
+    public long warmUp() {
+        return 0;
+    }
+
+    /**
      * A running node for these input streams (one per audio input, in connection order). When
      * the streams do not suit this type (rates differ, a declared rate does not match), adds a
      * problem (path "" for the node, or /params/x) and returns null.

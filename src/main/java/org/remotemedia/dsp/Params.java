@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.remotemedia.json.Json;
 
 /**
  * A node's parameters after {@link ParamSchema#validate}: every accepted name with a typed

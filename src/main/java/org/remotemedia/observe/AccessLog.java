@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.remotemedia.json.Json;
 
 /**
  * The access log: one JSON line per finished call ({@code "event":"access"}), written off the
@@ -146,16 +147,16 @@ public final class AccessLog implements AutoCloseable {
     private void format(Entry e) {
         sb.append("{\"ts\":\"").append(Instant.ofEpochMilli(e.epochMillis())).append("\",\"level\":\"info\",\"event\":\"access\"");
         sb.append(",\"request_id\":");
-        JsonLog.quote(sb, e.requestId());
+        Json.string(sb, e.requestId());
         sb.append(",\"method\":");
-        JsonLog.quote(sb, e.method());
+        Json.string(sb, e.method());
         sb.append(",\"peer\":");
-        JsonLog.quote(sb, e.peer());
+        Json.string(sb, e.peer());
         sb.append(",\"identity\":");
         if (e.identity() == null) {
             sb.append("null");
         } else {
-            JsonLog.quote(sb, e.identity());
+            Json.string(sb, e.identity());
         }
         sb.append(",\"code\":\"").append(e.code()).append("\",\"duration_us\":").append(e.durationNanos() / 1000)
                 .append(",\"bytes_in\":").append(e.bytesIn()).append(",\"bytes_out\":").append(e.bytesOut());
@@ -164,7 +165,7 @@ public final class AccessLog implements AutoCloseable {
             if (e.pipeline() == null) {
                 sb.append("null");
             } else {
-                JsonLog.quote(sb, e.pipeline());
+                Json.string(sb, e.pipeline());
             }
             sb.append(",\"nodes\":").append(e.nodes());
         }

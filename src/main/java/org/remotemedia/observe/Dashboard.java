@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.remotemedia.json.Json;
 
 /**
  * The latency page of the metrics port: {@code /dashboard} (HTML) and {@code /dashboard.js}
@@ -61,7 +62,7 @@ public final class Dashboard {
         for (int m = 0; m < s.methods().size(); m++) {
             RecentHistory.MethodRates r = s.methods().get(m);
             sb.append(m == 0 ? "{" : ",{").append("\"method\":");
-            JsonLog.quote(sb, r.method());
+            Json.string(sb, r.method());
             sb.append(",\"calls_total\":").append(r.callsTotal()).append(",\"errors_total\":").append(r.errorsTotal());
             appendRates(sb.append(",\"calls_per_s\":"), r.callsPerSecond());
             appendRates(sb.append(",\"errors_per_s\":"), r.errorsPerSecond());
@@ -71,7 +72,7 @@ public final class Dashboard {
         if (s.samplerError() == null) {
             sb.append("null");
         } else {
-            JsonLog.quote(sb, s.samplerError());
+            Json.string(sb, s.samplerError());
         }
         return sb.append("}\n").toString();
     }

@@ -2,6 +2,7 @@ package org.remotemedia.observe;
 
 import java.io.PrintStream;
 import java.time.Instant;
+import org.remotemedia.json.Json;
 
 /**
  * JSON lines: one object per event, {@code {"ts":..,"level":..,"event":..,"request_id":..,...}}.
@@ -79,14 +80,14 @@ public final class JsonLog {
         StringBuilder sb = new StringBuilder(128);
         sb.append("{\"ts\":\"").append(Instant.now()).append("\",\"level\":\"")
                 .append(level.name().toLowerCase(java.util.Locale.ROOT)).append("\",\"event\":");
-        quote(sb, event);
+        Json.string(sb, event);
         if (requestId != null) {
             sb.append(",\"request_id\":");
-            quote(sb, requestId);
+            Json.string(sb, requestId);
         }
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
             sb.append(',');
-            quote(sb, String.valueOf(keyValues[i]));
+            Json.string(sb, String.valueOf(keyValues[i]));
             sb.append(':');
             Object v = keyValues[i + 1];
             if (v == null) {
@@ -94,33 +95,10 @@ public final class JsonLog {
             } else if (v instanceof Number || v instanceof Boolean) {
                 sb.append(v);
             } else {
-                quote(sb, v.toString());
+                Json.string(sb, v.toString());
             }
         }
         sb.append('}');
         out.println(sb);
-    }
-
-    /** Appends {@code s} as a JSON string literal. */
-    public static StringBuilder quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"');
     }
 }

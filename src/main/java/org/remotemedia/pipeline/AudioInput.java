@@ -5,8 +5,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Kernels;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 
 /**
  * One AudioBuffer of a request, as a zero-copy view: the bytes stay where the caller has them
@@ -102,7 +102,7 @@ public final class AudioInput {
                 || numSamples * format.bytesPerSample() != lengthBytes) {
             return false;
         }
-        return format != SampleFormat.F32 || Kernels.firstNonFinite(buffer, offset, (int) numSamples) < 0;
+        return format != SampleFormat.F32 || SampleKernels.firstNonFinite(buffer, offset, (int) numSamples) < 0;
     }
 
     /** Whether this input has the given stream shape. */
@@ -142,7 +142,7 @@ public final class AudioInput {
             }
         }
         if (at.size() == before && format == SampleFormat.F32) {
-            int bad = Kernels.firstNonFinite(buffer, offset, (int) numSamples);
+            int bad = SampleKernels.firstNonFinite(buffer, offset, (int) numSamples);
             if (bad >= 0) {
                 float v = buffer.getFloat(offset + 4 * bad, SampleFormat.ORDER);
                 at.add("/samples", "sample " + bad + " (frame " + bad / channels + ", channel " + bad % channels + ") is "

@@ -12,9 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.Names;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.json.Json;
 
 /**
  * The manifest's JSON form (params as objects) and the params text of the protobuf form.

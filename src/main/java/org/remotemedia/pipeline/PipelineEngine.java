@@ -234,19 +234,24 @@ public final class PipelineEngine {
     }
 
     /**
-     * Runs the resampler's own warm-up when the registry has AudioResample (until its kernels
-     * run at compiled speed), then every
-     * registered node type's examples on 4096-frame blocks for about {@code millis} ms (nodes
-     * reset every 64 blocks; a node that refuses the input drops out), so the JIT compiles the
-     * Vector API kernels before the first request (until C2 has them, vector code runs boxed,
-     * hundreds of times slower). Call once at
-     * start-up, on the thread(s) that will run pipelines or any other: compiled code is shared.
+     * Runs every registered node type's own warm-up ({@link org.remotemedia.dsp.NodeType#warmUp()}:
+     * AudioResample's kernels until they run at compiled speed), then every registered node
+     * type's examples on 4096-frame blocks for about {@code millis} ms (nodes reset every 64
+     * blocks; a node that refuses the input drops out), so the JIT compiles the Vector API
+     * kernels before the first request (until C2 has them, vector code runs boxed, hundreds of
+     * times slower). Call once at start-up, on the thread(s) that will run pipelines or any
+     * other: compiled code is shared.
      *
-     * @return process() calls made, and the examples that dropped out
+     * @return process() calls made (a type's own warm-up counts as one), and the examples that
+     *     dropped out
      */
     public WarmUp warmUp(long millis) {
-        long calls = registry.find(org.remotemedia.dsp.nodes.AudioResample.NAME) != null
-                && org.remotemedia.dsp.resample.Resampler.warmUp() > 0 ? 1 : 0; // its kernel's own paths
+        long calls = 0;
+        for (org.remotemedia.dsp.NodeType t : registry.types()) {
+            if (t.warmUp() > 0) {
+                calls++;
+            }
+        }
         long end = System.nanoTime() + millis * 1_000_000L;
         List<org.remotemedia.dsp.Node> nodes = new ArrayList<>();
         List<String> names = new ArrayList<>();

@@ -1,8 +1,8 @@
 package org.remotemedia.pipeline;
 
 import java.util.List;
-import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.json.Json;
 
 /**
  * A failure as the contract's ErrorResponse carries it: type, message (what, where, allowed

@@ -269,7 +269,7 @@ public final class StreamingSession implements AutoCloseable {
      */
     public StringBuilder appendLatencyJson(StringBuilder sb) {
         sb.append("{\"latency_ms\":");
-        org.remotemedia.dsp.Json.number(sb, latencySeconds() * 1000.0);
+        org.remotemedia.json.Json.number(sb, latencySeconds() * 1000.0);
         return sb.append(",\"unbounded\":").append(latencyUnbounded()).append(",\"final\":").append(latencyFinal())
                 .append('}');
     }

@@ -6,6 +6,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
 import java.util.Map;
 import org.remotemedia.buffer.PooledBuffer;
+import org.remotemedia.json.Json;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.Status;
@@ -63,7 +64,6 @@ public final class ExecuteHandler implements UnaryHandler {
 
     private final ServiceContext ctx;
     private final ServiceMetrics metrics;
-    private volatile boolean loggedEmptyVersion;
 
     public ExecuteHandler(ServiceContext ctx) {
         this.ctx = ctx;
@@ -127,9 +127,7 @@ public final class ExecuteHandler implements UnaryHandler {
             kept.release();
             ctx.gate().exit(Workload.EXECUTION);
             metrics.count(ServiceMetrics.Outcome.REJECTED_OVERLOADED);
-            StatusDetails.of(StatusCode.UNAVAILABLE, "server overloaded: every DSP worker queue is full; retry after 100 ms",
-                    StatusDetails.errorInfo("DSP_QUEUE_FULL", Map.of("setting", "execution.worker_threads")),
-                    StatusDetails.retryAfter(100)).close(call);
+            StatusDetails.dspQueueFull("every DSP worker queue").close(call);
         }
     }
 
@@ -167,7 +165,7 @@ public final class ExecuteHandler implements UnaryHandler {
                 return;
             }
             if (v.empty()) {
-                emptyVersion(call);
+                ctx.emptyClientVersion(call.requestId(), PATH);
             }
 
             long e0 = System.nanoTime();
@@ -331,18 +329,6 @@ public final class ExecuteHandler implements UnaryHandler {
         call.close(Status.OK);
     }
 
-    private void emptyVersion(ServerCall call) {
-        metrics.emptyClientVersion();
-        if (!loggedEmptyVersion) {
-            loggedEmptyVersion = true;
-            ctx.log().info("empty_client_version", call.requestId(), "method", PATH, "accepted_as",
-                    Compatibility.PROTOCOL_VERSION, "note", "first occurrence; later ones are counted in"
-                            + " remotemedia_service_empty_client_version_total and logged at debug");
-        } else if (ctx.log().enabled(JsonLog.Level.DEBUG)) {
-            ctx.log().debug("empty_client_version", call.requestId(), "method", PATH);
-        }
-    }
-
     private static NodeStatus nodeStatus(NodeMetrics.NodeStatus s) {
         if (s == null) {
             return NodeStatus.NODE_STATUS_SUCCESS;
@@ -358,7 +344,7 @@ public final class ExecuteHandler implements UnaryHandler {
     private static String outputMetadata(StringBuilder sb, NodeMetrics nm, ExecutionResult result) {
         sb.setLength(0);
         sb.append("{\"node_type\":");
-        JsonLog.quote(sb, nm.nodeType());
+        Json.string(sb, nm.nodeType());
         sb.append(",\"latency_ms\":").append(Double.isFinite(nm.latencyMs()) ? nm.latencyMs() : 0.0);
         String id = nm.nodeId();
         AudioOutput a = result.audioOutputs().get(id);
@@ -371,7 +357,7 @@ public final class ExecuteHandler implements UnaryHandler {
             String key = e.getKey();
             if (key.length() > id.length() + 1 && key.startsWith(id) && key.charAt(id.length()) == '.') {
                 sb.append(ports ? "," : ",\"audio_ports\":{");
-                JsonLog.quote(sb, key.substring(id.length() + 1));
+                Json.string(sb, key.substring(id.length() + 1));
                 audioSummary(sb.append(':'), e.getValue());
                 ports = true;
             }

@@ -5,11 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.remotemedia.buffer.SampleFormat;
+import org.remotemedia.json.Json;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.pipeline.AudioInput;
 import org.remotemedia.pipeline.AudioOutput;
 import org.remotemedia.pipeline.CompiledPlan;
-import org.remotemedia.pipeline.ErrorType;
 import org.remotemedia.pipeline.Manifest;
 import org.remotemedia.pipeline.PipelineEngine;
 import org.remotemedia.pipeline.PipelineError;
@@ -19,6 +19,7 @@ import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.AudioFormat;
 import org.remotemedia.proto.v1.CapabilityRequirements;
 import org.remotemedia.proto.v1.ErrorResponse;
+import org.remotemedia.proto.v1.ErrorType;
 import org.remotemedia.proto.v1.NodeManifest;
 import org.remotemedia.proto.v1.PipelineManifest;
 
@@ -145,12 +146,12 @@ public final class ProtoConvert {
     }
 
     /** The contract's ErrorType for an engine error type (CANCELLED / DEADLINE_EXCEEDED are gRPC statuses, not in-band). */
-    public static org.remotemedia.proto.v1.ErrorType errorType(ErrorType t) {
+    public static ErrorType errorType(org.remotemedia.pipeline.ErrorType t) {
         return switch (t) {
-            case VALIDATION -> org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION;
-            case NODE_EXECUTION -> org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_NODE_EXECUTION;
-            case RESOURCE_LIMIT -> org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_RESOURCE_LIMIT;
-            case INTERNAL, CANCELLED, DEADLINE_EXCEEDED -> org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_INTERNAL;
+            case VALIDATION -> ErrorType.ERROR_TYPE_VALIDATION;
+            case NODE_EXECUTION -> ErrorType.ERROR_TYPE_NODE_EXECUTION;
+            case RESOURCE_LIMIT -> ErrorType.ERROR_TYPE_RESOURCE_LIMIT;
+            case INTERNAL, CANCELLED, DEADLINE_EXCEEDED -> ErrorType.ERROR_TYPE_INTERNAL;
         };
     }
 
@@ -173,20 +174,20 @@ public final class ProtoConvert {
     /** ERROR_TYPE_VERSION_MISMATCH for an unsupported client_version. */
     public static ErrorResponse versionMismatch(Compatibility.Verdict v) {
         StringBuilder ctx = new StringBuilder("{\"client_version\":");
-        JsonLog.quote(ctx, v.clientVersion());
+        Json.string(ctx, v.clientVersion());
         ctx.append(",\"supported_versions\":[");
         List<String> supported = Compatibility.supportedVersions();
         for (int i = 0; i < supported.size(); i++) {
             if (i > 0) {
                 ctx.append(',');
             }
-            JsonLog.quote(ctx, supported.get(i));
+            Json.string(ctx, supported.get(i));
         }
         ctx.append("],\"rule\":");
-        JsonLog.quote(ctx, v.rule());
+        Json.string(ctx, v.rule());
         ctx.append('}');
         return ErrorResponse.newBuilder()
-                .setErrorType(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VERSION_MISMATCH)
+                .setErrorType(ErrorType.ERROR_TYPE_VERSION_MISMATCH)
                 .setMessage(v.message())
                 .setContext(ctx.toString())
                 .build();
@@ -198,12 +199,12 @@ public final class ProtoConvert {
      */
     public static ErrorResponse internal(Throwable t, String requestId, boolean debugErrors) {
         StringBuilder ctx = new StringBuilder("{\"request_id\":");
-        JsonLog.quote(ctx, requestId);
+        Json.string(ctx, requestId);
         ctx.append(",\"exception\":");
-        JsonLog.quote(ctx, t.getClass().getName());
+        Json.string(ctx, t.getClass().getName());
         ctx.append('}');
         ErrorResponse.Builder b = ErrorResponse.newBuilder()
-                .setErrorType(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_INTERNAL)
+                .setErrorType(ErrorType.ERROR_TYPE_INTERNAL)
                 .setMessage("internal error in the server (request id " + requestId + "): this is a bug, not a"
                         + " problem with the request; the server log has the details under this request id")
                 .setContext(ctx.toString());

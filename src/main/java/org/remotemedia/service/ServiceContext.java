@@ -34,6 +34,20 @@ public record ServiceContext(
         return new Builder();
     }
 
+    /**
+     * A call that sent no client_version, accepted as v1 (docs/compatibility.md): counted; the
+     * server's first is logged at info, every later one at debug. Any thread.
+     */
+    public void emptyClientVersion(String requestId, String method) {
+        if (metrics.emptyClientVersion()) {
+            log.info("empty_client_version", requestId, "method", method, "accepted_as", Compatibility.PROTOCOL_VERSION,
+                    "note", "first occurrence; later ones are counted in remotemedia_service_empty_client_version_total"
+                            + " and logged at debug");
+        } else if (log.enabled(JsonLog.Level.DEBUG)) {
+            log.debug("empty_client_version", requestId, "method", method);
+        }
+    }
+
     /** Collects the parts; not thread-safe. */
     public static final class Builder {
         private PipelineEngine engine;
@@ -78,8 +92,8 @@ public record ServiceContext(
             return this;
         }
 
-        /** Version and build time from the build (daemon.BuildInfo), never written by hand. */
-        public Builder build(String runtimeVersion, String buildTimestamp) {
+        /** Version and build time from the build (daemon.BuildInfo), never written by hand (GetVersion). */
+        public Builder buildInfo(String runtimeVersion, String buildTimestamp) {
             this.runtimeVersion = runtimeVersion;
             this.buildTimestamp = buildTimestamp;
             return this;

@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.remotemedia.observe.LatencyRecorder;
 import org.remotemedia.observe.Metrics;
 
@@ -27,6 +28,7 @@ public final class ServiceMetrics {
     private final Metrics metrics;
     private final CounterDataPoint[] executions = new CounterDataPoint[Outcome.values().length];
     private final CounterDataPoint emptyClientVersion;
+    private final AtomicBoolean emptyClientVersionSeen = new AtomicBoolean();
     private final CounterDataPoint parsedInPlace;
     private final CounterDataPoint parsedGathered;
     private final CounterDataPoint placedInline;
@@ -121,9 +123,13 @@ public final class ServiceMetrics {
         return (long) (inline ? placedInline : placedWorker).get();
     }
 
-    /** A call (ExecutePipeline or a stream's init) sent no client_version. */
-    public void emptyClientVersion() {
+    /**
+     * A call (ExecutePipeline or a stream's init) sent no client_version: counted. True for the
+     * server's first such call only, whichever threads race to it.
+     */
+    public boolean emptyClientVersion() {
         emptyClientVersion.inc();
+        return !emptyClientVersionSeen.get() && emptyClientVersionSeen.compareAndSet(false, true);
     }
 
     /** Executions that ended with {@code o} so far. */

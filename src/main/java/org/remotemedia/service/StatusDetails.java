@@ -79,6 +79,15 @@ public final class StatusDetails {
                 quota("execution.max_concurrent_executions", "at most " + limit + " executions in flight"));
     }
 
+    /**
+     * UNAVAILABLE because DSP work found {@code queue} full (workers mode, extreme overload):
+     * ErrorInfo {@code DSP_QUEUE_FULL} naming execution.worker_threads + RetryInfo (100 ms).
+     */
+    public static Rejection dspQueueFull(String queue) {
+        return of(StatusCode.UNAVAILABLE, "server overloaded: " + queue + " is full; retry after 100 ms",
+                errorInfo("DSP_QUEUE_FULL", Map.of("setting", "execution.worker_threads")), retryAfter(100));
+    }
+
     /** UNAVAILABLE because the server is shutting down: RetryInfo + ErrorInfo. */
     public static Rejection draining(long retryAfterMs) {
         String msg = "server is draining (shutting down) and takes no new calls: retry after " + retryAfterMs

@@ -14,64 +14,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.BuiltinNodes;
-import org.remotemedia.dsp.NodeException;
 import org.remotemedia.dsp.NodeRegistry;
-import org.remotemedia.dsp.NodeType;
-import org.remotemedia.dsp.ParamSchema;
-import org.remotemedia.dsp.ParamSpec;
-import org.remotemedia.dsp.Params;
-import org.remotemedia.testkit.F32TestNodeType;
+import org.remotemedia.testkit.FaultyNodeType;
 
 /** One-shot executions end to end on real signals, with every error path and no leaked buffer. */
 class ExecutionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Fails when asked (after {@code fail_after} samples), or spins (for time limits / cancellation). */
-    static final class Faulty extends F32TestNodeType {
-        Faulty() {
-            super("Faulty", "test node", ParamSchema.of(
-                    ParamSpec.integer("fail_after", 0, Long.MAX_VALUE, Long.MAX_VALUE, "fail once this many samples passed"),
-                    ParamSpec.integer("spin_ms", 0, 10_000, 0L, "busy time per call")));
-        }
-
-        @Override
-        protected Hook hook(Params p) {
-            long failAfter = p.integer("fail_after");
-            long spinNs = p.integer("spin_ms") * 1_000_000L;
-            return new Hook() {
-                long seen;
-
-                @Override
-                public void before(AudioBlock in) {
-                    long t = System.nanoTime();
-                    while (System.nanoTime() - t < spinNs) {
-                        Thread.onSpinWait();
-                    }
-                    seen += in.samples();
-                    if (seen > failAfter) {
-                        throw new NodeException("sample budget of " + failAfter + " exhausted");
-                    }
-                }
-
-                @Override
-                public void reset() {
-                    seen = 0;
-                }
-            };
-        }
-    }
-
     private final BufferPool pool = new BufferPool();
     private final PipelineEngine engine;
 
     ExecutionTest() {
-        List<NodeType> types = new ArrayList<>(BuiltinNodes.all());
-        types.add(new Faulty());
-        engine = new PipelineEngine(new NodeRegistry(types), pool, EngineLimits.defaults());
+        engine = new PipelineEngine(FaultyNodeType.registry(), pool, EngineLimits.defaults());
     }
 
     @AfterEach

@@ -12,6 +12,7 @@ import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeRegistry;
@@ -44,18 +45,7 @@ class OutputsReleasedOnLateFailureTest {
 
             @Override
             public Node create(Params p, List<AudioSpec> inputs, Problems problems) {
-                AudioSpec spec = inputs.get(0);
-                return new Node() {
-                    @Override
-                    public AudioSpec outputSpec() {
-                        return spec;
-                    }
-
-                    @Override
-                    public int maxOutputFrames(int inputFrames) {
-                        return inputFrames;
-                    }
-
+                return new FrameForFrameNode(inputs.get(0)) {
                     @Override
                     public int process(AudioBlock[] in, MutableDirectBuffer out, int outOffset) {
                         out.putBytes(outOffset, in[0].buffer(), in[0].offset(), in[0].lengthBytes());

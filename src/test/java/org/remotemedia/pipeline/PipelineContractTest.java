@@ -15,10 +15,10 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeHarness;
 import org.remotemedia.dsp.NodeType;
+import org.remotemedia.json.Json;
 import org.remotemedia.testkit.TestModels;
 
 /**

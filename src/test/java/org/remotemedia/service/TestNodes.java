@@ -5,6 +5,7 @@ import java.util.List;
 import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeException;
@@ -57,28 +58,17 @@ final class TestNodes {
         }
     }
 
-    static final class Instance extends Node {
+    static final class Instance extends FrameForFrameNode {
         private final String kind;
-        private final AudioSpec spec;
         private final long afterFrames;
         private final long sleepMs;
         private long frames;
 
         Instance(String kind, AudioSpec spec, Params p) {
+            super(spec);
             this.kind = kind;
-            this.spec = spec;
             this.afterFrames = kind.equals("Failing") ? p.integer("after_frames") : 0;
             this.sleepMs = kind.equals("Slow") ? p.integer("sleep_ms") : 0;
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return spec;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
         }
 
         @Override

@@ -5,7 +5,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Kernels;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -13,6 +13,7 @@ import org.remotemedia.dsp.ParamSchema;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 
 /**
  * A filter node type for tests: one input, its audio copied to f32 of the same shape, no latency,
@@ -51,21 +52,11 @@ public abstract class F32TestNodeType extends NodeType {
     public Node create(Params p, List<AudioSpec> inputs, Problems problems) {
         AudioSpec out = inputs.get(0).withFormat(SampleFormat.F32);
         Hook hook = hook(p);
-        return new Node() {
-            @Override
-            public AudioSpec outputSpec() {
-                return out;
-            }
-
-            @Override
-            public int maxOutputFrames(int inputFrames) {
-                return inputFrames;
-            }
-
+        return new FrameForFrameNode(out) {
             @Override
             public int process(AudioBlock[] in, MutableDirectBuffer dst, int off) {
                 hook.before(in[0]);
-                Kernels.scaleToF32(in[0].buffer(), in[0].offset(), in[0].format(), in[0].samples(), 1f, dst, off);
+                SampleKernels.scaleToF32(in[0].buffer(), in[0].offset(), in[0].format(), in[0].samples(), 1f, dst, off);
                 return in[0].frames();
             }
 

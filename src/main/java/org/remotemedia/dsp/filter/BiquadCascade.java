@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.ArrayKernels;
+import org.remotemedia.dsp.SampleArrays;
 
 /**
  * A cascade of second-order IIR sections run on interleaved audio of any channel count, in
@@ -31,7 +31,7 @@ import org.remotemedia.dsp.ArrayKernels;
  * <p>Not thread-safe: owned by the node instance, run by one thread at a time.
  */
 public final class BiquadCascade {
-    private static final VectorSpecies<Double> D = ArrayKernels.D;
+    private static final VectorSpecies<Double> D = SampleArrays.D;
     private static final int VL = D.length();
     /** Frames per working block: small enough that every stage's buffer stays in L1. */
     static final int SUB = 256;
@@ -170,7 +170,7 @@ public final class BiquadCascade {
         int r = pending;
         while (done < frames) {
             int take = Math.min(frames - done, SUB - r);
-            ArrayKernels.toDoubles(in, inOff + done * c * bps, f, take * c, buf[0], (hist + r) * c);
+            SampleArrays.toDoubles(in, inOff + done * c * bps, f, take * c, buf[0], (hist + r) * c);
             done += take;
             int total = r + take;
             int full = total - total % fpb;
@@ -182,7 +182,7 @@ public final class BiquadCascade {
                     runScalar(k, total);
                 }
             }
-            ArrayKernels.toF32(buf[stages], (hist + r) * c, (total - r) * c, out, outOff + written * c * 4);
+            SampleArrays.toF32(buf[stages], (hist + r) * c, (total - r) * c, out, outOff + written * c * 4);
             written += total - r;
             if (vector) {
                 System.arraycopy(buf[0], full * c, buf[0], 0, (hist + rem) * c);

@@ -5,7 +5,7 @@ import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.Kernels;
+import org.remotemedia.dsp.SampleKernels;
 import org.remotemedia.dsp.resample.ResampleQuality;
 import org.remotemedia.dsp.resample.Resampler;
 
@@ -134,7 +134,7 @@ public final class LoudnessMeter {
                 double u1 = state[s + 4], u2 = state[s + 5], z1 = state[s + 6], z2 = state[s + 7];
                 double sum = stepSum[c];
                 for (int k = 0; k < take; k++) {
-                    double x = Kernels.decode(b, off, f, (i + k) * ch + c);
+                    double x = SampleKernels.decode(b, off, f, (i + k) * ch + c);
                     double y = s0 * x + s1 * x1 + s2 * x2 - sa1 * y1 - sa2 * y2;
                     x2 = x1;
                     x1 = x;
@@ -212,7 +212,7 @@ public final class LoudnessMeter {
         if (oversampler == null) {
             for (int i = 0; i < frames * ch; i++) {
                 int c = i % ch;
-                peak[c] = Math.max(peak[c], Math.abs(Kernels.decode(b, off, f, i)));
+                peak[c] = Math.max(peak[c], Math.abs(SampleKernels.decode(b, off, f, i)));
             }
             return;
         }

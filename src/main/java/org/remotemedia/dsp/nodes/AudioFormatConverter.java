@@ -6,7 +6,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Kernels;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -15,6 +15,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 
 /**
  * AudioFormatConverter (alias RustFormatConverterNode): converts samples to f32 / i16 / i32.
@@ -65,27 +66,16 @@ public final class AudioFormatConverter extends NodeType {
         return new Instance(in.withFormat(target), dither, (int) p.integer("dither_seed"));
     }
 
-    static final class Instance extends Node {
-        private final AudioSpec out;
+    static final class Instance extends FrameForFrameNode {
         private final boolean dither;
         private final int seed;
         private long position;
         private long clipped;
 
         Instance(AudioSpec out, boolean dither, int seed) {
-            this.out = out;
+            super(out);
             this.dither = dither;
             this.seed = seed;
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
         }
 
         @Override
@@ -94,10 +84,11 @@ public final class AudioFormatConverter extends NodeType {
             int n = in.samples();
             if (dither) {
                 clipped += in.format() == SampleFormat.F32
-                        ? Kernels.ditherF32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed)
-                        : Kernels.ditherI32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed);
+                        ? SampleKernels.ditherF32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed)
+                        : SampleKernels.ditherI32ToI16(in.buffer(), in.offset(), n, dst, outOffset, position, seed);
             } else {
-                clipped += Kernels.convert(in.buffer(), in.offset(), in.format(), n, dst, outOffset, out.format());
+                clipped += SampleKernels.convert(in.buffer(), in.offset(), in.format(), n, dst, outOffset,
+                        outputSpec().format());
             }
             position += n;
             return in.frames();

@@ -58,6 +58,12 @@ public final class AudioResample extends NodeType {
                         List.of(new AudioSpec(16000, 1, SampleFormat.I16))));
     }
 
+    /** The resampler's own warm-up: every kernel, compiled before the first request ({@link Resampler#warmUp()}). */
+    @Override
+    public long warmUp() {
+        return Resampler.warmUp();
+    }
+
     @Override
     public Node create(Params p, List<AudioSpec> inputs, Problems problems) {
         AudioSpec in = inputs.get(0);

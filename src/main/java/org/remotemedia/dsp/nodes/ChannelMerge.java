@@ -5,8 +5,8 @@ import java.util.Map;
 import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.ArrayKernels;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -14,6 +14,7 @@ import org.remotemedia.dsp.ParamSchema;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
 import org.remotemedia.dsp.Params;
+import org.remotemedia.dsp.SampleArrays;
 
 /**
  * ChannelMerge: interleaves 2..64 inputs of the same rate into one stream whose channels are
@@ -70,14 +71,13 @@ public final class ChannelMerge extends NodeType {
     }
 
     /** One merged stream. Owned by the thread running its execution or session. */
-    static final class Instance extends Node {
-        private final AudioSpec out;
+    static final class Instance extends FrameForFrameNode {
         private final int[] ch;
         private final float[] x;
         private final float[] y;
 
         Instance(AudioSpec out, int[] ch) {
-            this.out = out;
+            super(out);
             this.ch = ch;
             int widest = 0;
             for (int c : ch) {
@@ -88,16 +88,6 @@ public final class ChannelMerge extends NodeType {
         }
 
         @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
-        }
-
-        @Override
         public long stateBytes() {
             return 4L * (x.length + y.length);
         }
@@ -105,18 +95,18 @@ public final class ChannelMerge extends NodeType {
         @Override
         public int process(AudioBlock[] inputs, MutableDirectBuffer dst, int outOffset) {
             int n = inputs[0].frames();
-            int co = out.channels();
+            int co = outputSpec().channels();
             for (int done = 0; done < n; ) {
                 int f = Math.min(BLOCK, n - done);
                 int at = 0;
                 for (int j = 0; j < inputs.length; j++) {
                     AudioBlock in = inputs[j];
                     int c = ch[j];
-                    ArrayKernels.toFloats(in.buffer(), in.offset() + done * in.frameBytes(), in.format(), f * c, x, 0);
+                    SampleArrays.toFloats(in.buffer(), in.offset() + done * in.frameBytes(), in.format(), f * c, x, 0);
                     scatter(x, c, f, at, co);
                     at += c;
                 }
-                ArrayKernels.toF32(y, 0, f * co, dst, outOffset + done * co * 4);
+                SampleArrays.toF32(y, 0, f * co, dst, outOffset + done * co * 4);
                 done += f;
             }
             return n;

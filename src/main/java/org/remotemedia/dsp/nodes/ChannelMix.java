@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.ArrayKernels;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -18,6 +18,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleArrays;
 
 /**
  * ChannelMix: out[o] = sum_i matrix[o][i] * in[i] for every frame: any matrix (rows = output
@@ -110,8 +111,7 @@ public final class ChannelMix extends NodeType {
 
     /** One mixed stream. Owned by the thread running its execution or session. */
     @SuppressWarnings("unchecked")
-    static final class Instance extends Node {
-        private final AudioSpec out;
+    static final class Instance extends FrameForFrameNode {
         private final int cin;
         private final int cout;
         private final float[] gains;
@@ -125,7 +125,7 @@ public final class ChannelMix extends NodeType {
         private final VectorShuffle<Float>[] upShuffles;
 
         Instance(AudioSpec in, int cout, float[] gains) {
-            this.out = new AudioSpec(in.sampleRate(), cout, SampleFormat.F32);
+            super(new AudioSpec(in.sampleRate(), cout, SampleFormat.F32));
             this.cin = in.channels();
             this.cout = cout;
             this.gains = gains;
@@ -172,16 +172,6 @@ public final class ChannelMix extends NodeType {
         }
 
         @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
-        }
-
-        @Override
         public long stateBytes() {
             return 4L * (x.length + y.length + gains.length + 2L * idx.length + rowStart.length);
         }
@@ -192,9 +182,9 @@ public final class ChannelMix extends NodeType {
             int n = in.frames();
             for (int done = 0; done < n; ) {
                 int f = Math.min(BLOCK, n - done);
-                ArrayKernels.toFloats(in.buffer(), in.offset() + done * in.frameBytes(), in.format(), f * cin, x, 0);
+                SampleArrays.toFloats(in.buffer(), in.offset() + done * in.frameBytes(), in.format(), f * cin, x, 0);
                 mix(f);
-                ArrayKernels.toF32(y, 0, f * cout, dst, outOffset + done * cout * 4);
+                SampleArrays.toF32(y, 0, f * cout, dst, outOffset + done * cout * 4);
                 done += f;
             }
             return n;

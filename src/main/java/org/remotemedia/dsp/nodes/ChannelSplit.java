@@ -8,6 +8,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -49,19 +50,13 @@ public final class ChannelSplit extends NodeType {
     }
 
     /** One split stream. Owned by the thread running its execution or session. */
-    static final class Instance extends Node {
+    static final class Instance extends FrameForFrameNode {
         private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
         private final AudioSpec in;
-        private final AudioSpec mono;
 
         Instance(AudioSpec in) {
+            super(in.withChannels(1));
             this.in = in;
-            this.mono = in.withChannels(1);
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return mono;
         }
 
         @Override
@@ -71,12 +66,7 @@ public final class ChannelSplit extends NodeType {
 
         @Override
         public AudioSpec outputSpec(int port) {
-            return port >= 0 && port < in.channels() ? mono : null;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
+            return port >= 0 && port < in.channels() ? outputSpec() : null;
         }
 
         @Override

@@ -9,7 +9,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Kernels;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -18,6 +18,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 
 /**
  * Fade: a fade-in over the first {@code in} frames and a fade-out over the last {@code out}
@@ -98,9 +99,8 @@ public final class Fade extends NodeType {
     }
 
     /** One faded stream. Owned by the thread running its execution or session. */
-    static final class Instance extends Node {
+    static final class Instance extends FrameForFrameNode {
         private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-        private final AudioSpec out;
         private final int ch;
         private final long fin;
         private final int fout;
@@ -110,7 +110,7 @@ public final class Fade extends NodeType {
         private long released; // frames written so far
 
         Instance(AudioSpec out, int ch, long fin, int fout, int shape) {
-            this.out = out;
+            super(out);
             this.ch = ch;
             this.fin = fin;
             this.fout = fout;
@@ -120,23 +120,13 @@ public final class Fade extends NodeType {
         }
 
         @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
-        }
-
-        @Override
         public int maxFlushFrames() {
             return fout;
         }
 
         @Override
         public double latencySeconds() {
-            return (double) fout / out.sampleRate();
+            return (double) fout / outputSpec().sampleRate();
         }
 
         @Override
@@ -161,7 +151,7 @@ public final class Fade extends NodeType {
             AudioBlock in = inputs[0];
             int n = in.frames();
             if (fout == 0) {
-                Kernels.scaleToF32(in.buffer(), in.offset(), in.format(), n * ch, 1f, dst, outOffset);
+                SampleKernels.scaleToF32(in.buffer(), in.offset(), in.format(), n * ch, 1f, dst, outOffset);
                 fadeIn(dst, outOffset, n);
                 released += n;
                 return n;
@@ -174,7 +164,8 @@ public final class Fade extends NodeType {
                 dst.putBytes(outOffset, hold, 0, fromHold * fb);
             }
             if (fromIn > 0) {
-                Kernels.scaleToF32(in.buffer(), in.offset(), in.format(), fromIn * ch, 1f, dst, outOffset + fromHold * fb);
+                SampleKernels.scaleToF32(in.buffer(), in.offset(), in.format(), fromIn * ch, 1f, dst,
+                        outOffset + fromHold * fb);
             }
             // keep the newest fout frames: the rest of the hold, then the rest of the input
             int keepOld = held - fromHold;
@@ -183,8 +174,8 @@ public final class Fade extends NodeType {
             }
             int keepNew = n - fromIn;
             if (keepNew > 0) {
-                Kernels.scaleToF32(in.buffer(), in.offset() + fromIn * in.frameBytes(), in.format(), keepNew * ch, 1f,
-                        hold, keepOld * fb);
+                SampleKernels.scaleToF32(in.buffer(), in.offset() + fromIn * in.frameBytes(), in.format(), keepNew * ch,
+                        1f, hold, keepOld * fb);
             }
             held = keepOld + keepNew;
             fadeIn(dst, outOffset, release);

@@ -3,6 +3,7 @@ package org.remotemedia.dsp.nodes;
 import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.filter.BiquadCascade;
 
@@ -11,23 +12,12 @@ import org.remotemedia.dsp.filter.BiquadCascade;
  * channels, F32 out, zero latency, as many frames out as in. Owned by the thread running its
  * execution or session.
  */
-final class FilterInstance extends Node {
-    private final AudioSpec out;
+final class FilterInstance extends FrameForFrameNode {
     private final BiquadCascade cascade;
 
     FilterInstance(AudioSpec out, double[][] sections) {
-        this.out = out;
+        super(out);
         this.cascade = new BiquadCascade(sections, out.channels());
-    }
-
-    @Override
-    public AudioSpec outputSpec() {
-        return out;
-    }
-
-    @Override
-    public int maxOutputFrames(int inputFrames) {
-        return inputFrames;
     }
 
     @Override

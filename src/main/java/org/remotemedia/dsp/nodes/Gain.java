@@ -6,7 +6,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Kernels;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -15,6 +15,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 
 /** Gain: multiplies every sample by a gain given in dB or linear; output F32 (no clipping). Latency 0. */
 public final class Gain extends NodeType {
@@ -66,29 +67,18 @@ public final class Gain extends NodeType {
         return new Instance(inputs.get(0).withFormat(SampleFormat.F32), factor(p));
     }
 
-    static final class Instance extends Node {
-        private final AudioSpec out;
+    static final class Instance extends FrameForFrameNode {
         private final float gain;
 
         Instance(AudioSpec out, float gain) {
-            this.out = out;
+            super(out);
             this.gain = gain;
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
         }
 
         @Override
         public int process(AudioBlock[] inputs, MutableDirectBuffer dst, int outOffset) {
             AudioBlock in = inputs[0];
-            Kernels.scaleToF32(in.buffer(), in.offset(), in.format(), in.samples(), gain, dst, outOffset);
+            SampleKernels.scaleToF32(in.buffer(), in.offset(), in.format(), in.samples(), gain, dst, outOffset);
             return in.frames();
         }
 

@@ -9,7 +9,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -19,6 +19,7 @@ import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
 import org.remotemedia.dsp.loudness.LoudnessMeter;
+import org.remotemedia.json.Json;
 
 /**
  * LevelMeter: passes the audio through unchanged (same format, bytes copied) and measures,
@@ -77,8 +78,7 @@ public final class LevelMeter extends NodeType {
     }
 
     /** One metered stream. Owned by the thread running its execution or session. */
-    static final class Instance extends Node {
-        private final AudioSpec spec;
+    static final class Instance extends FrameForFrameNode {
         private final int ch;
         private final int windowMs;
         private final long windowFrames;
@@ -105,8 +105,8 @@ public final class LevelMeter extends NodeType {
         private double deltaIntegrated = Double.NEGATIVE_INFINITY;
 
         Instance(AudioSpec spec, int windowMs, long windowFrames, LoudnessMeter loudness) {
+            super(spec);
             this.loudness = loudness;
-            this.spec = spec;
             this.ch = spec.channels();
             this.windowMs = windowMs;
             this.windowFrames = windowFrames;
@@ -115,16 +115,6 @@ public final class LevelMeter extends NodeType {
             this.closedPeak = new double[ch];
             this.closedSum = new double[ch];
             this.retainWindows = Math.max(2, RETAINED_VALUES / ch);
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return spec;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
         }
 
         @Override
@@ -314,7 +304,7 @@ public final class LevelMeter extends NodeType {
         }
 
         private double ms(long f) {
-            return Math.round(f * 1_000_000.0 / spec.sampleRate()) / 1000.0;
+            return Math.round(f * 1_000_000.0 / outputSpec().sampleRate()) / 1000.0;
         }
 
         /** dB to 0.001; silence (-inf) as null. */

@@ -6,7 +6,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Kernels;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -15,6 +15,7 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 
 /**
  * Mixer: sums 2..64 inputs of equal rate and channel count, each with its gain; output F32.
@@ -88,33 +89,22 @@ public final class Mixer extends NodeType {
         return new Instance(first.withFormat(SampleFormat.F32), gains);
     }
 
-    static final class Instance extends Node {
-        private final AudioSpec out;
+    static final class Instance extends FrameForFrameNode {
         private final float[] gains;
 
         Instance(AudioSpec out, float[] gains) {
-            this.out = out;
+            super(out);
             this.gains = gains;
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return out;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
         }
 
         @Override
         public int process(AudioBlock[] inputs, MutableDirectBuffer dst, int outOffset) {
             AudioBlock first = inputs[0];
             int n = first.samples();
-            Kernels.scaleToF32(first.buffer(), first.offset(), first.format(), n, gains[0], dst, outOffset);
+            SampleKernels.scaleToF32(first.buffer(), first.offset(), first.format(), n, gains[0], dst, outOffset);
             for (int i = 1; i < inputs.length; i++) {
                 AudioBlock in = inputs[i];
-                Kernels.accumulateF32(in.buffer(), in.offset(), in.format(), n, gains[i], dst, outOffset);
+                SampleKernels.accumulateF32(in.buffer(), in.offset(), in.format(), n, gains[i], dst, outOffset);
             }
             return first.frames();
         }

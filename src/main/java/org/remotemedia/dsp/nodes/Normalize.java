@@ -8,10 +8,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
-import org.remotemedia.dsp.ArrayKernels;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
-import org.remotemedia.dsp.Kernels;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeException;
 import org.remotemedia.dsp.NodeExample;
@@ -21,7 +18,9 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 import org.remotemedia.dsp.loudness.LoudnessMeter;
+import org.remotemedia.json.Json;
 
 /**
  * Normalize: one gain for the whole stream (all channels alike, so the balance stays) that
@@ -189,7 +188,7 @@ public final class Normalize extends NodeType {
                     pages.add(new UnsafeBuffer(BufferUtil.allocateDirectAligned(PAGE_SAMPLES * 4, 64)));
                 }
                 int take = Math.min(n, PAGE_SAMPLES - at);
-                Kernels.scaleToF32(in.buffer(), src, in.format(), take, 1f, pages.get(page), at * 4);
+                SampleKernels.scaleToF32(in.buffer(), src, in.format(), take, 1f, pages.get(page), at * 4);
                 src += take * bps;
                 heldSamples += take;
                 n -= take;
@@ -207,14 +206,14 @@ public final class Normalize extends NodeType {
                 double sum = 0;
                 for (int i = 0; i * (long) PAGE_SAMPLES < heldSamples; i++) {
                     int n = (int) Math.min(PAGE_SAMPLES, heldSamples - (long) i * PAGE_SAMPLES);
-                    sum += Kernels.sumSquares(pages.get(i), 0, SampleFormat.F32, n);
+                    sum += SampleKernels.sumSquares(pages.get(i), 0, SampleFormat.F32, n);
                 }
                 level = heldSamples == 0 ? 0 : Math.sqrt(sum / heldSamples);
             } else {
                 float peak = 0;
                 for (int i = 0; i * (long) PAGE_SAMPLES < heldSamples; i++) {
                     int n = (int) Math.min(PAGE_SAMPLES, heldSamples - (long) i * PAGE_SAMPLES);
-                    peak = Math.max(peak, ArrayKernels.peakAbsF32(pages.get(i), 0, n));
+                    peak = Math.max(peak, SampleKernels.peakAbsF32(pages.get(i), 0, n));
                 }
                 level = peak;
             }
@@ -255,7 +254,7 @@ public final class Normalize extends NodeType {
             int at = outOffset;
             for (int i = 0; i * (long) PAGE_SAMPLES < heldSamples; i++) {
                 int n = (int) Math.min(PAGE_SAMPLES, heldSamples - (long) i * PAGE_SAMPLES);
-                Kernels.scaleToF32(pages.get(i), 0, SampleFormat.F32, n, gain, dst, at);
+                SampleKernels.scaleToF32(pages.get(i), 0, SampleFormat.F32, n, gain, dst, at);
                 at += n * 4;
             }
             int frames = (int) (heldSamples / ch);
@@ -268,7 +267,7 @@ public final class Normalize extends NodeType {
             AudioBlock in = inputs[0];
             int n = in.frames();
             if (decided) {
-                Kernels.scaleToF32(in.buffer(), in.offset(), in.format(), n * ch, gain, dst, outOffset);
+                SampleKernels.scaleToF32(in.buffer(), in.offset(), in.format(), n * ch, gain, dst, outOffset);
                 return n;
             }
             long have = heldSamples / ch;
@@ -285,8 +284,8 @@ public final class Normalize extends NodeType {
             }
             decide();
             int w = release(dst, outOffset);
-            Kernels.scaleToF32(in.buffer(), in.offset() + take * in.frameBytes(), in.format(), (n - take) * ch, gain,
-                    dst, outOffset + w * ch * 4);
+            SampleKernels.scaleToF32(in.buffer(), in.offset() + take * in.frameBytes(), in.format(), (n - take) * ch,
+                    gain, dst, outOffset + w * ch * 4);
             return w + n - take;
         }
 

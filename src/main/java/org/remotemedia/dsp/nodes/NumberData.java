@@ -4,11 +4,11 @@ import java.util.List;
 import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeException;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.json.Json;
 
 /**
  * What the runtime's data nodes (CalculatorNode, AddNode, MultiplyNode) share: they take a JSON

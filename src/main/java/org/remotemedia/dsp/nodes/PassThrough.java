@@ -6,6 +6,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -43,23 +44,12 @@ public final class PassThrough extends NodeType {
         return new Instance(inputs.isEmpty() ? null : inputs.get(0));
     }
 
-    static final class Instance extends Node {
-        private final AudioSpec spec;
+    static final class Instance extends FrameForFrameNode {
         private String data;
         private boolean dataSent;
 
         Instance(AudioSpec spec) {
-            this.spec = spec;
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return spec;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
+            super(spec);
         }
 
         @Override

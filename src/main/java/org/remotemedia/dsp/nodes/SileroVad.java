@@ -10,8 +10,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
-import org.remotemedia.dsp.Kernels;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -20,9 +18,11 @@ import org.remotemedia.dsp.ParamSpec;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.dsp.SampleKernels;
 import org.remotemedia.dsp.SpeechModel;
 import org.remotemedia.dsp.resample.ResampleQuality;
 import org.remotemedia.dsp.resample.Resampler;
+import org.remotemedia.json.Json;
 
 /**
  * SileroVAD (alias SileroVADNode): neural voice activity detection with the Silero VAD model,
@@ -372,11 +372,11 @@ public final class SileroVad extends NodeType {
         /** Frame {@code i}'s channels averaged (one channel: the sample itself). */
         private static float mix(DirectBuffer b, int off, SampleFormat f, int i, int ch) {
             if (ch == 1) {
-                return Kernels.decode(b, off, f, i);
+                return SampleKernels.decode(b, off, f, i);
             }
             float sum = 0f;
             for (int c = 0; c < ch; c++) {
-                sum += Kernels.decode(b, off, f, i * ch + c);
+                sum += SampleKernels.decode(b, off, f, i * ch + c);
             }
             return sum / ch;
         }

@@ -6,6 +6,7 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
+import org.remotemedia.dsp.FrameForFrameNode;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
@@ -66,26 +67,15 @@ public final class Trim extends NodeType {
     }
 
     /** One trimmed stream. Owned by the thread running its execution or session. */
-    static final class Instance extends Node {
-        private final AudioSpec spec;
+    static final class Instance extends FrameForFrameNode {
         private final long start;
         private final long end;
         private long pos;
 
         Instance(AudioSpec spec, long start, long end) {
-            this.spec = spec;
+            super(spec);
             this.start = start;
             this.end = end;
-        }
-
-        @Override
-        public AudioSpec outputSpec() {
-            return spec;
-        }
-
-        @Override
-        public int maxOutputFrames(int inputFrames) {
-            return inputFrames;
         }
 
         @Override

@@ -9,18 +9,18 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.AudioBlock;
 import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
-import org.remotemedia.dsp.Kernels;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeExample;
 import org.remotemedia.dsp.NodeType;
 import org.remotemedia.dsp.ParamSchema;
 import org.remotemedia.dsp.ParamSpec;
+import org.remotemedia.dsp.SampleKernels;
 import org.remotemedia.dsp.filter.BiquadCascade;
 import org.remotemedia.dsp.filter.BiquadDesign;
 import org.remotemedia.dsp.Params;
 import org.remotemedia.dsp.Ports;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.json.Json;
 
 /**
  * VAD (alias RustVADNode): energy-based voice activity detection. Each frame of
@@ -313,10 +313,12 @@ public final class Vad extends NodeType {
                 if (band != null) {
                     bandQueued = 1;
                     bandTaken = 0;
-                    bandSums[0] = Kernels.sumSquares(bandScratch, 0, SampleFormat.F32, bandScratchFrames * spec.channels());
+                    bandSums[0] = SampleKernels.sumSquares(bandScratch, 0, SampleFormat.F32,
+                            bandScratchFrames * spec.channels());
                     bandScratchFrames = 0;
                 }
-                decide(Kernels.sumSquares(scratch, 0, spec.format(), scratchFrames * spec.channels()), scratchFrames);
+                decide(SampleKernels.sumSquares(scratch, 0, spec.format(), scratchFrames * spec.channels()),
+                        scratchFrames);
                 scratchFrames = 0;
             }
             if (inSpeech) {
@@ -338,12 +340,12 @@ public final class Vad extends NodeType {
                 scratchFrames += take;
                 i = take;
                 if (scratchFrames == frameLen) {
-                    decide(Kernels.sumSquares(scratch, 0, f, frameLen * spec.channels()), frameLen);
+                    decide(SampleKernels.sumSquares(scratch, 0, f, frameLen * spec.channels()), frameLen);
                     scratchFrames = 0;
                 }
             }
             for (; i + frameLen <= n; i += frameLen) {
-                decide(Kernels.sumSquares(src, off + i * frameBytes, f, frameLen * spec.channels()), frameLen);
+                decide(SampleKernels.sumSquares(src, off + i * frameBytes, f, frameLen * spec.channels()), frameLen);
             }
             if (i < n) {
                 scratch.putBytes(0, src, off + i * frameBytes, (n - i) * frameBytes);
@@ -368,12 +370,12 @@ public final class Vad extends NodeType {
                 bandScratchFrames += take;
                 i = take;
                 if (bandScratchFrames == frameLen) {
-                    bandSums[bandQueued++] = Kernels.sumSquares(bandScratch, 0, SampleFormat.F32, frameLen * ch);
+                    bandSums[bandQueued++] = SampleKernels.sumSquares(bandScratch, 0, SampleFormat.F32, frameLen * ch);
                     bandScratchFrames = 0;
                 }
             }
             for (; i + frameLen <= n; i += frameLen) {
-                bandSums[bandQueued++] = Kernels.sumSquares(bandBuf, i * 4 * ch, SampleFormat.F32, frameLen * ch);
+                bandSums[bandQueued++] = SampleKernels.sumSquares(bandBuf, i * 4 * ch, SampleFormat.F32, frameLen * ch);
             }
             if (i < n) {
                 bandScratch.putBytes(0, bandBuf, i * 4 * ch, (n - i) * 4 * ch);

@@ -17,8 +17,9 @@ import org.remotemedia.service.ProtoConvert;
  * into the transport's buffer, in the protobuf wire format of streaming.proto and common.proto,
  * without building the messages first. Building them (builders, two maps of entries, an
  * AudioBuffer per output, iterators) was about half of the service layer's own cost per chunk
- * (JFR of perf's StreamChunkCpu). {@link StreamMessages#result} stays the reference the tests
- * compare with; proto3 scalars at their default are left out as protobuf-java leaves them out.
+ * (JFR of perf's StreamChunkCpu). The generated builders' form (ChunkResultEncoderTest.reference)
+ * stays the reference the tests compare with; proto3 scalars at their default are left out as
+ * protobuf-java leaves them out.
  *
  * <p>The field numbers below are the contract's (streaming.proto, common.proto).
  *

@@ -12,7 +12,6 @@ import org.remotemedia.buffer.PooledBuffer;
 import org.remotemedia.grpc.InboundMessage;
 import org.remotemedia.grpc.Metadata;
 import org.remotemedia.grpc.Status;
-import org.remotemedia.grpc.StatusCode;
 import org.remotemedia.observe.JsonLog;
 import org.remotemedia.pipeline.AudioInput;
 import org.remotemedia.pipeline.ChunkResult;
@@ -23,7 +22,6 @@ import org.remotemedia.pipeline.PipelineException;
 import org.remotemedia.pipeline.StreamingSession;
 import org.remotemedia.proto.v1.AudioChunk;
 import org.remotemedia.proto.v1.StreamControl;
-import org.remotemedia.proto.v1.StreamErrorType;
 import org.remotemedia.proto.v1.StreamInit;
 import org.remotemedia.proto.v1.StreamRequest;
 import org.remotemedia.proto.v1.StreamResponse;
@@ -65,8 +63,6 @@ final class StreamCall implements CallListener {
     private static final int SIG_UNDECODABLE = 1 << 6;
     /** The server drains: close after the chunks already queued (not one of ENDING). */
     private static final int SIG_SHUTDOWN = 1 << 7;
-    /** The start of StreamClosed.reason when the server drains. */
-    static final String SHUTDOWN_REASON = "server shutting down";
     /** Signals that end the session at once, whatever is queued. */
     private static final int ENDING = SIG_CANCEL | SIG_GONE | SIG_TIMEOUT | SIG_OVERFLOW | SIG_OVERLOADED
             | SIG_UNDECODABLE;
@@ -383,10 +379,7 @@ final class StreamCall implements CallListener {
         switch (r.getRequestCase()) {
             case INIT -> {
                 if (initDone) {
-                    send(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
-                            "a second init was ignored: a stream runs the one pipeline of its first message; open"
-                                    + " another stream for another pipeline", StreamErrorType.STREAM_ERROR_UNSPECIFIED,
-                            expectedSequence, sessionId, "\"received\":\"init\""), StreamErrorType.STREAM_ERROR_UNSPECIFIED);
+                    send(StreamMessages.secondInit(expectedSequence, sessionId));
                 } else {
                     init(r.getInit());
                 }
@@ -402,23 +395,17 @@ final class StreamCall implements CallListener {
                 if (!initDone) {
                     initRequired("control", 0);
                 } else if (r.getControl().getCommand() == StreamControl.Command.COMMAND_CLOSE) {
-                    close("closed by the client (COMMAND_CLOSE)");
+                    close(StreamMessages.CLOSED_BY_CLIENT);
                 } else {
-                    send(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
-                            "control command " + r.getControl().getCommandValue() + " is not supported: send"
-                                    + " COMMAND_CLOSE (flush and end) or COMMAND_CANCEL (end now); the command was"
-                                    + " ignored", StreamErrorType.STREAM_ERROR_UNSPECIFIED, expectedSequence, sessionId,
-                            "\"command\":" + r.getControl().getCommandValue()), StreamErrorType.STREAM_ERROR_UNSPECIFIED);
+                    send(StreamMessages.unsupportedCommand(r.getControl().getCommandValue(), expectedSequence,
+                            sessionId));
                 }
             }
             default -> {
                 if (!initDone) {
                     initRequired("an empty StreamRequest", 0);
                 } else {
-                    send(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
-                            "empty StreamRequest ignored: set one of init, audio_chunk or control",
-                            StreamErrorType.STREAM_ERROR_UNSPECIFIED, expectedSequence, sessionId, ""),
-                            StreamErrorType.STREAM_ERROR_UNSPECIFIED);
+                    send(StreamMessages.emptyRequest(expectedSequence, sessionId));
                 }
             }
         }
@@ -429,17 +416,11 @@ final class StreamCall implements CallListener {
     private void init(StreamInit init) {
         Compatibility.Verdict v = Compatibility.negotiate(init.getClientVersion());
         if (!v.compatible()) {
-            fail(StreamMessages.error(ProtoConvert.versionMismatch(v), StreamErrorType.STREAM_ERROR_UNSPECIFIED, 0,
-                    sessionId, ""), StreamErrorType.STREAM_ERROR_UNSPECIFIED, "client_version not supported");
+            fail(StreamMessages.initFailed(ProtoConvert.versionMismatch(v), sessionId), "client_version not supported");
             return;
         }
         if (v.empty()) {
-            svc.ctx.metrics().emptyClientVersion();
-            if (svc.loggedEmptyVersion.compareAndSet(false, true)) {
-                svc.ctx.log().info("empty_client_version", call.requestId(), "method", StreamingService.PATH,
-                        "accepted_as", Compatibility.PROTOCOL_VERSION, "note", "first occurrence; later ones are"
-                                + " counted in remotemedia_service_empty_client_version_total");
-            }
+            svc.ctx.emptyClientVersion(call.requestId(), StreamingService.PATH);
         }
         try {
             CompiledPlan plan = svc.ctx.plans().compile(init.hasManifest() ? init.getManifest() : null,
@@ -449,26 +430,20 @@ final class StreamCall implements CallListener {
             soleSource = plan.sources().size() == 1 ? plan.sources().get(0).id() : null;
             call.notes().pipeline(plan.name(), plan.size());
         } catch (PipelineException e) {
-            fail(StreamMessages.error(ProtoConvert.error(e.error(), svc.ctx.debugErrors()),
-                    StreamErrorType.STREAM_ERROR_UNSPECIFIED, 0, sessionId, ""), StreamErrorType.STREAM_ERROR_UNSPECIFIED,
+            fail(StreamMessages.initFailed(ProtoConvert.error(e.error(), svc.ctx.debugErrors()), sessionId),
                     "init failed: " + e.getMessage());
             return;
         }
         initDone = true;
         openedNanos = System.nanoTime();
-        send(StreamMessages.ready(sessionId, svc.settings.recommendedChunkFrames(), svc.settings.maxBufferLatencyMs()),
-                null);
+        send(StreamMessages.ready(sessionId, svc.settings.recommendedChunkFrames(), svc.settings.maxBufferLatencyMs()));
         if (ring.capacity() > 1) {
             call.request(ring.capacity() - 1); // with the request(1) after this message: one per slot
         }
     }
 
     private void initRequired(String got, long sequence) {
-        fail(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
-                "the first message of a stream must be init (a StreamInit with the manifest), but " + got
-                        + " came first: send StreamRequest{init} before any audio_chunk or control",
-                StreamErrorType.STREAM_ERROR_INIT_REQUIRED, sequence, sessionId, "\"received\":\"" + got + "\""),
-                StreamErrorType.STREAM_ERROR_INIT_REQUIRED, "init required");
+        fail(StreamMessages.initRequired(got, sequence, sessionId), "init required");
     }
 
     // ---- chunks ----
@@ -481,11 +456,7 @@ final class StreamCall implements CallListener {
         expectedSequence = seq + 1;
         if (!c.hasBuffer()) {
             dropped++;
-            send(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
-                    "invalid request: /buffer: audio_chunk " + Long.toUnsignedString(seq) + " has no buffer: set"
-                            + " AudioChunk.buffer (an AudioBuffer); the chunk was dropped",
-                    StreamErrorType.STREAM_ERROR_EXECUTION, seq, sessionId, "\"action\":\"dropped\""),
-                    StreamErrorType.STREAM_ERROR_EXECUTION);
+            send(StreamMessages.noBuffer(seq, sessionId));
             return;
         }
         String node = c.getNodeId().isEmpty() && soleSource != null ? soleSource : c.getNodeId();
@@ -521,7 +492,7 @@ final class StreamCall implements CallListener {
         if (++sinceMetrics >= svc.settings.metricsEveryChunks()) {
             sinceMetrics = 0;
             send(StreamMessages.metrics(sessionId, answered, latencyNanos / 1e6 / answered, session.totalSamples(),
-                    session.bufferedSamples(), dropped, session.peakMemoryBytes()), null);
+                    session.bufferedSamples(), dropped, session.peakMemoryBytes()));
         }
     }
 
@@ -532,26 +503,13 @@ final class StreamCall implements CallListener {
     private boolean sequenceProblem(long seq) {
         boolean strict = svc.settings.strictSequence();
         boolean old = Long.compareUnsigned(seq, expectedSequence) < 0;
-        String exp = Long.toUnsignedString(expectedSequence);
-        String got = Long.toUnsignedString(seq);
-        String what = old
-                ? "audio_chunk sequence " + got + " was already used (expected " + exp + "): a repeated or late chunk"
-                : "audio_chunk sequence " + got + " skips " + (expectedSequence + 1 == seq ? "chunk " + exp
-                        : "chunks " + exp + ".." + Long.toUnsignedString(seq - 1)) + " (expected " + exp + ")";
-        String action = strict ? "the session ended (streaming.strict_sequence is on)"
-                : old ? "the chunk was dropped and the session goes on" : "the chunk was processed and the session goes"
-                        + " on from " + Long.toUnsignedString(seq + 1);
-        StreamResponse err = StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
-                what + "; sequences must run 0, 1, 2, ... without gaps or repeats: " + action,
-                StreamErrorType.STREAM_ERROR_INVALID_SEQUENCE, seq, sessionId,
-                "\"expected_sequence\":" + exp + ",\"action\":\"" + (strict ? "session_ended" : old ? "dropped"
-                        : "processed") + "\"");
+        StreamMessages.ErrorMessage err = StreamMessages.badSequence(seq, expectedSequence, strict, sessionId);
         if (strict) {
             dropped++;
-            fail(err, StreamErrorType.STREAM_ERROR_INVALID_SEQUENCE, "invalid sequence (strict)");
+            fail(err, "invalid sequence (strict)");
             return false;
         }
-        send(err, StreamErrorType.STREAM_ERROR_INVALID_SEQUENCE);
+        send(err);
         if (old) {
             dropped++;
             return false;
@@ -577,14 +535,13 @@ final class StreamCall implements CallListener {
                     e.getMessage(), "stack_trace", e.error().cause() == null ? null
                             : JsonLog.stackTrace(e.error().cause()));
         }
-        StreamResponse err = StreamMessages.error(ProtoConvert.error(e.error(), svc.ctx.debugErrors()),
-                StreamErrorType.STREAM_ERROR_EXECUTION, seq, sessionId, session.isOpen()
-                        ? "\"action\":\"dropped\"" : "\"action\":\"session_ended\"");
+        StreamMessages.ErrorMessage err = StreamMessages.chunkFailed(
+                ProtoConvert.error(e.error(), svc.ctx.debugErrors()), seq, session.isOpen(), sessionId);
         if (session.isOpen()) {
             dropped++; // a bad chunk (validation): the session's state is intact
-            send(err, StreamErrorType.STREAM_ERROR_EXECUTION);
+            send(err);
         } else {
-            fail(err, StreamErrorType.STREAM_ERROR_EXECUTION, "execution failed: " + e.getMessage());
+            fail(err, "execution failed: " + e.getMessage());
         }
     }
 
@@ -603,7 +560,7 @@ final class StreamCall implements CallListener {
         String why = reason;
         if (session.chunksProcessed() == 0 && !session.latencyFinal()) {
             // audio sources that sent nothing; a pipeline of data sources alone is complete at init
-            why = reason + "; no audio was sent, so there was nothing to flush";
+            why = StreamMessages.nothingToFlush(reason);
         } else {
             long e0 = System.nanoTime();
             ChunkResult last;
@@ -629,25 +586,22 @@ final class StreamCall implements CallListener {
             serializationNanos += System.nanoTime() - s0;
         }
         send(StreamMessages.closed(sessionId, why, session.metrics(), (System.nanoTime() - openedNanos) / 1e6,
-                serializationNanos / 1e6), null);
+                serializationNanos / 1e6));
         end(outcome, Status.OK, why);
     }
 
     private void halfClosed() {
         if (!initDone) {
-            fail(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_VALIDATION,
-                    "the stream ended without an init: the first message of a stream must be init (a StreamInit"
-                            + " with the manifest)", StreamErrorType.STREAM_ERROR_INIT_REQUIRED, 0, sessionId,
-                    "\"received\":\"end of stream\""), StreamErrorType.STREAM_ERROR_INIT_REQUIRED, "init required");
+            fail(StreamMessages.endedWithoutInit(sessionId), "init required");
             return;
         }
-        close("the client ended its stream without COMMAND_CLOSE; handled as COMMAND_CLOSE");
+        close(StreamMessages.HALF_CLOSED);
     }
 
     /**
      * The server drains: a session not started yet is refused (UNAVAILABLE + RetryInfo); a
      * started one first processes the messages it had already received when it saw the drain,
-     * then closes as COMMAND_CLOSE would, with the reason {@link #SHUTDOWN_REASON}. True when the
+     * then closes as COMMAND_CLOSE would, with the reason {@link StreamMessages#shutdown}. True when the
      * session ended here.
      */
     private boolean shutdownStep() {
@@ -662,10 +616,7 @@ final class StreamCall implements CallListener {
         if (shutdownLeft > 0) {
             return false;
         }
-        close(SHUTDOWN_REASON + ": the session was closed after " + answered + " chunk(s) (the last sequence"
-                + " processed is " + (expectedSequence - 1) + "); chunks sent after it were not processed. Open a"
-                + " new session, on another server or after a restart, and resume from sequence " + expectedSequence,
-                StreamingMetrics.Outcome.SHUTDOWN);
+        close(StreamMessages.shutdown(answered, expectedSequence), StreamingMetrics.Outcome.SHUTDOWN);
         return true;
     }
 
@@ -679,41 +630,24 @@ final class StreamCall implements CallListener {
             end(StreamingMetrics.Outcome.FAILED, r.status(), r.trailers(), "undecodable message");
         } else if ((s & SIG_OVERFLOW) != 0) {
             long seq = overflowSequence;
-            int cap = ring.capacity();
-            fail(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_RESOURCE_LIMIT,
-                    "input buffer overflow: more than " + cap + " messages arrived unanswered"
-                            + " (streaming.input_queue_chunks = " + cap + "), which only a peer that ignores"
-                            + " HTTP/2 flow control can do; the session ended. Let the HTTP/2 window pace the sender",
-                    StreamErrorType.STREAM_ERROR_BUFFER_OVERFLOW, seq < 0 ? expectedSequence : seq, sessionId,
-                    "\"limit\":\"streaming.input_queue_chunks\",\"limit_value\":" + cap),
-                    StreamErrorType.STREAM_ERROR_BUFFER_OVERFLOW, "input buffer overflow");
+            fail(StreamMessages.bufferOverflow(ring.capacity(), seq < 0 ? expectedSequence : seq, sessionId),
+                    "input buffer overflow");
         } else if ((s & SIG_OVERLOADED) != 0) {
-            StatusDetails.Rejection r = StatusDetails.of(StatusCode.UNAVAILABLE, "server overloaded: the session's"
-                            + " DSP worker queue is full; retry after 100 ms",
-                    StatusDetails.errorInfo("DSP_QUEUE_FULL", java.util.Map.of("setting", "execution.worker_threads")),
-                    StatusDetails.retryAfter(100));
+            StatusDetails.Rejection r = StatusDetails.dspQueueFull("the session's DSP worker queue");
             end(StreamingMetrics.Outcome.FAILED, r.status(), r.trailers(), "DSP worker queue full");
         } else if ((s & SIG_TIMEOUT) != 0) {
-            long ms = svc.settings.idleTimeoutMs();
-            fail(StreamMessages.error(org.remotemedia.proto.v1.ErrorType.ERROR_TYPE_RESOURCE_LIMIT,
-                    "idle timeout: no message for " + ms + " ms (streaming.idle_timeout_ms = " + ms + "); the session"
-                            + " ended. Send chunks more often, or end streams with COMMAND_CLOSE when done",
-                    StreamErrorType.STREAM_ERROR_TIMEOUT, expectedSequence, sessionId,
-                    "\"limit\":\"streaming.idle_timeout_ms\",\"limit_value\":" + ms),
-                    StreamErrorType.STREAM_ERROR_TIMEOUT, "idle timeout");
+            fail(StreamMessages.idleTimeout(svc.settings.idleTimeoutMs(), expectedSequence, sessionId), "idle timeout");
         } else {
-            int discarded = ring.size();
-            String why = "cancelled by the client (COMMAND_CANCEL) after " + answered + " chunk(s); " + discarded
-                    + " queued chunk(s) discarded, no tail flushed";
+            String why = StreamMessages.cancelled(answered, ring.size());
             send(StreamMessages.closed(sessionId, why, session == null ? null : session.metrics(),
-                    initDone ? (System.nanoTime() - openedNanos) / 1e6 : 0, serializationNanos / 1e6), null);
+                    initDone ? (System.nanoTime() - openedNanos) / 1e6 : 0, serializationNanos / 1e6));
             end(StreamingMetrics.Outcome.CANCELLED, Status.OK, why);
         }
     }
 
     /** Sends a fatal error, then ends the call with OK (the error is in-band). */
-    private void fail(StreamResponse error, StreamErrorType type, String why) {
-        send(error, type);
+    private void fail(StreamMessages.ErrorMessage error, String why) {
+        send(error);
         end(StreamingMetrics.Outcome.FAILED, Status.OK, why);
     }
 
@@ -722,21 +656,22 @@ final class StreamCall implements CallListener {
                 "stack_trace", JsonLog.stackTrace(t));
         if (!ended) {
             try {
-                fail(StreamMessages.error(ProtoConvert.internal(t, call.requestId(), svc.ctx.debugErrors()),
-                        StreamErrorType.STREAM_ERROR_EXECUTION, expectedSequence, sessionId, ""),
-                        StreamErrorType.STREAM_ERROR_EXECUTION, "internal error");
+                fail(StreamMessages.internal(ProtoConvert.internal(t, call.requestId(), svc.ctx.debugErrors()),
+                        expectedSequence, sessionId), "internal error");
             } catch (Throwable again) {
-                end(StreamingMetrics.Outcome.FAILED, Status.of(StatusCode.INTERNAL, "internal error (request id "
-                        + call.requestId() + ")"), "internal error");
+                end(StreamingMetrics.Outcome.FAILED, StreamMessages.internalStatus(call.requestId()), "internal error");
             }
         }
     }
 
-    private void send(StreamResponse r, StreamErrorType errorType) {
-        if (errorType != null) {
-            metrics.error(errorType);
-        }
+    private void send(StreamResponse r) {
         call.sendMessage(r, ProtoCodec.ENCODER);
+    }
+
+    /** Sends an error and counts it by its stream error type. */
+    private void send(StreamMessages.ErrorMessage error) {
+        metrics.error(error.type());
+        send(error.response());
     }
 
     private void end(StreamingMetrics.Outcome outcome, Status status, String why) {

@@ -5,7 +5,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.remotemedia.config.ServerConfig;
@@ -39,7 +38,6 @@ public final class StreamingService implements StreamingHandler, AutoCloseable {
     final ServerConfig.Streaming settings;
     final StreamingMetrics metrics;
     final long idleTimeoutNanos;
-    final AtomicBoolean loggedEmptyVersion = new AtomicBoolean();
     private final AtomicInteger open = new AtomicInteger();
     private final Set<StreamCall> live = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;

@@ -52,7 +52,7 @@ class BiquadCascadeTest {
             int frames = 20000;
             UnsafeBuffer in = noise(frames * ch, ch);
             BiquadCascade vec = new BiquadCascade(sections, ch);
-            assertTrue(vec.isVector() || ch > ArrayKernels_lanes(), "channels " + ch);
+            assertTrue(vec.isVector() || ch > doubleLanes(), "channels " + ch);
             float[] a = run(vec, in, frames, new int[] {frames});
             float[] b = run(new BiquadCascade(sections, ch, false), in, frames, new int[] {frames});
             double worst = 0;
@@ -63,8 +63,8 @@ class BiquadCascadeTest {
         }
     }
 
-    private static int ArrayKernels_lanes() {
-        return org.remotemedia.dsp.ArrayKernels.D.length();
+    private static int doubleLanes() {
+        return org.remotemedia.dsp.SampleArrays.D.length();
     }
 
     @Test

@@ -117,7 +117,7 @@ class AudioFormatConverterTest {
         int[] hist = new int[20];
         int m = 1_000_000;
         for (long k = 0; k < m; k++) {
-            double d = org.remotemedia.dsp.Kernels.tpdf(k, 1);
+            double d = org.remotemedia.dsp.SampleKernels.tpdf(k, 1);
             assertTrue(d >= -1 && d < 1);
             hist[(int) Math.floor((d + 1) * 10)]++;
         }

@@ -318,14 +318,14 @@ class SileroVadTest {
         long speech = 0;
         for (int k = 0; k < segs.length; k++) {
             sb.append(k > 0 ? "," : "").append("{\"start_ms\":");
-            org.remotemedia.dsp.Json.number(sb, Math.round(segs[k][0] * 1_000_000.0 / rate) / 1000.0);
+            org.remotemedia.json.Json.number(sb, Math.round(segs[k][0] * 1_000_000.0 / rate) / 1000.0);
             sb.append(",\"end_ms\":");
-            org.remotemedia.dsp.Json.number(sb, Math.round(segs[k][1] * 1_000_000.0 / rate) / 1000.0);
+            org.remotemedia.json.Json.number(sb, Math.round(segs[k][1] * 1_000_000.0 / rate) / 1000.0);
             sb.append('}');
             speech += segs[k][1] - segs[k][0];
         }
         sb.append("],\"windows\":").append(windows).append(",\"speech_ms\":");
-        org.remotemedia.dsp.Json.number(sb, Math.round(speech * 1_000_000.0 / rate) / 1000.0);
+        org.remotemedia.json.Json.number(sb, Math.round(speech * 1_000_000.0 / rate) / 1000.0);
         return sb.append('}').toString();
     }
 

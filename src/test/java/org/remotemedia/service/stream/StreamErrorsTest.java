@@ -35,6 +35,7 @@ import org.remotemedia.proto.v1.StreamInit;
 import org.remotemedia.proto.v1.StreamRequest;
 import org.remotemedia.proto.v1.StreamResponse.ResponseCase;
 import org.remotemedia.testkit.Await;
+import org.remotemedia.testkit.FaultyNodeType;
 import org.remotemedia.testkit.LeakCheck;
 
 /**
@@ -102,9 +103,9 @@ class StreamErrorsTest {
     /** A node failing mid-stream: EXECUTION with NODE_EXECUTION and the failing node, then the call ends OK. */
     @Test
     void aFailingNodeEndsTheSessionWithExecution() throws Exception {
-        PipelineManifest m = StreamClient.manifest("fails", StreamClient.node("boom", FailingNode.NAME,
+        PipelineManifest m = StreamClient.manifest("fails", StreamClient.node("boom", FaultyNodeType.NAME,
                 "{\"fail_after\": 4000}"));
-        try (TestDaemon d = TestDaemon.start(FailingNode.registry()); StreamClient c = new StreamClient(d.channel())) {
+        try (TestDaemon d = TestDaemon.start(FaultyNodeType.registry()); StreamClient c = new StreamClient(d.channel())) {
             c.send(StreamClient.init(m));
             String id = c.next(ResponseCase.READY).getReady().getSessionId();
             for (int i = 0; i < 2; i++) {

@@ -15,14 +15,16 @@ import org.agrona.MutableDirectBuffer;
 import org.remotemedia.buffer.SampleFormat;
 
 /**
- * SIMD kernels on interleaved little-endian samples read and written in place (Agrona
- * buffers, off-heap or heap): decode of any {@link SampleFormat} is fused into the loop.
+ * SIMD kernels on samples as they are stored: interleaved little-endian samples read and
+ * written in place (Agrona buffers, off-heap or heap), decode of any {@link SampleFormat}
+ * fused into the loop (scale, accumulate, sums, peaks, format conversion with dither).
+ * {@link SampleArrays} moves samples between such buffers and a node's working arrays.
  * Every kernel gives the same bits whatever the block boundaries (the scalar tail computes
  * exactly what a vector lane does), so nodes built on them are bit-exact across chunkings.
  *
  * <p>Stateless; safe from any thread. Bounds are checked once per call, not per sample.
  */
-public final class Kernels {
+public final class SampleKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
@@ -34,7 +36,7 @@ public final class Kernels {
     static final float I32_IN = 1f / 2147483648f;
     private static final float TWO_23 = 8388608f;
 
-    private Kernels() {
+    private SampleKernels() {
     }
 
     /** The segment a buffer's bytes live in: all native memory, or the heap array. */
@@ -497,5 +499,23 @@ public final class Kernels {
             }
         }
         return -1;
+    }
+
+    /** Largest |x| of {@code n} F32 samples (0 for none); order-free, so chunk-independent. */
+    public static float peakAbsF32(DirectBuffer in, int inOff, int n) {
+        in.boundsCheck(inOff, n * 4);
+        MemorySegment si = segment(in);
+        long bi = base(in) + inOff;
+        int i = 0;
+        int upper = n - (n % L);
+        FloatVector m = FloatVector.zero(F);
+        for (; i < upper; i += L) {
+            m = m.max(FloatVector.fromMemorySegment(F, si, bi + 4L * i, LE).abs());
+        }
+        float peak = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            peak = Math.max(peak, Math.abs(in.getFloat(inOff + 4 * i, LE)));
+        }
+        return peak;
     }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.remotemedia.buffer.SampleFormat;
 
 /** The SIMD kernels against a plain scalar reference, at every length around the vector width and odd offsets. */
-class KernelsTest {
+class SampleKernelsTest {
     private static UnsafeBuffer direct(int bytes) {
         return new UnsafeBuffer(ByteBuffer.allocateDirect(bytes + 16).order(ByteOrder.LITTLE_ENDIAN));
     }
@@ -30,12 +30,12 @@ class KernelsTest {
             for (int n = 0; n < 70; n++) {
                 UnsafeBuffer in = random(f, n, 3, n, 1.0);
                 UnsafeBuffer out = direct(4 * n + 8);
-                Kernels.scaleToF32(in, 3, f, n, 0.7f, out, 4);
+                SampleKernels.scaleToF32(in, 3, f, n, 0.7f, out, 4);
                 for (int i = 0; i < n; i++) {
                     float expect = (float) f.read(in, 3, i) * 0.7f;
                     assertEquals(expect, out.getFloat(4 + 4 * i, ByteOrder.LITTLE_ENDIAN), 0f, f + " n=" + n + " i=" + i);
                 }
-                Kernels.accumulateF32(in, 3, f, n, -0.25f, out, 4);
+                SampleKernels.accumulateF32(in, 3, f, n, -0.25f, out, 4);
                 for (int i = 0; i < n; i++) {
                     float x = (float) f.read(in, 3, i);
                     float expect = Math.fma(x, -0.25f, x * 0.7f);
@@ -54,7 +54,7 @@ class KernelsTest {
                 for (int i = 0; i < n; i++) {
                     ref += f.read(in, 0, i) * f.read(in, 0, i);
                 }
-                assertEquals(ref, Kernels.sumSquares(in, 0, f, n), 1e-5 * Math.max(1, ref));
+                assertEquals(ref, SampleKernels.sumSquares(in, 0, f, n), 1e-5 * Math.max(1, ref));
             }
         }
     }
@@ -67,7 +67,7 @@ class KernelsTest {
                 for (int n : new int[] {1, 7, 16, 33, 100}) {
                     UnsafeBuffer in = random(from, n, 0, n * 31L, from == SampleFormat.F32 ? 1.3 : 1.0);
                     UnsafeBuffer out = direct(n * to.bytesPerSample());
-                    int clipped = Kernels.convert(in, 0, from, n, out, 0, to);
+                    int clipped = SampleKernels.convert(in, 0, from, n, out, 0, to);
                     int expectClipped = 0;
                     UnsafeBuffer ref = direct(n * to.bytesPerSample());
                     for (int i = 0; i < n; i++) {
@@ -98,13 +98,13 @@ class KernelsTest {
     @Test
     void firstNonFiniteFindsTheFirstBadSample() {
         UnsafeBuffer b = random(SampleFormat.F32, 100, 0, 1, 1.0);
-        assertEquals(-1, Kernels.firstNonFinite(b, 0, 100));
+        assertEquals(-1, SampleKernels.firstNonFinite(b, 0, 100));
         b.putFloat(4 * 77, Float.POSITIVE_INFINITY, ByteOrder.LITTLE_ENDIAN);
         b.putFloat(4 * 90, Float.NaN, ByteOrder.LITTLE_ENDIAN);
-        assertEquals(77, Kernels.firstNonFinite(b, 0, 100));
+        assertEquals(77, SampleKernels.firstNonFinite(b, 0, 100));
         b.putFloat(4 * 3, Float.NaN, ByteOrder.LITTLE_ENDIAN);
-        assertEquals(3, Kernels.firstNonFinite(b, 0, 100));
-        assertEquals(-1, Kernels.firstNonFinite(b, 0, 3));
+        assertEquals(3, SampleKernels.firstNonFinite(b, 0, 100));
+        assertEquals(-1, SampleKernels.firstNonFinite(b, 0, 3));
     }
 
     @Test
@@ -114,7 +114,7 @@ class KernelsTest {
             in.putShort(2 * i, (short) (i * 100), ByteOrder.LITTLE_ENDIAN);
         }
         UnsafeBuffer out = new UnsafeBuffer(new byte[64 * 4]);
-        Kernels.scaleToF32(in, 0, SampleFormat.I16, 64, 2f, out, 0);
+        SampleKernels.scaleToF32(in, 0, SampleFormat.I16, 64, 2f, out, 0);
         for (int i = 0; i < 64; i++) {
             assertEquals(i * 100 / 32768f * 2f, out.getFloat(4 * i, ByteOrder.LITTLE_ENDIAN), 0f);
         }
@@ -128,17 +128,18 @@ class KernelsTest {
             UnsafeBuffer x = random(SampleFormat.I32, n, 0, start + 1, 1.0);
             UnsafeBuffer out = direct(2 * n);
             UnsafeBuffer out2 = direct(2 * n);
-            int clipped = Kernels.ditherF32ToI16(f, 0, n, out, 0, start, 9);
-            Kernels.ditherI32ToI16(x, 0, n, out2, 0, start, 9);
+            int clipped = SampleKernels.ditherF32ToI16(f, 0, n, out, 0, start, 9);
+            SampleKernels.ditherI32ToI16(x, 0, n, out2, 0, start, 9);
             int expectClipped = 0;
             for (int i = 0; i < n; i++) {
                 float v = Math.min(40000f, Math.max(-40000f,
-                        Math.fma(f.getFloat(4 * i, ByteOrder.LITTLE_ENDIAN), 32768f, Kernels.tpdf(start + i, 9))));
+                        Math.fma(f.getFloat(4 * i, ByteOrder.LITTLE_ENDIAN), 32768f,
+                                SampleKernels.tpdf(start + i, 9))));
                 float r = (float) Math.rint(v);
                 expectClipped += r > 32767 || r < -32768 ? 1 : 0;
                 assertEquals((short) Math.max(-32768, Math.min(32767, r)), out.getShort(2 * i, ByteOrder.LITTLE_ENDIAN), "f32 " + i);
                 long xi = x.getInt(4 * i, ByteOrder.LITTLE_ENDIAN);
-                long q = Math.floorDiv(xi + Kernels.tpdfFixed(start + i, 9) + 32768, 65536);
+                long q = Math.floorDiv(xi + SampleKernels.tpdfFixed(start + i, 9) + 32768, 65536);
                 assertEquals((short) Math.max(-32768, Math.min(32767, q)), out2.getShort(2 * i, ByteOrder.LITTLE_ENDIAN), "i32 " + i);
             }
             assertEquals(expectClipped, clipped);
