@@ -9,9 +9,9 @@ import org.remotemedia.buffer.BufferPool;
 import org.remotemedia.buffer.MemoryAccount;
 import org.remotemedia.buffer.PooledBuffer;
 import org.remotemedia.dsp.AudioSpec;
-import org.remotemedia.dsp.Json;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.Problems;
+import org.remotemedia.json.Json;
 
 /**
  * Runs a {@link CompiledPlan} on audio, for one execution or one streaming session. Input is
