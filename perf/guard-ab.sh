@@ -39,7 +39,7 @@ clk=$(getconf CLK_TCK)
 run_one() { # $1 side, $2 root
   local log="$tmp/server-$1.log" pid port ticks0 ticks1 out reqs
   # shellcheck disable=SC2086  # JVM_FLAGS is a list of flags
-  taskset -c 1 "$JAVA" $JVM_FLAGS -cp "$(cp_of "$2")" org.remotemedia.interop.InteropServer --port 0 \
+  taskset -c 1 "$JAVA" $JVM_FLAGS -cp "$(cp_of "$2")" org.remotemedia.daemon.InteropServer --port 0 \
     --log-level warn --set transport.event_loop_threads=1 >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do grep -q "listening on" "$log" && break; sleep 0.1; done
