@@ -198,7 +198,21 @@ class DistributionTest {
         verifyUnit(unit);
 
         Process p = inTmp(cmd, Map.of()).start();
+        // stderr is read too: an unread stderr pipe fills (64 KB) and blocks whichever daemon
+        // thread writes to it next. Its lines go into a failure message with the log's.
         List<String> lines = new CopyOnWriteArrayList<>();
+        Thread errReader = new Thread(() -> {
+            try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = err.readLine()) != null) {
+                    lines.add("stderr: " + line);
+                }
+            } catch (IOException e) {
+                lines.add("stderr reader: " + e);
+            }
+        });
+        errReader.setDaemon(true);
+        errReader.start();
         BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
         List<String> notJson = new CopyOnWriteArrayList<>();
         Thread reader = new Thread(() -> {
