@@ -34,24 +34,35 @@ import org.remotemedia.transport.HostilePeers;
  * Issue 16, part 5 (perf/attack-memory): after each hostile-client attack the daemon's RSS is
  * back within {@code limit_mb} (100 MB) of its value before the attack, within 30 s.
  *
- * <p>One daemon with its default configuration (or a fresh one per attack, {@code --fresh-daemon
- * true}), warmed with {@code warmup_s} of legitimate ExecutePipeline calls and a forced GC. For
- * each attack of {@link HostilePeers#NAMES} in turn: a settle (until the RSS moves less than 5 MB
- * over {@code settle_s} seconds, at most {@code settle_max_s}); the RSS just before; the attack for
+ * <p>One daemon with its default configuration, warmed with {@code warmup_s} of legitimate
+ * ExecutePipeline calls (100 ms of audio, 4 in flight), then a forced GC and a long settle (the
+ * RSS moving less than 5 MB over 15 s, at least 30 s, at most 150 s: under JDK 25 ZGC gives
+ * memory back gradually, the first step some 25 s after the collection that freed it). Then a
+ * control row ({@code none}: the bystander alone, for the drift no attack causes) and each attack
+ * of {@link HostilePeers#NAMES} in turn, with no forced GC in between: a forced GC would have ZGC
+ * hand back hundreds of MB in the middle of the next attack's 30 s and hide or fake its effect.
+ * {@code --gc-between true} forces one after each recovery anyway (the live heap per attack) and
+ * settles as at the start; {@code --fresh-daemon true} starts a new daemon per attack, each with
+ * the start's warm-up and settle (slow: about 2 minutes per attack). Per attack: a settle (until
+ * the RSS moves less than 5 MB over {@code settle_s} seconds, at most {@code settle_max_s}); the
+ * RSS and ZGC's heap used and capacity ({@code GC.heap_info}, no collection) just before; the attack for
  * {@code attack_s} (its peak RSS sampled every 250 ms and from VmHWM, reset through
- * {@code /proc/PID/clear_refs}); then the RSS every second for {@code recover_s}; then the live
- * heap after a forced GC ({@code jcmd GC.run}, {@code GC.heap_info}) and, with {@code --nmt true}
+ * {@code /proc/PID/clear_refs}); then the RSS every second for {@code recover_s}, and the heap
+ * again; the live heap after a forced GC ({@code jcmd GC.run}, {@code GC.heap_info}) at the end of
+ * the run (after each attack with {@code --gc-between true}); with {@code --nmt true}
  * (the daemon started with {@code -XX:NativeMemoryTracking=summary}), NMT's committed memory by
  * category before, at the attack's end and after the recovery, and how much of the RSS glibc
- * gives back on {@code jcmd System.trim_native_heap} (memory freed but kept by malloc). Meanwhile a grpc-java bystander
+ * gives back on {@code jcmd System.trim_native_heap} (memory freed but kept by malloc; the trim
+ * lowers the next attack's baseline, so compare NMT runs with NMT runs). Meanwhile a grpc-java bystander
  * calls ExecutePipeline (100 ms of audio) every {@code bystander_interval_ms}; its OK and failed
  * calls are counted per attack and per recovery. The server's own counters (budgets exceeded,
- * stalled and unread resets, stray frames) are read from /metrics before and after each attack.
+ * stalled and unread resets, stray frames) and the JVM's GC cycles are read from /metrics before
+ * and after each attack.
  *
- * <p>{@code AttackMemoryBench [--attacks a,b,...] [--attack-s 15] [--recover-s 30] [--limit-mb 100]
+ * <p>{@code AttackMemoryBench [--attacks none,a,b,...] [--attack-s 12] [--recover-s 30] [--limit-mb 100]
  * [--parallel 4] [--stall-connections 200] [--slow-connections 8] [--slow-streams 50]
- * [--slow-kib 1024] [--churn 5000] [--warmup-s 10] [--settle-s 15] [--settle-max-s 60] [--bystander-interval-ms 20]
- * [--nmt false] [--fresh-daemon false] [--set key=value ...] [--out DIR]}
+ * [--slow-kib 1024] [--churn 5000] [--warmup-s 10] [--settle-s 5] [--settle-max-s 20] [--bystander-interval-ms 100]
+ * [--nmt false] [--gc-between false] [--fresh-daemon false] [--set key=value ...] [--out DIR]}
  *
  * <p>Threads: the driver on the main thread; the bystander on its own thread; the attackers on
  * HostilePeers' threads; the peak sampler on its own thread during each attack.
@@ -61,7 +72,9 @@ public final class AttackMemoryBench {
     private static final Pattern NMT_TOTAL = Pattern.compile("^Total: reserved=(\\d+)KB, committed=(\\d+)KB");
     private static final List<String> COUNTERS = List.of("remotemedia_grpc_server_budget_exceeded_total",
             "remotemedia_grpc_server_stalled_streams_reset_total", "remotemedia_grpc_server_unread_resets_total",
-            "remotemedia_grpc_server_stray_frames_ignored_total");
+            "remotemedia_grpc_server_stray_frames_ignored_total", "jvm_gc_collection_seconds_count");
+    /** ZGC's line of GC.heap_info: used and capacity (committed). */
+    private static final Pattern ZHEAP = Pattern.compile("used (\\d+)([KMG]), capacity (\\d+)([KMG])");
 
     private final Map<String, String> o;
     private final List<String> sets = new ArrayList<>();
@@ -119,21 +132,24 @@ public final class AttackMemoryBench {
     }
 
     private int run(Path out) throws Exception {
-        List<String> attacks = List.of(o.getOrDefault("attacks", String.join(",", HostilePeers.NAMES)).split(","));
+        List<String> attacks = List.of(o.getOrDefault("attacks", CONTROL + "," + String.join(",", HostilePeers.NAMES))
+                .split(","));
         for (String a : attacks) {
-            if (!HostilePeers.NAMES.contains(a)) {
-                throw new IllegalArgumentException("unknown attack " + a + ": " + HostilePeers.NAMES);
+            if (!HostilePeers.NAMES.contains(a) && !a.equals(CONTROL)) {
+                throw new IllegalArgumentException("unknown attack " + a + ": " + CONTROL + ", " + HostilePeers.NAMES);
             }
         }
-        int attackS = num("attack-s", 15);
+        int attackS = num("attack-s", 12);
         int recoverS = num("recover-s", 30);
         long limitBytes = num("limit-mb", 100) * 1_000_000L;
         HostilePeers.Load load = new HostilePeers.Load(num("parallel", 4), num("stall-connections", 200),
                 num("slow-connections", 8), num("slow-streams", 50), num("slow-kib", 1024) * 1024, num("churn", 5000));
         String started0 = Instant.now().toString();
-        say(String.format(Locale.ROOT, "# attack-memory: %s, commit %s, load %s, settings %s, nmt %s, attack %d s,"
-                        + " recovery %d s, limit %d MB; %s", started0, LoadGen.commit(), ProcStats.loadAverage(), sets,
-                flag("nmt"), attackS, recoverS, limitBytes / 1_000_000, load));
+        say(String.format(Locale.ROOT, "# attack-memory: %s, commit %s, load %s, settings %s, nmt %s, %s, attack %d s,"
+                        + " recovery %d s, limit %d MB, bystander every %d ms; %s", started0, LoadGen.commit(),
+                ProcStats.loadAverage(), sets, flag("nmt"), fresh() ? "a fresh daemon per attack" : "one daemon"
+                        + (flag("gc-between") ? ", forced GC between attacks" : ", no forced GC between attacks"),
+                attackS, recoverS, limitBytes / 1_000_000, num("bystander-interval-ms", 100), load));
         Daemon d = null;
         boolean allBack = true;
         try {
@@ -144,10 +160,16 @@ public final class AttackMemoryBench {
                 Map<String, Object> r = attack(d, attack, attackS, recoverS, limitBytes, load);
                 results.add(r);
                 allBack &= (Boolean) r.get("back_within_limit");
-                if (flag("fresh-daemon")) {
+                if (fresh()) {
                     stop(d);
                     d = null;
                 }
+            }
+            if (d != null) {
+                long rss = ProcStats.rssBytes(d.pid());
+                long live = MemoryBench.heapAfterGc(d.pid());
+                say(String.format(Locale.ROOT, "end of run: RSS %.1f MB, live heap after a forced GC %.1f MB", mb(rss),
+                        mb(live)));
             }
         } finally {
             if (d != null) {
@@ -168,6 +190,13 @@ public final class AttackMemoryBench {
         return allBack ? 0 : 3;
     }
 
+    /** The control row's name: no attack, the bystander alone. */
+    static final String CONTROL = "none";
+
+    private boolean fresh() {
+        return flag("fresh-daemon");
+    }
+
     private Daemon daemon() throws Exception {
         ServerJvm.Started s;
         if (flag("nmt")) {
@@ -181,8 +210,8 @@ public final class AttackMemoryBench {
         int warmupS = num("warmup-s", 10);
         if (warmupS > 0) {
             LoadSettings w = LoadSettings.parse(new String[] {"--loop", "closed", "--target", "127.0.0.1:" + s.port(),
-                    "--concurrency", "8", "--connections", "4", "--warmup-s", "0", "--duration-s",
-                    Integer.toString(warmupS)});
+                    "--concurrency", "4", "--connections", "2", "--warmup-s", "0", "--duration-s",
+                    Integer.toString(warmupS), "--audio-ms", "100"});
             LoadRecorder rec = new LoadRecorder();
             List<ManagedChannel> chs = new ArrayList<>();
             for (int c = 0; c < w.connections(); c++) {
@@ -196,26 +225,29 @@ public final class AttackMemoryBench {
                     ch.shutdownNow();
                 }
             }
-            say(String.format(Locale.ROOT, "daemon pid %d: warm-up %d s of ExecutePipeline (1 s audio, 8 in flight):"
-                    + " %d OK, %d failed", pid, warmupS, rec.ok(), rec.failureCount()));
+            say(String.format(Locale.ROOT, "daemon pid %d: warm-up %d s of ExecutePipeline (100 ms audio, 4 in flight):"
+                    + " %d OK, %d failed; RSS %.1f MB", pid, warmupS, rec.ok(), rec.failureCount(),
+                    mb(ProcStats.rssBytes(pid))));
         }
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", s.port()).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
         LoadSettings bs = LoadSettings.parse(new String[] {"--target", "127.0.0.1:" + s.port()});
-        Bystander by = new Bystander(ch, new LoadPayload(bs).unaryRequest(100), num("bystander-interval-ms", 20));
-        long heap = MemoryBench.heapAfterGc(pid); // each attack's settle waits for what this frees
-        say(String.format(Locale.ROOT, "after warm-up: RSS %.1f MB, heap after GC %.1f MB", mb(ProcStats.rssBytes(pid)),
-                mb(heap)));
+        Bystander by = new Bystander(ch, new LoadPayload(bs).unaryRequest(100), num("bystander-interval-ms", 100));
+        long rss = ProcStats.rssBytes(pid);
+        long heap = MemoryBench.heapAfterGc(pid);
+        double settledS = settle(pid, 15, 30, 150);
+        say(String.format(Locale.ROOT, "after warm-up: RSS %.1f MB, live heap after a forced GC %.1f MB; RSS %.1f MB"
+                + " after a settle of %.0f s", mb(rss), mb(heap), mb(ProcStats.rssBytes(pid)), settledS));
         return new Daemon(s, pid, ch, by);
     }
 
     /**
-     * Waits until the RSS has moved less than 5 MB over the last {@code windowS} one-second
-     * samples, at most {@code maxS}; returns the seconds waited. ZGC uncommits what it no longer
-     * uses 10 s after the GC that freed it (config/jvm.options), gradually: a window of 15 s sees
-     * that drop.
+     * Waits at least {@code minS} and until the RSS has moved less than 5 MB over the last
+     * {@code windowS} one-second samples, at most {@code maxS}; returns the seconds waited. After a
+     * collection, ZGC (JDK 25, ZUncommitDelay=10) uncommits what it freed in steps, the first some
+     * 25 s later: hence at least 30 s after a forced GC.
      */
-    private static double settle(long pid, int windowS, int maxS) throws InterruptedException {
+    private static double settle(long pid, int windowS, int minS, int maxS) throws InterruptedException {
         long t0 = System.nanoTime();
         List<Long> last = new ArrayList<>();
         for (int s = 1; s <= maxS; s++) {
@@ -226,7 +258,7 @@ public final class AttackMemoryBench {
             }
             long spread = last.stream().mapToLong(Long::longValue).max().orElse(0)
                     - last.stream().mapToLong(Long::longValue).min().orElse(0);
-            if (last.size() == windowS && spread < 5_000_000) {
+            if (s >= minS && last.size() == windowS && spread < 5_000_000) {
                 break;
             }
         }
@@ -245,9 +277,10 @@ public final class AttackMemoryBench {
     private Map<String, Object> attack(Daemon d, String name, int attackS, int recoverS, long limitBytes,
                                        HostilePeers.Load load) throws Exception {
         long pid = d.pid();
-        double settledS = settle(pid, num("settle-s", 15), num("settle-max-s", 60));
+        double settledS = settle(pid, num("settle-s", 5), 0, num("settle-max-s", 20));
         Map<String, Double> countersBefore = counters(d.s().metricsPort());
         Map<String, Long> nmtBefore = flag("nmt") ? nmt(pid) : Map.of();
+        long[] heapBefore = heapInfo(pid);
         long before = ProcStats.rssBytes(pid);
         boolean hwmReset = clearPeak(pid);
         Bystander.Phase during = d.bystander().phase("attack " + name);
@@ -263,7 +296,8 @@ public final class AttackMemoryBench {
             }
         });
         long t0 = System.nanoTime();
-        HostilePeers.Tally tally = HostilePeers.run(name, d.s().port(), attackS * 1000L, load);
+        HostilePeers.Tally tally = name.equals(CONTROL) ? idle(attackS) : HostilePeers.run(name, d.s().port(),
+                attackS * 1000L, load);
         double ranS = (System.nanoTime() - t0) / 1e9;
         sampler.interrupt();
         sampler.join();
@@ -283,12 +317,19 @@ public final class AttackMemoryBench {
             }
             series.add(ProcStats.rssBytes(pid));
         }
-        d.bystander().phase("between"); // the forced GC and the scrapes below are no attack's
+        d.bystander().phase("between"); // the jcmds and scrapes below are no attack's
+        long[] heapEnd = heapInfo(pid);
         Map<String, Long> nmtAfter = flag("nmt") ? nmt(pid) : Map.of();
         // with NMT, also what glibc keeps of what was freed: the RSS before and after returning it
         long[] trim = flag("nmt") ? trimNativeHeap(pid) : null;
-        long heapAfter = MemoryBench.heapAfterGc(pid);
         Map<String, Double> countersAfter = counters(d.s().metricsPort());
+        long heapAfter = -1;
+        if (flag("gc-between")) {
+            heapAfter = MemoryBench.heapAfterGc(pid);
+            settle(pid, 15, 30, 150);
+        } else if (fresh()) {
+            heapAfter = MemoryBench.heapAfterGc(pid); // the daemon goes next
+        }
         int backAt = -1;
         for (int i = 0; i < series.size(); i++) {
             if (series.get(i) - before <= limitBytes) {
@@ -316,19 +357,25 @@ public final class AttackMemoryBench {
         r.put("rss_series_mb", series.stream().map(v -> (Object) round1(mb(v))).toList());
         r.put("first_second_within_limit", backAt);
         r.put("back_within_limit", back);
-        r.put("heap_after_gc_mb", mb(heapAfter));
+        r.put("zheap_used_mb", List.of(mb(heapBefore[0]), mb(heapEnd[0])));
+        r.put("zheap_capacity_mb", List.of(mb(heapBefore[1]), mb(heapEnd[1])));
+        if (heapAfter >= 0) {
+            r.put("live_heap_after_gc_mb", mb(heapAfter));
+        }
         r.put("bystander_attack", during.json());
         r.put("bystander_recovery", recovery.json());
         if (flag("nmt")) {
             r.put("nmt_committed_kb", Map.of("before", nmtBefore, "attack_end", nmtEnd, "after", nmtAfter));
             r.put("trim_native_heap_rss_mb", List.of(mb(trim[0]), mb(trim[1])));
         }
-        say(String.format(Locale.ROOT, "%-20s (settled %.0f s) %5.1fs RSS %.1f -> peak %.1f -> +10s %.1f, +20s %.1f, +%ds %.1f MB"
-                        + " (%+.1f; %s, first within at %s); heap after GC %.1f MB; bystander %s | %s", name, settledS, ranS,
-                mb(before), mb(peak[0]), mb(at(series, 10)), mb(at(series, 20)), recoverS, mb(last), mb(last - before),
-                back ? "back" : "NOT back", backAt < 0 ? "never" : backAt + " s", mb(heapAfter), during.line(),
-                recovery.line()));
-        say("    server: " + tally.summary() + (tally.firstError() == null ? "" : "; first attacker error "
+        say(String.format(Locale.ROOT, "%-20s (settled %.0f s) %5.1fs RSS %.1f -> peak %.1f -> +10s %.1f, +20s %.1f,"
+                        + " +%ds %.1f MB (%+.1f; %s, first within at %s); ZGC heap used %.0f -> %.0f MB, capacity %.0f ->"
+                        + " %.0f MB%s; bystander %s | %s", name, settledS, ranS, mb(before), mb(peak[0]), mb(at(series, 10)),
+                mb(at(series, 20)), recoverS, mb(last), mb(last - before), back ? "back" : "NOT back",
+                backAt < 0 ? "never" : backAt + " s", mb(heapBefore[0]), mb(heapEnd[0]), mb(heapBefore[1]),
+                mb(heapEnd[1]), heapAfter < 0 ? "" : String.format(Locale.ROOT, ", live after GC %.1f MB",
+                        mb(heapAfter)), during.line(), recovery.line()));
+        say("    daemon pid " + pid + "; server: " + tally.summary() + (tally.firstError() == null ? "" : "; first attacker error "
                 + tally.firstError()) + "; counters " + delta(countersBefore, countersAfter));
         if (flag("nmt")) {
             say("    NMT committed MB (before / attack end / +" + recoverS + " s): " + nmtLine(nmtBefore, nmtEnd,
@@ -336,6 +383,35 @@ public final class AttackMemoryBench {
                     mb(trim[0]), mb(trim[1])));
         }
         return r;
+    }
+
+    /** {used, capacity} of ZGC's heap from {@code jcmd GC.heap_info} (no collection), or -1s. */
+    private static long[] heapInfo(long pid) {
+        try {
+            Matcher m = ZHEAP.matcher(jcmd(pid, "GC.heap_info"));
+            if (m.find()) {
+                return new long[] {bytes(m.group(1), m.group(2)), bytes(m.group(3), m.group(4))};
+            }
+        } catch (IOException e) {
+            // below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new long[] {-1, -1};
+    }
+
+    private static long bytes(String n, String unit) {
+        return Long.parseLong(n) * switch (unit) {
+            case "K" -> 1024L;
+            case "M" -> 1024L * 1024;
+            default -> 1024L * 1024 * 1024;
+        };
+    }
+
+    /** The control: no attacker for {@code seconds}. */
+    private static HostilePeers.Tally idle(int seconds) throws InterruptedException {
+        Thread.sleep(seconds * 1000L);
+        return new HostilePeers.Tally();
     }
 
     private static long at(List<Long> series, int second) {
@@ -374,8 +450,8 @@ public final class AttackMemoryBench {
                 for (String c : COUNTERS) {
                     if (line.startsWith(c)) {
                         int sp = line.lastIndexOf(' ');
-                        m.put(line.substring("remotemedia_grpc_server_".length(), sp),
-                                Double.parseDouble(line.substring(sp + 1)));
+                        m.put(line.substring(0, sp).replace("remotemedia_grpc_server_", "")
+                                .replace("jvm_gc_collection_seconds_count", "gc"), Double.parseDouble(line.substring(sp + 1)));
                     }
                 }
             }
@@ -464,38 +540,49 @@ public final class AttackMemoryBench {
 
     private void table(long limitBytes, int recoverS) {
         say("");
-        say(String.format(Locale.ROOT, "%-20s %8s %8s %8s %8s %8s %8s %-9s %8s %-22s %-22s", "attack", "before",
-                "peak", "+10s", "+20s", "+" + recoverS + "s", "delta", "<=" + limitBytes / 1_000_000 + "MB", "heap",
-                "bystander attack", "bystander recovery"));
+        say(String.format(Locale.ROOT, "%-20s %7s %7s %7s %7s %7s %7s %-6s %-15s %-16s %-16s", "attack", "before",
+                "peak", "+10s", "+20s", "+" + recoverS + "s", "delta", "<=" + limitBytes / 1_000_000, "heap used",
+                "bystander during", "bystander after"));
         for (Map<String, Object> r : results) {
-            say(String.format(Locale.ROOT, "%-20s %8.1f %8.1f %8.1f %8.1f %8.1f %+8.1f %-9s %8.1f %-22s %-22s",
+            say(String.format(Locale.ROOT, "%-20s %7.1f %7.1f %7.1f %7.1f %7.1f %+7.1f %-6s %-15s %-16s %-16s",
                     r.get("attack"), r.get("rss_before_mb"), r.get("rss_peak_mb"), r.get("rss_at_10s_mb"),
-                    r.get("rss_at_20s_mb"), r.get("rss_at_end_mb"),
-                    (Double) r.get("rss_at_end_mb") - (Double) r.get("rss_before_mb"),
-                    (Boolean) r.get("back_within_limit") ? "yes" : "NO", r.get("heap_after_gc_mb"),
+                    r.get("rss_at_20s_mb"), r.get("rss_at_end_mb"), delta(r),
+                    (Boolean) r.get("back_within_limit") ? "yes" : "NO", heapUsed(r),
                     okFailed(r.get("bystander_attack")), okFailed(r.get("bystander_recovery"))));
         }
-        say("(RSS in MB = 10^6 bytes; heap = live heap after a forced GC, after the recovery)");
+        say("(MB = 10^6 bytes; RSS before the attack, its peak during it, then after it stopped; heap used = ZGC's"
+                + " heap in use, live and garbage, before -> at the end, from GC.heap_info without a collection;"
+                + " bystander = its calls OK/failed)");
+    }
+
+    private static double delta(Map<String, Object> r) {
+        return (Double) r.get("rss_at_end_mb") - (Double) r.get("rss_before_mb");
+    }
+
+    private static String heapUsed(Map<String, Object> r) {
+        List<?> u = (List<?>) r.get("zheap_used_mb");
+        return String.format(Locale.ROOT, "%.0f -> %.0f", (Double) u.get(0), (Double) u.get(1));
     }
 
     private static String okFailed(Object phase) {
         Map<?, ?> m = (Map<?, ?>) phase;
-        return m.get("ok") + " OK / " + m.get("failed") + " failed";
+        return m.get("ok") + "/" + m.get("failed");
     }
 
     private String markdown(long limitBytes, int recoverS) {
         StringBuilder b = new StringBuilder();
         b.append("# attack-memory\n\n").append(report.toString().lines().findFirst().orElse("")).append("\n\n");
+        b.append("RSS in MB (10^6 bytes). Heap used: ZGC's heap in use (live and garbage) before -> after, without a"
+                + " collection. Bystander: its ExecutePipeline calls OK/failed during the attack and the recovery.\n\n");
         b.append("| attack | RSS before | peak | +10 s | +20 s | +").append(recoverS).append(" s | delta | within ")
-                .append(limitBytes / 1_000_000).append(" MB | heap after GC | bystander during (OK/failed) |"
-                        + " bystander after | server |\n");
+                .append(limitBytes / 1_000_000).append(" MB | heap used | bystander during | bystander after |"
+                        + " server |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> r : results) {
-            b.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %+.1f | %s | %.1f | %s | %s"
+            b.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %+.1f | %s | %s | %s | %s"
                             + " | %s; %s |\n", r.get("attack"), r.get("rss_before_mb"), r.get("rss_peak_mb"),
-                    r.get("rss_at_10s_mb"), r.get("rss_at_20s_mb"), r.get("rss_at_end_mb"),
-                    (Double) r.get("rss_at_end_mb") - (Double) r.get("rss_before_mb"),
-                    (Boolean) r.get("back_within_limit") ? "yes" : "**no**", r.get("heap_after_gc_mb"),
+                    r.get("rss_at_10s_mb"), r.get("rss_at_20s_mb"), r.get("rss_at_end_mb"), delta(r),
+                    (Boolean) r.get("back_within_limit") ? "yes" : "**no**", heapUsed(r),
                     okFailed(r.get("bystander_attack")), okFailed(r.get("bystander_recovery")),
                     r.get("server_answers"), r.get("server_counters")));
         }
