@@ -81,7 +81,8 @@ class ConnectionChurnTest {
         }
     }
 
-    private static void openAndClose(int port, boolean handshake) throws IOException {
+    /** One connection, closed with RST; with the HTTP/2 handshake first if asked. Also perf's HostilePeers' churn. */
+    static void openAndClose(int port, boolean handshake) throws IOException {
         try (Socket s = new Socket()) {
             s.setSoLinger(true, 0); // close with RST: no TIME_WAIT left to exhaust local ports
             s.setTcpNoDelay(true);

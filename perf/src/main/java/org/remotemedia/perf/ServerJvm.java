@@ -29,12 +29,14 @@ final class ServerJvm {
     private ServerJvm() {
     }
 
-    /** A started server: its process and the port its log reported. */
-    record Started(Process process, int port) {
+    /** A started server: its process, the port its log reported, and its metrics port (-1 where not logged). */
+    record Started(Process process, int port, int metricsPort) {
     }
 
     /** The daemon's start line, with the gRPC port. */
     private static final Pattern DAEMON_STARTED = Pattern.compile("\"event\":\"started\".*\"grpc_port\":(\\d+)");
+    /** The metrics port, on the same start line. */
+    private static final Pattern METRICS_PORT = Pattern.compile("\"metrics_port\":(\\d+)");
 
     /**
      * Our daemon ({@code remotemedia serve}) on 127.0.0.1 with free ports and the given
@@ -85,6 +87,7 @@ final class ServerJvm {
         started.add(p);
         BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<Integer> port = new CompletableFuture<>();
+        int[] metricsPort = {-1};
         ArrayDeque<String> last = new ArrayDeque<>(); // for the error when no port comes
         Thread reader = new Thread(() -> {
             try {
@@ -101,7 +104,9 @@ final class ServerJvm {
                     }
                     Matcher m = portLine.matcher(line);
                     if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
+                        Matcher metrics = METRICS_PORT.matcher(line);
+                        metricsPort[0] = metrics.find() ? Integer.parseInt(metrics.group(1)) : -1;
+                        port.complete(Integer.parseInt(m.group(1))); // publishes metricsPort[0] with it
                     }
                 }
             } catch (IOException ignored) {
@@ -112,7 +117,8 @@ final class ServerJvm {
         reader.setDaemon(true);
         reader.start();
         try {
-            return new Started(p, port.get(180, TimeUnit.SECONDS)); // warm-up on a loaded, pinned CPU takes a while
+            int grpcPort = port.get(180, TimeUnit.SECONDS);
+            return new Started(p, grpcPort, metricsPort[0]); // warm-up on a loaded, pinned CPU takes a while
         } catch (Exception e) {
             synchronized (last) {
                 throw new IllegalStateException("server " + mainAndArgs.get(0) + " did not report its port; its last lines:\n"
