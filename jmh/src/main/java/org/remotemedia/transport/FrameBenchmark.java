@@ -1,18 +1,15 @@
 package org.remotemedia.transport;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import io.grpc.testing.integration.Messages;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.remotemedia.grpc.MessageEncoder;
 import org.remotemedia.grpc.MessageFramer;
+import org.remotemedia.service.ProtoCodec;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -39,23 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class FrameBenchmark {
-    static final MessageEncoder<MessageLite> ENCODER = new MessageEncoder<>() {
-        @Override
-        public int serializedSize(MessageLite m) {
-            return m.getSerializedSize();
-        }
-
-        @Override
-        public void encode(MessageLite m, ByteBuffer dst) {
-            CodedOutputStream out = CodedOutputStream.newInstance(dst);
-            try {
-                m.writeTo(out);
-                out.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
+    static final MessageEncoder<MessageLite> ENCODER = ProtoCodec.ENCODER;
 
     private final MessageFramer framer = new MessageFramer(new NettyBufferRefs(PooledByteBufAllocator.DEFAULT));
     private Messages.SimpleResponse response;

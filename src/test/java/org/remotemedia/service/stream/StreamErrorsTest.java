@@ -14,9 +14,6 @@ import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -37,6 +34,7 @@ import org.remotemedia.proto.v1.StreamResponse.ResponseCase;
 import org.remotemedia.testkit.Await;
 import org.remotemedia.testkit.FaultyNodeType;
 import org.remotemedia.testkit.LeakCheck;
+import org.remotemedia.testkit.RawBytes;
 
 /**
  * Every stream error a client can provoke, through grpc-java's stub against the real daemon:
@@ -331,25 +329,10 @@ class StreamErrorsTest {
     /** A message that is not a StreamRequest: INVALID_ARGUMENT with BadRequest; the session is released. */
     @Test
     void undecodableMessageIsInvalidArgument() throws Exception {
-        MethodDescriptor.Marshaller<byte[]> bytes = new MethodDescriptor.Marshaller<>() {
-            @Override
-            public InputStream stream(byte[] value) {
-                return new ByteArrayInputStream(value);
-            }
-
-            @Override
-            public byte[] parse(InputStream stream) {
-                try {
-                    return stream.readAllBytes();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        };
         MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
                 .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
                 .setFullMethodName(StreamingService.SERVICE + "/StreamPipeline")
-                .setRequestMarshaller(bytes).setResponseMarshaller(bytes).build();
+                .setRequestMarshaller(RawBytes.MARSHALLER).setResponseMarshaller(RawBytes.MARSHALLER).build();
         try (TestDaemon d = TestDaemon.start()) {
             CompletableFuture<Throwable> failed = new CompletableFuture<>();
             StreamObserver<byte[]> out = ClientCalls.asyncBidiStreamingCall(d.channel().newCall(raw, CallOptions.DEFAULT),
