@@ -130,8 +130,26 @@ final class ServeCommand implements Callable<Integer> {
         LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
         String[] names = {"TERM", "INT", "HUP"};
         sun.misc.SignalHandler[] previous = new sun.misc.SignalHandler[names.length];
+        sun.misc.SignalHandler enqueue = sig -> signals.add(sig.getName());
+        List<String> wasIgnored = new ArrayList<>();
         for (int i = 0; i < names.length; i++) {
-            previous[i] = sun.misc.Signal.handle(new sun.misc.Signal(names[i]), sig -> signals.add(sig.getName()));
+            sun.misc.Signal signal = new sun.misc.Signal(names[i]);
+            previous[i] = sun.misc.Signal.handle(signal, enqueue);
+            // An inherited "ignore" makes the JVM decline the handler silently. INT stays ignored:
+            // that is how a shell keeps Ctrl-C away from its background jobs.
+            if (previous[i] == sun.misc.SignalHandler.SIG_IGN && !names[i].equals("INT")) {
+                wasIgnored.add(names[i]);
+                if (InheritedSignals.restoreDefault(signal.getNumber())) {
+                    sun.misc.Signal.handle(signal, enqueue);
+                } else {
+                    log.warn("signal_ignored", null, "signal", names[i], "note",
+                            "inherited as ignored and could not be reset; it has no effect on this server");
+                }
+            }
+        }
+        if (!wasIgnored.isEmpty()) {
+            log.info("signals_reset", null, "signals", String.join(",", wasIgnored), "note",
+                    "inherited as ignored (e.g. nohup); the server handles them as documented");
         }
         Daemon daemon;
         try {

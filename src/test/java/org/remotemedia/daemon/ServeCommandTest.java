@@ -1,6 +1,7 @@
 package org.remotemedia.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
@@ -10,6 +11,7 @@ import io.grpc.testing.integration.EmptyProtos;
 import io.grpc.testing.integration.TestServiceGrpc;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -76,6 +78,54 @@ class ServeCommandTest {
 
     @Test
     void sigtermDrainsAndExitsZero() throws Exception {
+        Process p = new ProcessBuilder(daemonCommand()).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            readUntil(out, seen, "\"event\":\"started\"");
+            signal(p, "TERM");
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the daemon stops after SIGTERM");
+            readUntil(out, seen, null);
+            assertEquals(0, p.exitValue(), seen.toString());
+            String all = seen.toString();
+            assertTrue(all.contains("\"event\":\"signal_received\",\"signal\":\"TERM\""), all);
+            assertTrue(all.contains("\"event\":\"drain_finished\""), all);
+            assertTrue(all.contains("\"event\":\"stopped\""), all);
+            assertFalse(all.contains("signals_reset"), "nothing was inherited as ignored here: " + all);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
+     * Started under {@code trap '' HUP TERM} (as nohup and some supervisors do), the JVM alone
+     * would never call the handlers: HUP must still reload and TERM still drain.
+     */
+    @Test
+    void hupAndTermInheritedAsIgnoredStillReloadAndDrain() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "trap '' HUP TERM; exec \"$@\"", "sh"));
+        cmd.addAll(daemonCommand());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            readUntil(out, seen, "\"event\":\"started\"");
+            assertTrue(seen.toString().contains("\"event\":\"signals_reset\",\"signals\":\"TERM,HUP\""),
+                    seen.toString());
+            signal(p, "HUP");
+            readUntil(out, seen, "\"event\":\"reloaded\"");
+            signal(p, "TERM");
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the daemon stops after SIGTERM: " + seen);
+            readUntil(out, seen, null);
+            assertEquals(0, p.exitValue(), seen.toString());
+            assertTrue(seen.toString().contains("\"event\":\"drain_finished\""), seen.toString());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** The daemon in a JVM of its own, on free loopback ports. */
+    private static List<String> daemonCommand() {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBin);
@@ -88,31 +138,23 @@ class ServeCommandTest {
                 "-cp", System.getProperty("java.class.path"), "org.remotemedia.daemon.Main", "serve",
                 "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
                 "--set", "server.metrics_port=0", "--set", "server.drain_grace_ms=2000"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            StringBuilder seen = new StringBuilder();
-            String line;
-            while ((line = out.readLine()) != null) {
-                seen.append(line).append('\n');
-                if (line.contains("\"event\":\"started\"")) {
-                    break;
-                }
+        return cmd;
+    }
+
+    /** Appends lines to {@code seen} until one contains {@code marker} (asserted), or to the end when null. */
+    private static void readUntil(BufferedReader out, StringBuilder seen, String marker) throws IOException {
+        String line;
+        while ((line = out.readLine()) != null) {
+            seen.append(line).append('\n');
+            if (marker != null && line.contains(marker)) {
+                return;
             }
-            assertTrue(seen.toString().contains("\"event\":\"started\""), seen.toString());
-            Runtime.getRuntime().exec(new String[] {"kill", "-TERM", Long.toString(p.pid())}).waitFor();
-            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the daemon stops after SIGTERM");
-            while ((line = out.readLine()) != null) {
-                seen.append(line).append('\n');
-            }
-            assertEquals(0, p.exitValue(), seen.toString());
-            String all = seen.toString();
-            assertTrue(all.contains("\"event\":\"signal_received\",\"signal\":\"TERM\""), all);
-            assertTrue(all.contains("\"event\":\"drain_finished\""), all);
-            assertTrue(all.contains("\"event\":\"stopped\""), all);
-        } finally {
-            p.destroyForcibly();
         }
+        assertTrue(marker == null, "no line with " + marker + " before the end of the output: " + seen);
+    }
+
+    private static void signal(Process p, String name) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).start().waitFor());
     }
 
     /** config/jvm.options (the daemon's engine needs them: agrona, vector API). */
