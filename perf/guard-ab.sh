@@ -11,6 +11,9 @@
 #     DIR: a built copy of the baseline tree (target/classes, target/test-classes and
 #          target/classpath-test.txt present), e.g. `git archive <commit> | tar -x -C DIR`
 #          and `scripts/lib/common.sh`'s ensure_built there.
+# GUARD_JVM_OPTS: extra server flags for both sides, e.g. "-Xms2g -Xmx2g -XX:+AlwaysPreTouch" so that
+# ZGC's heap growth (page faults zeroing fresh memory: up to 15 % of the server's CPU in a profile
+# of this load) is the same for A and B and the code is what differs.
 # Bounded: rounds x 2 x (warmup + duration) seconds plus start-ups. Wrap in flock "${TMPDIR:-/tmp}/remotemedia-bench.lock".
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
@@ -38,13 +41,20 @@ clk=$(getconf CLK_TCK)
 
 run_one() { # $1 side, $2 root
   local log="$tmp/server-$1.log" pid port ticks0 ticks1 out reqs
+  # a fresh file: the background start may open it only after the wait below has begun, and the
+  # previous round's "listening on" must not be read as this server's
+  rm -f "$log"
   # shellcheck disable=SC2086  # JVM_FLAGS is a list of flags
-  taskset -c 1 "$JAVA" $JVM_FLAGS -cp "$(cp_of "$2")" org.remotemedia.daemon.InteropServer --port 0 \
+  taskset -c 1 "$JAVA" $JVM_FLAGS ${GUARD_JVM_OPTS:-} -cp "$(cp_of "$2")" org.remotemedia.daemon.InteropServer --port 0 \
     --log-level warn --set transport.event_loop_threads=1 >"$log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 300); do grep -q "listening on" "$log" && break; sleep 0.1; done
-  port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$log" | head -1)
-  [ -n "$port" ] || { kill "$pid"; die "server $1 did not start: $(cat "$log")"; }
+  for _ in $(seq 1 600); do grep -qs "listening on" "$log" && break; sleep 0.1; done
+  port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1)
+  if [ -z "$port" ]; then
+    local state; state=$(ps -o pid=,stat=,etime=,time= -p "$pid" 2>&1 || echo "exited")
+    kill "$pid" 2>/dev/null || true
+    die "server $1 did not start within 60 s (process: $state): $(cat "$log" 2>&1)"
+  fi
   local url="http://127.0.0.1:$port/grpc.testing.TestService/EmptyCall"
   local hdr=(-H 'content-type: application/grpc' -H 'te: trailers')
   taskset -c 0 h2load -D "$warmup" -c 4 -m 32 -d "$tmp/empty.bin" "${hdr[@]}" "$url" >/dev/null 2>&1 || true
@@ -59,7 +69,7 @@ run_one() { # $1 side, $2 root
   echo "$1 $rps $cpu"
 }
 
-echo "command: perf/guard-ab.sh --a-root $a_root --rounds $rounds --duration $duration --warmup $warmup"
+echo "command: GUARD_JVM_OPTS='${GUARD_JVM_OPTS:-}' perf/guard-ab.sh --a-root $a_root --rounds $rounds --duration $duration --warmup $warmup"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit B $(git -C "$RM_ROOT" rev-parse --short HEAD), $(nproc) CPUs"
 echo "round side req/s cpu_us/req"
 : > "$tmp/results"

@@ -33,13 +33,12 @@ public final class MessageFramer {
         }
         Object buf = buffers.allocate(PREFIX_BYTES + size);
         try {
-            ByteBuffer out = buffers.view(buf, 0, PREFIX_BYTES + size);
-            int start = out.position();
-            writePrefix(out, start, false, size);
-            out.position(start + PREFIX_BYTES);
-            if (size > 0) {
+            writePrefix(buf, false, size);
+            if (size > 0) { // an empty message takes no view: netty makes one per pooled buffer's first use
+                ByteBuffer out = buffers.view(buf, PREFIX_BYTES, size);
+                int start = out.position();
                 encoder.encode(message, out);
-                int written = out.position() - start - PREFIX_BYTES;
+                int written = out.position() - start;
                 if (written != size) {
                     throw new IllegalStateException("encoder wrote " + written + " bytes but announced " + size);
                 }
@@ -64,26 +63,21 @@ public final class MessageFramer {
         int room = GzipCodec.maxDeflatedSize(size);
         Object out = buffers.allocate(PREFIX_BYTES + room);
         ByteBuffer src = buffers.view(framed, PREFIX_BYTES, size);
-        ByteBuffer dst = buffers.view(out, 0, PREFIX_BYTES + room);
-        int prefixAt = dst.position();
-        dst.position(prefixAt + PREFIX_BYTES);
+        ByteBuffer dst = buffers.view(out, PREFIX_BYTES, room);
         int n = gzip.deflate(src, dst);
         if (n < 0 || n >= size) {
             buffers.release(out);
             return framed;
         }
-        writePrefix(dst, prefixAt, true, n);
+        writePrefix(out, true, n);
         buffers.setLength(out, PREFIX_BYTES + n);
         buffers.release(framed);
         return out;
     }
 
-    /** The prefix at an absolute index: flag, then the length big-endian whatever the view's byte order. */
-    private static void writePrefix(ByteBuffer b, int at, boolean compressed, int length) {
-        b.put(at, (byte) (compressed ? 1 : 0));
-        b.put(at + 1, (byte) (length >>> 24));
-        b.put(at + 2, (byte) (length >>> 16));
-        b.put(at + 3, (byte) (length >>> 8));
-        b.put(at + 4, (byte) length);
+    /** Compressed flag, then the length big-endian. */
+    private void writePrefix(Object buf, boolean compressed, int length) {
+        buffers.setByte(buf, 0, compressed ? 1 : 0);
+        buffers.setInt(buf, 1, length);
     }
 }

@@ -19,6 +19,12 @@ public interface OutboundBuffers extends BufferRefs {
      */
     ByteBuffer view(Object owner, int index, int length);
 
+    /** Byte {@code index} set to the low 8 bits of {@code value}. */
+    void setByte(Object owner, int index, int value);
+
+    /** Bytes {@code [index, index + 4)} set to {@code value}, big-endian (network order). */
+    void setInt(Object owner, int index, int value);
+
     /** The first {@code length} bytes are the buffer's content: what the transport sends. */
     void setLength(Object owner, int length);
 

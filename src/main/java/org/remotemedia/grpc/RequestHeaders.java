@@ -9,10 +9,32 @@ import java.util.Arrays;
  * about ten hash lookups per request. For a name that repeats, the first value counts. Names
  * arrive lower case (HTTP/2 forbids upper-case names; the decoder refuses them).
  *
+ * <p>Names must not change once added (String and netty's AsciiString do not): a name that
+ * matched is remembered by identity.
+ *
  * <p>Threads: one per connection, reused for every request on its event loop; the values are
  * the decoder's and valid until the next {@link #clear}.
  */
 public final class RequestHeaders {
+    // the names the rules read, by index into KNOWN and learned
+    private static final int PATH = 0;
+    private static final int METHOD = 1;
+    private static final int SCHEME = 2;
+    private static final int AUTHORITY = 3;
+    private static final int TE = 4;
+    private static final int CONTENT_TYPE = 5;
+    private static final int GRPC_TIMEOUT = 6;
+    private static final int X_REQUEST_ID = 7;
+    private static final int GRPC_ENCODING = 8;
+    private static final int GRPC_ACCEPT_ENCODING = 9;
+    private static final String[] KNOWN = {":path", ":method", ":scheme", ":authority", "te", "content-type", "grpc-timeout", "x-request-id", "grpc-encoding", "grpc-accept-encoding"};
+
+    /**
+     * Per known name, the instance it last matched by content. HPACK hands out one instance per
+     * table entry, so on a connection's later requests the match is usually one comparison.
+     */
+    private final CharSequence[] learned = new CharSequence[KNOWN.length];
+
     private CharSequence method;
     private CharSequence path;
     private CharSequence scheme;
@@ -49,32 +71,32 @@ public final class RequestHeaders {
         }
         switch (n) {
             case 2 -> {
-                if (is("te", name)) {
+                if (is(TE, name)) {
                     te = first(te, value);
                     return;
                 }
             }
             case 12 -> {
-                if (is("content-type", name)) {
+                if (is(CONTENT_TYPE, name)) {
                     contentType = first(contentType, value);
                     return;
                 }
-                if (is("grpc-timeout", name)) {
+                if (is(GRPC_TIMEOUT, name)) {
                     grpcTimeout = first(grpcTimeout, value);
                     return;
                 }
-                if (is("x-request-id", name)) {
+                if (is(X_REQUEST_ID, name)) {
                     xRequestId = first(xRequestId, value); // also custom metadata
                 }
             }
             case 13 -> {
-                if (is("grpc-encoding", name)) {
+                if (is(GRPC_ENCODING, name)) {
                     grpcEncoding = first(grpcEncoding, value);
                     return;
                 }
             }
             case 20 -> {
-                if (is("grpc-accept-encoding", name)) {
+                if (is(GRPC_ACCEPT_ENCODING, name)) {
                     grpcAcceptEncoding = first(grpcAcceptEncoding, value);
                     return;
                 }
@@ -88,19 +110,19 @@ public final class RequestHeaders {
     private void addPseudo(CharSequence name, int n, CharSequence value) {
         switch (n) {
             case 5 -> {
-                if (is(":path", name)) {
+                if (is(PATH, name)) {
                     path = first(path, value);
                 }
             }
             case 7 -> {
-                if (is(":method", name)) {
+                if (is(METHOD, name)) {
                     method = first(method, value);
-                } else if (is(":scheme", name)) {
+                } else if (is(SCHEME, name)) {
                     scheme = first(scheme, value);
                 }
             }
             case 10 -> {
-                if (is(":authority", name)) {
+                if (is(AUTHORITY, name)) {
                     authority = first(authority, value);
                 }
             }
@@ -109,16 +131,18 @@ public final class RequestHeaders {
         }
     }
 
-    /** Same length is known from the switch; HPACK hands out the same instance for a repeated name. */
-    private static boolean is(String known, CharSequence name) {
-        if (name == known) {
+    /** Same length is known from the switch; identity with what matched before, else by content (then learned). */
+    private boolean is(int known, CharSequence name) {
+        if (name == learned[known]) {
             return true;
         }
-        for (int i = known.length() - 1; i >= 0; i--) {
-            if (name.charAt(i) != known.charAt(i)) {
+        String k = KNOWN[known];
+        for (int i = k.length() - 1; i >= 0; i--) {
+            if (name.charAt(i) != k.charAt(i)) {
                 return false;
             }
         }
+        learned[known] = name;
         return true;
     }
 

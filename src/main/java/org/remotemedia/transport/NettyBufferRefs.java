@@ -38,6 +38,16 @@ final class NettyBufferRefs implements OutboundBuffers {
     }
 
     @Override
+    public void setByte(Object owner, int index, int value) {
+        ((ByteBuf) owner).setByte(index, value);
+    }
+
+    @Override
+    public void setInt(Object owner, int index, int value) {
+        ((ByteBuf) owner).setInt(index, value); // ByteBuf's order is big-endian
+    }
+
+    @Override
     public void setLength(Object owner, int length) {
         ((ByteBuf) owner).writerIndex(length);
     }

@@ -55,6 +55,16 @@ class MessageFramerTest {
         }
 
         @Override
+        public void setByte(Object owner, int index, int value) {
+            ((Buf) owner).memory.put(index, (byte) value);
+        }
+
+        @Override
+        public void setInt(Object owner, int index, int value) {
+            ((Buf) owner).memory.order(java.nio.ByteOrder.BIG_ENDIAN).putInt(index, value);
+        }
+
+        @Override
         public void setLength(Object owner, int length) {
             ((Buf) owner).length = length;
         }
