@@ -260,6 +260,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             log.info("metrics_listening", null, "metrics_port", ms.port(), "paths",
                     "/metrics /latency " + String.join(" ", routes.keySet()));
+            HeapTarget.apply(log);
             Services services;
             try {
                 services = Services.create(cfg, metrics, log, new PipelineEngine(

@@ -92,6 +92,12 @@ class ServeCommandTest {
             assertTrue(all.contains("\"event\":\"drain_finished\""), all);
             assertTrue(all.contains("\"event\":\"stopped\""), all);
             assertFalse(all.contains("signals_reset"), "nothing was inherited as ignored here: " + all);
+            // config/jvm.options leaves the soft heap target to the daemon: the initial heap, within [256 MiB, max]
+            com.fasterxml.jackson.databind.JsonNode heap = event(all, "heap");
+            long initial = heap.get("initial_bytes").asLong();
+            long max = heap.get("max_bytes").asLong();
+            assertEquals("initial heap", heap.get("soft_max_from").asText(), all);
+            assertEquals(Math.min(max, Math.max(initial, 256L << 20)), heap.get("soft_max_bytes").asLong(), all);
         } finally {
             p.destroyForcibly();
         }
@@ -104,7 +110,7 @@ class ServeCommandTest {
     @Test
     void hupAndTermInheritedAsIgnoredStillReloadAndDrain() throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "trap '' HUP TERM; exec \"$@\"", "sh"));
-        cmd.addAll(daemonCommand());
+        cmd.addAll(daemonCommand("-XX:SoftMaxHeapSize=300m"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -112,6 +118,9 @@ class ServeCommandTest {
             readUntil(out, seen, "\"event\":\"started\"");
             assertTrue(seen.toString().contains("\"event\":\"signals_reset\",\"signals\":\"TERM,HUP\""),
                     seen.toString());
+            com.fasterxml.jackson.databind.JsonNode heap = event(seen.toString(), "heap");
+            assertEquals("jvm flags", heap.get("soft_max_from").asText(), "an explicit flag is kept");
+            assertEquals(300L << 20, heap.get("soft_max_bytes").asLong());
             signal(p, "HUP");
             readUntil(out, seen, "\"event\":\"reloaded\"");
             signal(p, "TERM");
@@ -125,7 +134,7 @@ class ServeCommandTest {
     }
 
     /** The daemon in a JVM of its own, on free loopback ports. */
-    private static List<String> daemonCommand() {
+    private static List<String> daemonCommand(String... extraJvmFlags) {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBin);
@@ -134,6 +143,7 @@ class ServeCommandTest {
                 cmd.add(flag);
             }
         }
+        cmd.addAll(List.of(extraJvmFlags));
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-cp", System.getProperty("java.class.path"), "org.remotemedia.daemon.Main", "serve",
                 "--set", "server.host=127.0.0.1", "--set", "server.port=0", "--set", "server.metrics_host=127.0.0.1",
@@ -151,6 +161,17 @@ class ServeCommandTest {
             }
         }
         assertTrue(marker == null, "no line with " + marker + " before the end of the output: " + seen);
+    }
+
+    /** The first JSON line of {@code log} whose event is {@code name}. */
+    private static com.fasterxml.jackson.databind.JsonNode event(String log, String name) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : log.split("\n")) {
+            if (line.startsWith("{") && line.contains("\"event\":\"" + name + "\"")) {
+                return json.readTree(line);
+            }
+        }
+        throw new AssertionError("no " + name + " event in: " + log);
     }
 
     private static void signal(Process p, String name) throws Exception {
