@@ -4,7 +4,7 @@
 # the server pinned to CPU 1 and h2load to CPU 0. Unary grpc.testing.TestService/EmptyCall,
 # 4 connections x 32 streams, each round --duration seconds after a --warmup. Reports
 # requests/s and server CPU per request (utime+stime from /proc/<pid>/stat) per round, and the
-# medians with their B/A ratio. Used for issue 16 (flood budgets and stray-frame bookkeeping,
+# medians with their B/A ratio. Used for the hostile-clients work (flood budgets and stray-frame bookkeeping,
 # target: cost <= 1% of saturation throughput).
 #
 #   perf/guard-ab.sh --a-root DIR [--rounds 5] [--duration 10] [--warmup 3]

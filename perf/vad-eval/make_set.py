@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Builds the labelled VAD evaluation set (issue 13) into OUT_DIR; no audio is committed.
+"""Builds the labelled VAD evaluation set (the VAD work) into OUT_DIR; no audio is committed.
 
 Speech: espeak-ng, 12 voices in 10 languages, three sentences each, at 16 kHz (sox), separated by
 random pauses of 0.4 to 2.0 s (fixed seed). Labels: 10 ms frames of the clean speech whose RMS

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The VAD evaluation of issue 13: builds the labelled set (make_set.py: espeak-ng speech in 12 voices,
+# The VAD evaluation of the VAD work: builds the labelled set (make_set.py: espeak-ng speech in 12 voices,
 # clean and in white / pink / brown / tonal noise at 20, 10, 5, 0 dB SNR), runs VAD (fixed and
 # adaptive floor) and SileroVAD through `scripts/remotemedia process` (one manifest, both nodes on
 # the same input), WebRTC VAD (libfvad WASM from npm) through node, and scores them (score.py).

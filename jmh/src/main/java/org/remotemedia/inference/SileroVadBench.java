@@ -29,7 +29,7 @@ import org.remotemedia.dsp.SpeechModel;
 import org.remotemedia.dsp.nodes.SileroVad;
 
 /**
- * SileroVAD's cost per 32 ms window on one thread (issue 13: at most 1 ms of CPU): {@code window}
+ * SileroVAD's cost per 32 ms window on one thread (the VAD work: at most 1 ms of CPU): {@code window}
  * runs the model alone (one SpeechModel.probability call: 576 floats and the state in, ONNX Runtime
  * on the calling thread); {@code node} pushes one window of audio (512 frames at 16 kHz, or 1536 at
  * 48 kHz through the resampler) through a SileroVAD node with gate. Average time per op = per

@@ -31,7 +31,7 @@ import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
 import org.remotemedia.transport.HostilePeers;
 
 /**
- * Issue 16, part 5 (perf/attack-memory): after each hostile-client attack the daemon's RSS is
+ * The hostile-clients work, part 5 (perf/attack-memory): after each hostile-client attack the daemon's RSS is
  * back within {@code limit_mb} (100 MB) of its value before the attack, within 30 s.
  *
  * <p>One daemon with its default configuration, warmed with {@code warmup_s} of legitimate

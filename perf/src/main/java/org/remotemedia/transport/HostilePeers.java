@@ -30,7 +30,7 @@ import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
 import org.remotemedia.proto.v1.PipelineManifest;
 
 /**
- * The hostile and broken HTTP/2 clients of issue 16, as bounded loads against a real daemon
+ * The hostile and broken HTTP/2 clients of the hostile-clients work, as bounded loads against a real daemon
  * (perf's AttackMemoryBench), built from the attack suite's own pieces (test scope, this
  * package): {@link RawH2Client} and its frame recipes, {@code FloodTest}'s unfinished header
  * block, {@code ConnectionChurnTest}'s open-and-close. Each attack runs until its deadline from
