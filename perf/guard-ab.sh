@@ -13,6 +13,8 @@
 #          and `scripts/lib/common.sh`'s ensure_built there.
 #   --a-jvm-opts / --b-jvm-opts "...": extra server flags for one side (A/B of JVM flags: give
 #     --a-root this tree).
+#   --a-args / --b-args "...": extra interop-server arguments for one side, e.g. "--set
+#     transport.max_rst_frames_per_window=0" (A/B of settings: give --a-root this tree).
 # GUARD_JVM_OPTS: extra server flags for both sides, e.g. "-Xms2g -Xmx2g -XX:+AlwaysPreTouch" so that
 # ZGC's heap growth (page faults zeroing fresh memory: up to 15 % of the server's CPU in a profile
 # of this load) is the same for A and B and the code is what differs.
@@ -22,7 +24,7 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 ensure_built
 command -v h2load >/dev/null || die "h2load not found: apt-get install nghttp2-client (scripts/lib/install-test-tools.sh)"
 
-a_root="" rounds=5 duration=10 warmup=3 a_opts="" b_opts=""
+a_root="" rounds=5 duration=10 warmup=3 a_opts="" b_opts="" a_args="" b_args=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --a-root) a_root="$2"; shift 2 ;;
@@ -31,6 +33,8 @@ while [ $# -gt 0 ]; do
     --warmup) warmup="$2"; shift 2 ;;
     --a-jvm-opts) a_opts="$2"; shift 2 ;;
     --b-jvm-opts) b_opts="$2"; shift 2 ;;
+    --a-args) a_args="$2"; shift 2 ;;
+    --b-args) b_args="$2"; shift 2 ;;
     *) die "unknown argument '$1'" ;;
   esac
 done
@@ -43,14 +47,14 @@ printf '\0\0\0\0\0' > "$tmp/empty.bin" # one gRPC message: not compressed, 0 byt
 cp_of() { printf '%s:%s:%s' "$1/target/test-classes" "$1/target/classes" "$(cat "$1/target/classpath-test.txt")"; }
 clk=$(getconf CLK_TCK)
 
-run_one() { # $1 side, $2 root, $3 extra JVM flags
+run_one() { # $1 side, $2 root, $3 extra JVM flags, $4 extra server arguments
   local log="$tmp/server-$1.log" pid port ticks0 ticks1 out reqs
   # a fresh file: the background start may open it only after the wait below has begun, and the
   # previous round's "listening on" must not be read as this server's
   rm -f "$log"
   # shellcheck disable=SC2086  # JVM_FLAGS is a list of flags
   taskset -c 1 "$JAVA" $JVM_FLAGS ${GUARD_JVM_OPTS:-} $3 -cp "$(cp_of "$2")" org.remotemedia.daemon.InteropServer --port 0 \
-    --log-level warn --set transport.event_loop_threads=1 >"$log" 2>&1 &
+    --log-level warn --set transport.event_loop_threads=1 $4 >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do grep -qs "listening on" "$log" && break; sleep 0.1; done
   port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1)
@@ -73,14 +77,14 @@ run_one() { # $1 side, $2 root, $3 extra JVM flags
   echo "$1 $rps $cpu"
 }
 
-echo "command: GUARD_JVM_OPTS='${GUARD_JVM_OPTS:-}' perf/guard-ab.sh --a-root $a_root --rounds $rounds --duration $duration --warmup $warmup --a-jvm-opts '$a_opts' --b-jvm-opts '$b_opts'"
+echo "command: GUARD_JVM_OPTS='${GUARD_JVM_OPTS:-}' perf/guard-ab.sh --a-root $a_root --rounds $rounds --duration $duration --warmup $warmup --a-jvm-opts '$a_opts' --b-jvm-opts '$b_opts' --a-args '$a_args' --b-args '$b_args'"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit B $(git -C "$RM_ROOT" rev-parse --short HEAD), $(nproc) CPUs"
 echo "round side req/s cpu_us/req"
 : > "$tmp/results"
 for r in $(seq 1 "$rounds"); do
   for side in A B; do
-    root="$RM_ROOT" opts="$b_opts"; [ "$side" = A ] && root="$a_root" opts="$a_opts"
-    line=$(run_one "$side" "$root" "$opts")
+    root="$RM_ROOT" opts="$b_opts" args="$b_args"; [ "$side" = A ] && root="$a_root" opts="$a_opts" args="$a_args"
+    line=$(run_one "$side" "$root" "$opts" "$args")
     echo "$r $line"
     echo "$line" >> "$tmp/results"
   done

@@ -145,6 +145,8 @@ public final class InteropServer implements AutoCloseable {
             i++;
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        // the daemon's heap policy, so that benchmarks of this server measure the shipped set-up
+        HeapTarget.apply(new JsonLog(out, JsonLog.Level.valueOf(level.toUpperCase(java.util.Locale.ROOT))));
         InteropServer s = start(host, port, settings, out, JsonLog.Level.valueOf(level.toUpperCase(java.util.Locale.ROOT)));
         out.println(LISTENING + host + ":" + s.port() + " (transport " + (s.isEpoll() ? "epoll" : "nio") + ")");
         CountDownLatch stop = new CountDownLatch(1);

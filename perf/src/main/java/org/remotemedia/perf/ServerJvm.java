@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * A server under test in its own JVM, for the benchmarks: started with config/jvm.options'
  * flags (or {@code PERF_SERVER_JVM_FLAGS} instead, e.g. another GC) plus
  * {@code PERF_SERVER_JVM_OPTS} (e.g. a JFR recording) and this JVM's classpath; its port read
- * from its log; its log drained so it never blocks; stopped by PID at the end. Environment
+ * from its log; its log drained so it never blocks (and kept in {@code PERF_SERVER_LOG}, a file,
+ * when set); stopped by PID at the end. Environment
  * variables named RM_* are server settings, hence the PERF_ prefix here. {@code PERF_SERVER_CPUS}
  * (e.g. "1") pins the server with {@code taskset -c}.
  *
@@ -89,10 +90,16 @@ final class ServerJvm {
         CompletableFuture<Integer> port = new CompletableFuture<>();
         int[] metricsPort = {-1};
         ArrayDeque<String> last = new ArrayDeque<>(); // for the error when no port comes
+        String keep = System.getenv("PERF_SERVER_LOG"); // a file that gets every line of the server's log
         Thread reader = new Thread(() -> {
-            try {
+            try (java.io.Writer kept = keep == null || keep.isEmpty() ? java.io.Writer.nullWriter()
+                    : java.nio.file.Files.newBufferedWriter(Path.of(keep), StandardCharsets.UTF_8,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
                 String line;
                 while ((line = in.readLine()) != null) {
+                    kept.write(line);
+                    kept.write('\n');
+                    kept.flush();
                     if (port.isDone()) {
                         continue; // discarded: the server's log must not block it
                     }
