@@ -371,7 +371,7 @@ public final class AttackMemoryBench {
         say(String.format(Locale.ROOT, "%-20s (settled %.0f s) %5.1fs RSS %.1f -> peak %.1f -> +10s %.1f, +20s %.1f,"
                         + " +%ds %.1f MB (%+.1f; %s, first within at %s); ZGC heap used %.0f -> %.0f MB, capacity %.0f ->"
                         + " %.0f MB%s; bystander %s | %s", name, settledS, ranS, mb(before), mb(peak[0]), mb(at(series, 10)),
-                mb(at(series, 20)), recoverS, mb(last), mb(last - before), back ? "back" : "NOT back",
+                mb(at(series, 20)), recoverS, mb(last), (last - before) / 1e6, back ? "back" : "NOT back",
                 backAt < 0 ? "never" : backAt + " s", mb(heapBefore[0]), mb(heapEnd[0]), mb(heapBefore[1]),
                 mb(heapEnd[1]), heapAfter < 0 ? "" : String.format(Locale.ROOT, ", live after GC %.1f MB",
                         mb(heapAfter)), during.line(), recovery.line()));
@@ -418,6 +418,7 @@ public final class AttackMemoryBench {
         return series.size() >= second ? series.get(second - 1) : -1;
     }
 
+    /** A size in MB; NaN where it is unknown (negative). Not for differences, which may be negative. */
     private static double mb(long bytes) {
         return bytes < 0 ? Double.NaN : bytes / 1e6;
     }
