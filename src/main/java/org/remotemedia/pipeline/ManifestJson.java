@@ -72,9 +72,8 @@ public final class ManifestJson {
         JsonLocation loc = e.getLocation();
         int line = loc == null ? 0 : loc.getLineNr();
         int col = loc == null ? 0 : loc.getColumnNr();
-        String msg = what + " JSON syntax error at line " + line + ", column " + col + ": " + e.getOriginalMessage()
-                .replaceAll("at \\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)\\]", "at line $1, column $2")
-                .replaceAll("\\s*at \\[Source.*", "").replace('\n', ' ');
+        String msg = what + " JSON syntax error at line " + line + ", column " + col + ": "
+                + withoutSources(String.valueOf(e.getOriginalMessage()));
         StringBuilder ctx = new StringBuilder("{\"path\":");
         Json.string(ctx, path);
         ctx.append(",\"line\":").append(line).append(",\"column\":").append(col).append(",\"problems\":[{\"path\":");
@@ -83,6 +82,97 @@ public final class ManifestJson {
         Json.string(ctx, msg);
         ctx.append("}]}");
         return new PipelineError(ErrorType.VALIDATION, msg, "", ctx.toString(), null);
+    }
+
+    private static final String SOURCE = "at [Source: ";
+
+    /**
+     * Jackson's message without the input it quotes: an embedded {@code at [Source: ...; line: L,
+     * column: C]} becomes {@code at line L, column C}; any other {@code at [Source...} is dropped
+     * with the blanks before it, to the end of its line; newlines become spaces. Plain index
+     * scans, not regular expressions: the text comes from the client, and this runs on every
+     * refused manifest.
+     */
+    static String withoutSources(String m) {
+        StringBuilder out = new StringBuilder(m.length());
+        int from = 0;
+        while (true) { // embedded locations
+            int at = m.indexOf(SOURCE, from);
+            if (at < 0) {
+                break;
+            }
+            int end = locationEnd(m, at);
+            if (end < 0) {
+                out.append(m, from, at + 1);
+                from = at + 1;
+                continue;
+            }
+            int semi = firstOf(m, at + SOURCE.length(), ';', ']');
+            int lineStart = semi + "; line: ".length();
+            int lineEnd = digitsEnd(m, lineStart);
+            int colStart = lineEnd + ", column: ".length();
+            out.append(m, from, at).append("at line ").append(m, lineStart, lineEnd).append(", column ")
+                    .append(m, colStart, end - 1);
+            from = end;
+        }
+        out.append(m, from, m.length());
+        String rest = out.toString();
+        out.setLength(0);
+        from = 0;
+        while (true) { // other sources, to the end of their line
+            int at = rest.indexOf("at [Source", from);
+            if (at < 0) {
+                break;
+            }
+            int cut = at;
+            while (cut > from && " \t\n\u000B\f\r".indexOf(rest.charAt(cut - 1)) >= 0) {
+                cut--;
+            }
+            out.append(rest, from, cut);
+            from = at;
+            while (from < rest.length() && "\n\r\u0085\u2028\u2029".indexOf(rest.charAt(from)) < 0) {
+                from++;
+            }
+        }
+        out.append(rest, from, rest.length());
+        return out.toString().replace('\n', ' ');
+    }
+
+    /** The index after a whole {@code at [Source: X; line: D, column: D]} starting at {@code at}, or -1. */
+    private static int locationEnd(String m, int at) {
+        int semi = firstOf(m, at + SOURCE.length(), ';', ']');
+        if (semi < 0 || m.charAt(semi) != ';' || !m.startsWith("; line: ", semi)) {
+            return -1;
+        }
+        int lineStart = semi + "; line: ".length();
+        int lineEnd = digitsEnd(m, lineStart);
+        if (lineEnd == lineStart || !m.startsWith(", column: ", lineEnd)) {
+            return -1;
+        }
+        int colStart = lineEnd + ", column: ".length();
+        int colEnd = digitsEnd(m, colStart);
+        if (colEnd == colStart || colEnd >= m.length() || m.charAt(colEnd) != ']') {
+            return -1;
+        }
+        return colEnd + 1;
+    }
+
+    private static int firstOf(String m, int from, char a, char b) {
+        for (int i = from; i < m.length(); i++) {
+            char c = m.charAt(i);
+            if (c == a || c == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int digitsEnd(String m, int from) {
+        int i = from;
+        while (i < m.length() && m.charAt(i) >= '0' && m.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
     }
 
     /**
