@@ -36,7 +36,12 @@ final class HeapTarget {
         boolean fromFlags = soft.getOrigin() != VMOption.Origin.DEFAULT && soft.getOrigin() != VMOption.Origin.ERGONOMIC;
         long softMax = fromFlags ? Long.parseLong(soft.getValue()) : softMaxFor(initial, max);
         if (!fromFlags) {
-            vm.setVMOption("SoftMaxHeapSize", Long.toString(softMax));
+            try {
+                vm.setVMOption("SoftMaxHeapSize", Long.toString(softMax));
+            } catch (RuntimeException e) { // a JVM that does not let it be set at run time
+                log.warn("heap_soft_max_not_set", null, "soft_max_bytes", softMax, "error", e.toString());
+                return;
+            }
         }
         log.info("heap", null, "max_bytes", max, "initial_bytes", initial, "soft_max_bytes", softMax,
                 "soft_max_from", fromFlags ? "jvm flags" : "initial heap");

@@ -138,9 +138,9 @@ final class ServeCommand implements Callable<Integer> {
             // An inherited "ignore" makes the JVM decline the handler silently. INT stays ignored:
             // that is how a shell keeps Ctrl-C away from its background jobs.
             if (previous[i] == sun.misc.SignalHandler.SIG_IGN && !names[i].equals("INT")) {
-                wasIgnored.add(names[i]);
                 if (InheritedSignals.restoreDefault(signal.getNumber())) {
                     sun.misc.Signal.handle(signal, enqueue);
+                    wasIgnored.add(names[i]);
                 } else {
                     log.warn("signal_ignored", null, "signal", names[i], "note",
                             "inherited as ignored and could not be reset; it has no effect on this server");
