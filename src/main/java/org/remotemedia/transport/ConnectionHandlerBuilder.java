@@ -65,7 +65,7 @@ final class ConnectionHandlerBuilder
         Http2FrameReader reader = new GuardedFrameReader(new DefaultHttp2FrameReader(
                 new DefaultHttp2HeadersDecoder(true, t.maxHeaderListBytes()),
                 t.maxContinuationFrames()), guard);
-        writeMonitor = new WriteMonitor(new DefaultHttp2FrameWriter());
+        writeMonitor = new WriteMonitor(new PreEncodedHeaderWriter(new DefaultHttp2FrameWriter()));
         Http2ConnectionEncoder encoder = new DefaultHttp2ConnectionEncoder(connection, writeMonitor);
         encoder = new ControlFrameBacklog(encoder, guard, t.maxPendingControlFrames());
         encoder = new ResetTracker(encoder, guard);

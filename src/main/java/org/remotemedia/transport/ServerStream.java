@@ -288,9 +288,11 @@ final class ServerStream implements ServerCall, ServerCallState.Listener {
     private void writeStatus(Status status, Metadata trailers, Http2Error rstNow) {
         Http2Headers h;
         boolean echoId = !headersSent && conn.context().echoRequestId;
-        if (status.description() == null && status.details() == null && (trailers == null || trailers.isEmpty())
-                && !echoId) {
+        if (status.description() == null && status.details() == null && (trailers == null || trailers.isEmpty())) {
             h = headersSent ? SharedHeaders.trailers(status.code()) : SharedHeaders.trailersOnly(status.code());
+            if (echoId) {
+                h = SharedHeaders.withRequestId(h, requestId());
+            }
         } else {
             h = new DefaultHttp2Headers(false, 6 + (trailers == null ? 0 : trailers.size()));
             if (!headersSent) {
@@ -390,8 +392,11 @@ final class ServerStream implements ServerCall, ServerCallState.Listener {
         }
         Http2Headers h;
         boolean echoId = conn.context().echoRequestId;
-        if ((md == null || md.isEmpty()) && !echoId) {
+        if (md == null || md.isEmpty()) {
             h = outboundGzip ? SharedHeaders.RESPONSE_GZIP : SharedHeaders.RESPONSE;
+            if (echoId) {
+                h = SharedHeaders.withRequestId(h, requestId());
+            }
         } else {
             h = new DefaultHttp2Headers(false, 5 + (md == null ? 0 : md.size()));
             h.status(GrpcHeaderNames.STATUS_200);
