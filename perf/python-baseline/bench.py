@@ -135,6 +135,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--calls", type=int, default=1000)
     ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--server-warmup", type=int, default=10000)
     ap.add_argument("--round-timeout-s", type=int, default=300)
     ap.add_argument("--out", required=True)
     ap.add_argument("--command", default="")
@@ -149,42 +150,54 @@ def main():
 
     load0 = open("/proc/loadavg").read().split()[:3]
     t_start = time.time()
+
+    def measure(c, sname, target, pid, calls, label):
+        """One round of calls against one server, with the CPU it cost (and by thread for --split)."""
+        threads0 = thread_ticks(pid) if sname == a.split else {}
+        p0, c0, w0 = process_ticks(pid), process_ticks(c.proc.pid), time.monotonic()
+        ok, failed, first, ns = c.round(target, calls, a.round_timeout_s)
+        w1, p1, c1 = time.monotonic(), process_ticks(pid), process_ticks(c.proc.pid)
+        threads1 = thread_ticks(pid) if sname == a.split else {}
+        split, names = {g: 0 for g in GROUPS}, {}
+        for tid, (tname, ticks) in threads1.items():
+            before = threads0.get(tid)
+            d = ticks - (before[1] if before and before[0] == tname else 0)
+            split[group_of(tname)] += d
+            names[tname] = names.get(tname, 0) + d
+        if sname == a.split:
+            # threads that ended during the round: in the process's figure, not in any task's
+            split["other"] += max(0, (p1 - p0) - sum(split.values()))
+        s = sorted(ns)
+        rec = {"calls": calls, "ok": ok, "failed": failed, "first_failure": first,
+               "wall_s": w1 - w0, "server_ticks": p1 - p0, "client_ticks": c1 - c0,
+               "p50_ms": pct(s, 50), "p95_ms": pct(s, 95), "p99_ms": pct(s, 99), "max_ms": s[-1] / 1e6,
+               "threads": split if sname == a.split else None,
+               "thread_names": names if sname == a.split else None, "latency_ns": ns}
+        print("client %s %s %s: %d calls, p50 %.3f ms p99 %.3f ms, server CPU %.0f us/call, %d failed %s"
+              % (c.name, label, sname, calls, rec["p50_ms"], rec["p99_ms"], rec["server_ticks"] * 1e6 / HZ / calls,
+                 failed, "" if not failed else first), file=sys.stderr)
+        return rec
+
     rounds = {}  # (client, server) -> [round dicts]
-    for cname, cmd in clients:
+    server_warmup = {}  # server -> [chunk dicts]
+    for i, (cname, cmd) in enumerate(clients):
         c = Client(cname, cmd, os.path.join(a.out, "client-%s.log" % cname))
         try:
-            for sname, target, _ in servers:
-                ok, failed, first, _ = c.round(target, a.warmup, a.round_timeout_s)
-                print("client %s: warm-up %d calls against %s: %d failed %s" % (cname, a.warmup, sname, failed,
-                                                                                 "" if not failed else first),
-                      file=sys.stderr)
+            if i == 0:  # the servers' own warm-up, once, by the first client, in chunks of at most 1,000 calls
+                for sname, target, pid in servers:
+                    left = a.server_warmup
+                    while left > 0:
+                        n = min(1000, left)
+                        server_warmup.setdefault(sname, []).append(measure(c, sname, target, pid, n, "server warm-up"))
+                        left -= n
+            for sname, target, pid in servers:
+                measure(c, sname, target, pid, a.warmup, "client warm-up")
             for r in range(a.rounds):
                 order = servers if r % 2 == 0 else servers[::-1]
                 for sname, target, pid in order:
-                    threads0 = thread_ticks(pid) if sname == a.split else {}
-                    p0, c0, w0 = process_ticks(pid), process_ticks(c.proc.pid), time.monotonic()
-                    ok, failed, first, ns = c.round(target, a.calls, a.round_timeout_s)
-                    w1, p1, c1 = time.monotonic(), process_ticks(pid), process_ticks(c.proc.pid)
-                    threads1 = thread_ticks(pid) if sname == a.split else {}
-                    split, names = {g: 0 for g in GROUPS}, {}
-                    for tid, (tname, ticks) in threads1.items():
-                        before = threads0.get(tid)
-                        d = ticks - (before[1] if before and before[0] == tname else 0)
-                        split[group_of(tname)] += d
-                        names[tname] = names.get(tname, 0) + d
-                    if sname == a.split:
-                        # threads that ended during the round: in the process's figure, not in any task's
-                        split["other"] += max(0, (p1 - p0) - sum(split.values()))
-                    s = sorted(ns)
-                    rec = {"round": r + 1, "ok": ok, "failed": failed, "first_failure": first,
-                           "wall_s": w1 - w0, "server_ticks": p1 - p0, "client_ticks": c1 - c0,
-                           "p50_ms": pct(s, 50), "p95_ms": pct(s, 95), "p99_ms": pct(s, 99), "max_ms": s[-1] / 1e6,
-                           "threads": split if sname == a.split else None,
-                           "thread_names": names if sname == a.split else None, "latency_ns": ns}
+                    rec = measure(c, sname, target, pid, a.calls, "round %d" % (r + 1))
+                    rec["round"] = r + 1
                     rounds.setdefault((cname, sname), []).append(rec)
-                    print("client %s round %d %s: p50 %.3f ms p99 %.3f ms, server CPU %.0f us/call, %d failed"
-                          % (cname, r + 1, sname, rec["p50_ms"], rec["p99_ms"],
-                             rec["server_ticks"] * 1e6 / HZ / a.calls, failed), file=sys.stderr)
         finally:
             c.close()
     load1 = open("/proc/loadavg").read().split()[:3]
@@ -198,9 +211,21 @@ def main():
     p("date: %s, %.0f s, %d CPUs, servers on CPU 1, clients on CPU 0, load %s -> %s"
       % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t_start)), time.time() - t_start, os.cpu_count(),
          " ".join(load0), " ".join(load1)))
-    p("per client: %d warm-up calls against each server (not measured), then %d rounds x %d calls per server,"
-      " interleaved (A,B / B,A ...); server CPU = utime+stime of /proc/PID/stat around each round / calls"
-      " (clock tick %d ms)" % (a.warmup, a.rounds, a.calls, 1000 // HZ))
+    p("first %d calls against each server from the first client (%s) as the servers' warm-up; then per client"
+      " %d warm-up calls against each server; none of these measured in the tables. Then %d rounds x %d calls"
+      " per server and client, interleaved (A,B / B,A ...); server CPU = utime+stime of /proc/PID/stat around"
+      " each round / calls (clock tick %d ms)" % (a.server_warmup, clients[0][0], a.warmup, a.rounds, a.calls,
+                                                 1000 // HZ))
+    if server_warmup:
+        p("")
+        p("Servers' warm-up, per chunk of up to 1,000 calls in order (not in the tables below): server CPU us/call"
+          + (", and the part of it in the C2 compiler threads of %s" % a.split if a.split else "") + ":")
+        p("")
+        for sname, chunks in server_warmup.items():
+            p("- %s: %s" % (sname, " ".join("%.0f" % us(ch["server_ticks"], ch["calls"]) for ch in chunks)))
+            if sname == a.split:
+                p("- %s C2: %s" % (sname, " ".join("%.0f" % us(ch["threads"]["C2 compiler"], ch["calls"])
+                                                  for ch in chunks)))
     p("")
     p("| client | server | calls ok / failed | p50 ms | p95 ms | p99 ms | max ms | p50 ms per round: median (min-max) "
       "| server CPU us/call: median (min-max) | client CPU us/call |")
@@ -262,7 +287,7 @@ def main():
     with open(os.path.join(a.out, "report.md"), "w") as f:
         f.write(text)
     with open(os.path.join(a.out, "rounds.json"), "w") as f:
-        json.dump({"%s|%s" % k: v for k, v in rounds.items()}, f)
+        json.dump({"rounds": {"%s|%s" % k: v for k, v in rounds.items()}, "server_warmup": server_warmup}, f)
     bad = sum(r["failed"] for rs in rounds.values() for r in rs)
     return 3 if bad else 0
 
