@@ -158,7 +158,7 @@ public final class LoadGen {
         }
     }
 
-    private static ManagedChannel channel(LoadSettings s, String host, int port, EpollEventLoopGroup group, int i) {
+    static ManagedChannel channel(LoadSettings s, String host, int port, EpollEventLoopGroup group, int i) {
         NettyChannelBuilder b = NettyChannelBuilder.forAddress(host, port).usePlaintext().directExecutor()
                 .eventLoopGroup(group).channelType(EpollSocketChannel.class).maxInboundMessageSize(64 * 1024 * 1024);
         // grpc-census is on the test classpath (interop tests) and grpc-java picks it up by itself:
