@@ -69,6 +69,11 @@ final class TransportMetrics {
         metrics.gaugeOf("grpc_server_connections", "open connections (the server's connection registry)",
                 openConnections::getAsInt);
         streams = metrics.gauge("grpc_server_streams", "active gRPC calls (HTTP/2 streams)");
+        // the allocator every connection uses (GrpcServer's child ALLOCATOR option); its memory is
+        // outside the heap and the JVM's own buffer-pool figures, so only this shows it
+        io.netty.buffer.PooledByteBufAllocatorMetric network = io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric();
+        metrics.gaugeOf("grpc_server_network_buffer_bytes", "direct memory held by the pooled allocator of network"
+                + " buffers (frames read and written), in use or cached in its arenas", network::usedDirectMemory);
         httpRejections = metrics.counter("grpc_server_http_rejections",
                 "requests refused before gRPC (bad method, content-type, te, headers), by HTTP status", "status");
         connectionErrors = metrics.counter("grpc_server_connection_errors",

@@ -492,6 +492,22 @@ class TransportIntegrationTest {
         assertTrue(scrape(server).contains("remotemedia_grpc_server_streams 0.0"));
     }
 
+    /** The network buffers' direct memory is on /metrics: after a 200 KB request the pooled allocator holds some. */
+    @Test
+    void networkBufferMemoryIsAGauge() throws Exception {
+        ManagedChannel ch = Clients.OKHTTP.channel(server.port()); // not netty: the gauge shows the server alone
+        try {
+            TestServiceGrpc.newBlockingStub(ch).unaryCall(Messages.SimpleRequest.newBuilder()
+                    .setPayload(payload(200_000)).build());
+        } finally {
+            Clients.close(ch);
+        }
+        String line = scrape(server).lines().filter(l -> l.startsWith("remotemedia_grpc_server_network_buffer_bytes "))
+                .findFirst().orElseThrow(() -> new AssertionError("no network_buffer_bytes gauge"));
+        double bytes = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+        assertTrue(bytes >= 200_000, line);
+    }
+
     static String scrape(TestServer s) throws Exception {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         new io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter(false).write(out,

@@ -30,8 +30,11 @@ import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
  *       and RSS, before and with {@code sessions} idle StreamPipeline sessions open (StreamReady,
  *       no chunk), per session;</li>
  *   <li>{@code transient}: 1 s ExecutePipeline calls (48 kHz f32 resampled to 16 kHz) in a closed loop
- *       at concurrency 1 and at {@code concurrency}, {@code phase_s} each: peak RSS, and the engine
- *       pool's peak bytes (GetMetrics), per extra concurrent call;</li>
+ *       at concurrency 1 and at {@code concurrency}, {@code phase_s} each, per extra concurrent
+ *       call: the live memory under load (medians of samples every 2 s through the phase of the live
+ *       heap, from a class histogram, and of the network buffers' direct memory from /metrics,
+ *       plus the engine pool's peak from GetMetrics), and peak RSS (an upper bound that the JVM's heap sizing also moves: with a
+ *       pre-touched initial heap and ZGC's uncommit it can even fall);</li>
  *   <li>{@code soak}: saturation (closed loop at 16) measured for 10 s, then an open loop at half of
  *       it for {@code soak_s}: RSS and heap-after-GC every {@code sample_s} (growth = last third's
  *       mean against the first third's), and every stop-the-world pause from the JVM's safepoint log
@@ -109,6 +112,25 @@ public final class MemoryBench {
         }
     }
 
+    private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$");
+
+    /**
+     * Bytes of live objects (jcmd GC.class_histogram, which collects first: its "Total" line), or
+     * -1. Exact where {@link #heapAfterGc} is not: ZGC's "used" after a collection still counts
+     * pages it has not reclaimed, and drifts between samples by more than 32 calls hold.
+     */
+    static long liveHeapBytes(long pid) {
+        try {
+            Matcher m = HISTOGRAM_TOTAL.matcher(jcmd(pid, "GC.class_histogram"));
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     /** Heap used after a full GC, in bytes (jcmd GC.run, then GC.heap_info), or -1. */
     static long heapAfterGc(long pid) {
         return heapAfterGc(pid, null);
@@ -138,6 +160,33 @@ public final class MemoryBench {
                 default -> 1024L * 1024 * 1024;
             };
         } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    /** The median of {@code xs} (the lower middle of an even count), or -1 if there is none. */
+    static long median(List<Long> xs) {
+        if (xs.isEmpty()) {
+            return -1;
+        }
+        List<Long> sorted = new ArrayList<>(xs);
+        sorted.sort(null);
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    /** One gauge's value from the daemon's /metrics, or -1 if it cannot be read. */
+    static double scrapeGauge(int metricsPort, String name) {
+        try {
+            String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                    .timeout(java.time.Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(
+                    l.substring(name.length() + 1).trim())).findFirst().orElse(-1);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return -1;
         }
     }
@@ -252,6 +301,8 @@ public final class MemoryBench {
         try {
             long[] peak = new long[2];
             long[] pool = new long[2];
+            long[] heap = new long[2];
+            long[] network = new long[2];
             int[] conc = {1, concurrency};
             for (int i = 0; i < 2; i++) {
                 LoadSettings s = LoadSettings.parse(new String[] {"--loop", "closed", "--target", "127.0.0.1:" + d.port(),
@@ -264,6 +315,27 @@ public final class MemoryBench {
                             .maxInboundMessageSize(64 << 20).build());
                 }
                 long[] max = {0};
+                // live heap and network buffer bytes, sampled under load through the middle of the
+                // phase (after the 5 s warm-up, every 2 s, leaving its last 2 s): the medians
+                long[] live = {-1, -1};
+                Thread mid = new Thread(() -> {
+                    List<Long> heaps = new ArrayList<>();
+                    List<Long> nets = new ArrayList<>();
+                    try {
+                        Thread.sleep(6_000L);
+                        for (long t = 6; t <= 5 + phaseS - 2; t += 2) {
+                            long t0 = System.nanoTime();
+                            heaps.add(liveHeapBytes(pid));
+                            nets.add((long) scrapeGauge(d.metricsPort(), "remotemedia_grpc_server_network_buffer_bytes"));
+                            Thread.sleep(Math.max(0, 2_000L - (System.nanoTime() - t0) / 1_000_000));
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    live[0] = median(heaps);
+                    live[1] = median(nets);
+                });
+                mid.start();
                 Thread sampler = new Thread(() -> {
                     while (!Thread.currentThread().isInterrupted()) {
                         max[0] = Math.max(max[0], ProcStats.rssBytes(pid));
@@ -278,19 +350,28 @@ public final class MemoryBench {
                 new UnaryLoad(s, new LoadPayload(s), chs, rec).run();
                 sampler.interrupt();
                 sampler.join();
+                mid.join();
                 peak[i] = max[0];
+                heap[i] = live[0];
+                network[i] = live[1];
                 pool[i] = PipelineExecutionServiceGrpc.newBlockingStub(chs.get(0)).getMetrics(
                         GetMetricsRequest.getDefaultInstance()).getMemoryPeakBytes();
                 say(String.format(Locale.ROOT, "transient: concurrency %d: %d calls OK, %d failed, peak RSS %.1f MB,"
-                                + " engine pool peak %.1f MB, p50 %.1f ms", conc[i], rec.ok(), rec.failureCount(),
-                        peak[i] / 1048576.0, pool[i] / 1048576.0, rec.latency().getValueAtPercentile(50) / 1e6));
+                                + " engine pool peak %.1f MB, live heap under load %.1f MB, network buffers %.1f MB,"
+                                + " p50 %.1f ms", conc[i], rec.ok(), rec.failureCount(), peak[i] / 1048576.0,
+                        pool[i] / 1048576.0, heap[i] / 1048576.0, network[i] / 1048576.0,
+                        rec.latency().getValueAtPercentile(50) / 1e6));
                 for (ManagedChannel ch : chs) {
                     ch.shutdownNow();
                 }
             }
-            say(String.format(Locale.ROOT, "transient per extra concurrent 1 s ExecutePipeline: peak RSS %.0f KB,"
-                            + " engine pool %.0f KB (target <= 1 MB)", (peak[1] - peak[0]) / 1024.0 / (concurrency - 1),
-                    (pool[1] - pool[0]) / 1024.0 / (concurrency - 1)));
+            double extra = 1024.0 * (concurrency - 1);
+            double heapKb = (heap[1] - heap[0]) / extra;
+            double networkKb = (network[1] - network[0]) / extra;
+            double poolKb = (pool[1] - pool[0]) / extra;
+            say(String.format(Locale.ROOT, "transient per extra concurrent 1 s ExecutePipeline: live %.0f KB (live heap"
+                            + " %.0f KB + network buffers %.0f KB + engine pool %.0f KB; target <= 1 MB); peak RSS %.0f KB",
+                    heapKb + networkKb + poolKb, heapKb, networkKb, poolKb, (peak[1] - peak[0]) / extra));
         } finally {
             stop(d);
         }
