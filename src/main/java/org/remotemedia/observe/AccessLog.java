@@ -38,12 +38,14 @@ public final class AccessLog implements AutoCloseable {
     private final CounterDataPoint dropped;
     private final CounterDataPoint written;
     private final Thread writer;
+    private final int wakeAt; // queued lines that wake the writer: a quarter of the queue
     private final StringBuilder sb = new StringBuilder(16 * 1024); // writer thread only
     private volatile boolean enabled;
     private volatile boolean closing;
 
     public AccessLog(PrintStream out, int queueLines, boolean enabled, Metrics metrics) {
         this.queue = new ManyToOneConcurrentArrayQueue<>(queueLines);
+        this.wakeAt = Math.max(1, queue.capacity() / 4);
         this.out = out;
         this.enabled = enabled;
         this.dropped = metrics.counter("access_log_dropped", "access log lines dropped because the queue was full"
@@ -90,6 +92,8 @@ public final class AccessLog implements AutoCloseable {
     private void offer(Entry e) {
         if (!queue.offer(e)) {
             dropped.inc();
+        } else if (queue.size() >= wakeAt) {
+            LockSupport.unpark(writer); // filling faster than the writer's back-off: wake it before lines drop
         }
     }
 
@@ -98,11 +102,16 @@ public final class AccessLog implements AutoCloseable {
         return (long) dropped.get();
     }
 
+    /**
+     * The writer sleeps longer while the lines come slowly, so that at low rates one write and
+     * one wake-up carry many lines (at one call at a time a line per wake-up cost about 25 us of
+     * CPU per call, more than its formatting); a queue a quarter full wakes it at once.
+     */
     private void run() {
         long park = MIN_PARK_NANOS;
         while (true) {
             int n = drain();
-            if (n > 0) {
+            if (n >= wakeAt) {
                 park = MIN_PARK_NANOS;
                 continue;
             }

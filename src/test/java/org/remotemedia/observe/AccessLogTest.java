@@ -70,6 +70,32 @@ class AccessLogTest {
         }
     }
 
+    /**
+     * Lines that come one at a time, a millisecond or more apart (one call at a time), go out in
+     * batches: fewer writes than lines, and none lost. Each line its own write and wake-up was
+     * the writer's whole cost at concurrency 1.
+     */
+    @Test
+    void aTrickleOfLinesIsWrittenInBatches() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        ByteArrayOutputStream out = new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                writes.incrementAndGet();
+                super.write(b, off, len);
+            }
+        };
+        AccessLog log = new AccessLog(new PrintStream(out, false, StandardCharsets.UTF_8), 1024, true, new Metrics());
+        Thread.sleep(200); // the writer has backed off
+        for (int i = 0; i < 60; i++) {
+            log.log("t" + i, "/a.B/C", "p", null, "OK", 1, 1, 1, null, -1, -1, -1);
+            Thread.sleep(1);
+        }
+        Await.until(() -> out.toString(StandardCharsets.UTF_8).lines().count() == 60, out::toString);
+        log.close();
+        assertTrue(writes.get() <= 20, writes.get() + " writes for 60 lines");
+    }
+
     @Test
     void offWritesNothing() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
