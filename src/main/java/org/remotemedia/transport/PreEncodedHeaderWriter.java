@@ -5,8 +5,11 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.DecoratingHttp2FrameWriter;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2FrameSizePolicy;
+import io.netty.handler.codec.http2.Http2FrameTypes;
 import io.netty.handler.codec.http2.Http2FrameWriter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersEncoder;
@@ -24,10 +27,9 @@ import io.netty.handler.codec.http2.Http2HeadersEncoder;
  * peer's settings there).
  */
 final class PreEncodedHeaderWriter extends DecoratingHttp2FrameWriter {
-    private static final int FRAME_HEADER_BYTES = 9;
-    private static final byte HEADERS = 0x1;
-    private static final byte END_STREAM = 0x1;
-    private static final byte END_HEADERS = 0x4;
+    // never modified after these lines: read by every event loop
+    private static final Http2Flags LAST_HEADERS = new Http2Flags().endOfHeaders(true);
+    private static final Http2Flags LAST_HEADERS_END_STREAM = new Http2Flags().endOfHeaders(true).endOfStream(true);
 
     private final Http2FrameWriter delegate;
     private final Configuration configuration;
@@ -47,11 +49,9 @@ final class PreEncodedHeaderWriter extends DecoratingHttp2FrameWriter {
             int length = p.blockLength();
             if (p.listSize() <= c.headersConfiguration().maxHeaderListSize()
                     && length <= c.frameSizePolicy().maxFrameSize()) {
-                ByteBuf frame = ctx.alloc().buffer(FRAME_HEADER_BYTES + length);
-                frame.writeMedium(length);
-                frame.writeByte(HEADERS);
-                frame.writeByte(endStream ? END_HEADERS | END_STREAM : END_HEADERS);
-                frame.writeInt(streamId);
+                ByteBuf frame = ctx.alloc().buffer(Http2CodecUtil.FRAME_HEADER_LENGTH + length);
+                Http2CodecUtil.writeFrameHeader(frame, length, Http2FrameTypes.HEADERS,
+                        endStream ? LAST_HEADERS_END_STREAM : LAST_HEADERS, streamId);
                 p.writeBlock(frame);
                 return ctx.write(frame, promise);
             }

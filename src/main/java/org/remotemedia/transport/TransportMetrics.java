@@ -1,5 +1,7 @@
 package org.remotemedia.transport;
 
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
@@ -71,7 +73,7 @@ final class TransportMetrics {
         streams = metrics.gauge("grpc_server_streams", "active gRPC calls (HTTP/2 streams)");
         // the allocator every connection uses (GrpcServer's child ALLOCATOR option); its memory is
         // outside the heap and the JVM's own buffer-pool figures, so only this shows it
-        io.netty.buffer.PooledByteBufAllocatorMetric network = io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric();
+        PooledByteBufAllocatorMetric network = PooledByteBufAllocator.DEFAULT.metric();
         metrics.gaugeOf("grpc_server_network_buffer_bytes", "direct memory held by the pooled allocator of network"
                 + " buffers (frames read and written), in use or cached in its arenas", network::usedDirectMemory);
         httpRejections = metrics.counter("grpc_server_http_rejections",
