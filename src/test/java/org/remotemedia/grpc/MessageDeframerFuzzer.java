@@ -35,7 +35,7 @@ public final class MessageDeframerFuzzer {
     public static void fuzzerTestOneInput(byte[] data) {
         BUDGET.start();
         run(new FuzzInput(data));
-        BUDGET.check(data.length, "deframer", () -> fuzzerTestOneInput(data));
+        BUDGET.check(data, "deframer", () -> fuzzerTestOneInput(data));
     }
 
     private static void run(FuzzInput in) {

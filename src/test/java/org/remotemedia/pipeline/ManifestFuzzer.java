@@ -49,7 +49,7 @@ public final class ManifestFuzzer {
         } catch (PipelineException e) {
             checkRefusal(e.error());
         }
-        BUDGET.check(data.length, "manifest", () -> fuzzerTestOneInput(data));
+        BUDGET.check(data, "manifest", () -> fuzzerTestOneInput(data));
     }
 
     private static void checkRefusal(PipelineError e) {

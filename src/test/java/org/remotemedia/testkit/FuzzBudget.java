@@ -1,6 +1,13 @@
 package org.remotemedia.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -9,9 +16,18 @@ import java.util.List;
  * field that makes the code allocate what the input does not hold is a finding), and a periodic
  * netty leak sweep (PARANOID detector, {@link LeakRecorder}) where netty buffers are involved.
  *
+ * <p>Under Jazzer the budget is not judged in the fuzzing JVM: Jazzer's hooks run on the fuzzing
+ * thread and allocate there (a CESU-8 copy of both strings for every hooked String comparison or
+ * search in instrumented code), so an input charged over the budget is kept as a suspect
+ * ({@link #SUSPECTS_PROPERTY}) and scripts/fuzz judges it afterwards in a plain JVM
+ * ({@link FuzzBudgetJudge}), where only our code allocates.
+ *
  * <p>Threads: the fuzzing thread only.
  */
 public final class FuzzBudget {
+    /** Set by scripts/fuzz: the directory where inputs over budget wait for {@link FuzzBudgetJudge}. */
+    public static final String SUSPECTS_PROPERTY = "remotemedia.fuzz.budget-suspects";
+
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final java.lang.management.ClassLoadingMXBean CLASSES = ManagementFactory.getClassLoadingMXBean();
@@ -20,6 +36,7 @@ public final class FuzzBudget {
 
     private final long fixedBytes;
     private final long bytesPerInputByte;
+    private final Path suspects;
     private long startBytes;
     private long startClasses;
     private int sinceSweep;
@@ -27,8 +44,19 @@ public final class FuzzBudget {
 
     /** Each input may allocate {@code fixedBytes + bytesPerInputByte * inputLength} on the heap. */
     public FuzzBudget(long fixedBytes, long bytesPerInputByte) {
+        this(fixedBytes, bytesPerInputByte, suspectsFromProperty());
+    }
+
+    /** With {@code suspects} null, an input over budget on its second run fails at once. */
+    FuzzBudget(long fixedBytes, long bytesPerInputByte, Path suspects) {
         this.fixedBytes = fixedBytes;
         this.bytesPerInputByte = bytesPerInputByte;
+        this.suspects = suspects;
+    }
+
+    private static Path suspectsFromProperty() {
+        String dir = System.getProperty(SUSPECTS_PROPERTY);
+        return dir == null || dir.isEmpty() ? null : Path.of(dir);
     }
 
     public void start() {
@@ -45,15 +73,21 @@ public final class FuzzBudget {
      * input that allocates 123 KB on every later run. A size that the input does not bound
      * allocates on every run, so the second run still catches it.
      *
+     * @param input the input (kept as a suspect when the budget is judged later)
      * @param again runs the same input once more through the target (which calls this again)
      */
-    public void check(int inputLength, String target, Runnable again) {
+    public void check(byte[] input, String target, Runnable again) {
+        int inputLength = input.length;
         long used = THREADS.getCurrentThreadAllocatedBytes() - startBytes;
         if (CLASSES.getTotalLoadedClassCount() != startClasses) {
             return;
         }
         long budget = fixedBytes + bytesPerInputByte * inputLength;
         if (used <= budget) {
+            return;
+        }
+        if (rechecking && suspects != null) {
+            keepSuspect(input, target, used, budget);
             return;
         }
         if (rechecking) {
@@ -66,6 +100,22 @@ public final class FuzzBudget {
             again.run();
         } finally {
             rechecking = false;
+        }
+    }
+
+    private void keepSuspect(byte[] input, String target, long used, long budget) {
+        try {
+            Files.createDirectories(suspects);
+            Path file = suspects.resolve("budget-" + HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-1").digest(input)));
+            Files.write(file, input);
+            System.err.println(target + ": an input of " + input.length + " bytes was charged " + used
+                    + " heap bytes twice under the fuzzer, over the budget of " + budget + "; kept as " + file
+                    + " for the judge without the fuzzer's hooks");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

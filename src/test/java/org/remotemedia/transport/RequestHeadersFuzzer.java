@@ -63,7 +63,7 @@ public final class RequestHeadersFuzzer {
         Request request = decode(new FuzzInput(data));
         HeaderRulesConnection.Outcome outcome = HeaderRulesConnection.send(request);
         outcome.check(request);
-        BUDGET.check(data.length, "request-headers", () -> fuzzerTestOneInput(data));
+        BUDGET.check(data, "request-headers", () -> fuzzerTestOneInput(data));
         BUDGET.maybeSweepLeaks("request-headers");
     }
 

@@ -41,7 +41,7 @@ public final class WavReaderFuzzer {
             return;
         }
         check(w, data.length);
-        BUDGET.check(data.length, "wav", () -> fuzzerTestOneInput(data));
+        BUDGET.check(data, "wav", () -> fuzzerTestOneInput(data));
     }
 
     private static void check(WavAudio w, int fileBytes) {

@@ -55,7 +55,7 @@ public final class RequestParseFuzzer {
     public static void fuzzerTestOneInput(byte[] data) {
         BUDGET.start();
         run(new FuzzInput(data));
-        BUDGET.check(data.length, "request-parse", () -> fuzzerTestOneInput(data));
+        BUDGET.check(data, "request-parse", () -> fuzzerTestOneInput(data));
         if (POOL.inUseBytes() != 0) {
             throw new AssertionError("request-parse: " + POOL.inUseBytes() + " pooled bytes still in use after the"
                     + " request was done (a gathered block not released)");
