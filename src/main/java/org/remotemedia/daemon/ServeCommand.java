@@ -124,6 +124,15 @@ final class ServeCommand implements Callable<Integer> {
             return EXIT_OK;
         }
         JsonLog log = JsonLog.stdout(cfg.logging().level());
+        try {
+            return serve(cfg, sources, log, err);
+        } finally {
+            log.close(); // the log's writer thread holds the last lines (stopped, startup_failed)
+        }
+    }
+
+    /** Starts the daemon, then waits for signals: HUP reloads, TERM / INT drain and end. */
+    private int serve(ServerConfig cfg, ConfigLoader.Sources sources, JsonLog log, PrintWriter err) {
         // TERM / INT end the wait below; the drain then runs on this thread and the process exits 0
         // (a JVM shutdown hook could not choose the exit code). HUP reloads. The handlers are set
         // before start-up: a signal sent as soon as "started" is logged must not meet the JVM's default.
@@ -240,6 +249,8 @@ final class ServeCommand implements Callable<Integer> {
 
         static Daemon start(ServerConfig cfg, JsonLog log) throws Exception {
             Metrics metrics = new Metrics(cfg.metrics().latencyWindowSeconds()).withJvmMetrics();
+            metrics.counterOf("log_lines_dropped", "event log lines dropped because stdout was slower than the events"
+                    + " (the access log counts its own)", log::dropped);
             Readiness readiness = new Readiness();
             // sampled from when the gRPC port opens (start() below); until then /history is empty
             RecentHistory history = new RecentHistory(RecentHistory.fromCallsCounter(metrics, GrpcServer.CALLS_COUNTER),

@@ -168,9 +168,10 @@ final class Services implements AutoCloseable {
         }
     }
 
-    /** With a private metrics registry and a stdout log (tests of the wiring alone). */
+    /** With a private metrics registry and a log written on the caller's thread to stdout (tests of the wiring alone). */
     static Services create(ServerConfig cfg) {
-        return create(cfg, new Metrics(), JsonLog.stdout(cfg.logging().level()));
+        return create(cfg, new Metrics(), new JsonLog(System.out,
+                JsonLog.Level.valueOf(cfg.logging().level().toUpperCase(java.util.Locale.ROOT))));
     }
 
     /** The daemon's registry alone (tests). */

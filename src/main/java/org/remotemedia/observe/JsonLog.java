@@ -1,25 +1,63 @@
 package org.remotemedia.observe;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.remotemedia.json.Json;
 
 /**
  * JSON lines: one object per event, {@code {"ts":..,"level":..,"event":..,"request_id":..,...}}.
- * Events are rare (connection, call failure, start-up), never per message on the hot path.
+ * Events are rare (connection, call failure, start-up), never per message on the hot path; but a
+ * hostile client can make them frequent (a refused request, a broken connection, each a line).
  *
- * <p>Thread-safe: any thread may log; each line is written with one {@code println}.
+ * <p>The daemon's log ({@link #stdout}) is asynchronous: a caller formats its line and puts it
+ * into a bounded lock-free queue, and the writer thread ("rm-log") writes whole lines in batches.
+ * So an event loop never blocks on a slow or stuck stdout (a full pipe, a throttled journal);
+ * when the queue is full the line is dropped and counted ({@link #dropped}). {@link #close}
+ * writes what is queued. A log made with the constructor writes each line on the caller's
+ * thread (tests and tools, where a line must be visible as soon as the call returns).
+ *
+ * <p>Thread-safe: any thread may log; each line is written whole, in one write.
  */
-public final class JsonLog {
+public final class JsonLog implements AutoCloseable {
     /** Severity, lowest first. */
     public enum Level { DEBUG, INFO, WARN, ERROR }
 
+    /** Lines the asynchronous log holds for its writer before it drops. */
+    static final int QUEUE_LINES = 8192;
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
     private final PrintStream out;
     private volatile Level threshold;
+    private final ManyToOneConcurrentArrayQueue<String> queue; // null: written by the caller
+    private final Thread writer;
+    private final LongAdder dropped = new LongAdder();
+    private volatile boolean closing;
 
+    /** A log that writes each line on the caller's thread. */
     public JsonLog(PrintStream out, Level threshold) {
         this.out = out;
         this.threshold = threshold;
+        this.queue = null;
+        this.writer = null;
+    }
+
+    private JsonLog(PrintStream out, Level threshold, int queueLines) {
+        this.out = out;
+        this.threshold = threshold;
+        this.queue = new ManyToOneConcurrentArrayQueue<>(queueLines);
+        this.writer = new Thread(this::run, "rm-log");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** A log whose callers never wait for {@code out}: lines go through a queue of {@code queueLines} to a writer thread. */
+    public static JsonLog asynchronous(PrintStream out, Level threshold, int queueLines) {
+        return new JsonLog(out, threshold, queueLines);
     }
 
     /** {@code t}'s stack trace as text, for a log field (never for a client, unless debug errors are on). */
@@ -34,8 +72,14 @@ public final class JsonLog {
         return new JsonLog(new PrintStream(java.io.OutputStream.nullOutputStream()), Level.ERROR);
     }
 
+    /** The daemon's log: asynchronous, to stdout. Close it before the process exits. */
     public static JsonLog stdout(String level) {
-        return new JsonLog(System.out, Level.valueOf(level.toUpperCase(java.util.Locale.ROOT)));
+        return asynchronous(System.out, Level.valueOf(level.toUpperCase(java.util.Locale.ROOT)), QUEUE_LINES);
+    }
+
+    /** Lines dropped because the writer's queue was full (always 0 for a log that writes on the caller's thread). */
+    public long dropped() {
+        return dropped.sum();
     }
 
     /** The stream lines go to (the access log writes whole lines to it too). */
@@ -99,6 +143,50 @@ public final class JsonLog {
             }
         }
         sb.append('}');
-        out.println(sb);
+        if (queue == null) {
+            out.println(sb);
+        } else if (queue.offer(sb.append('\n').toString())) {
+            LockSupport.unpark(writer);
+        } else {
+            dropped.increment();
+        }
+    }
+
+    /** The writer: everything queued in one write, then a park until the next line's unpark. */
+    private void run() {
+        StringBuilder batch = new StringBuilder(4096);
+        while (true) {
+            String line;
+            while ((line = queue.poll()) != null) {
+                batch.append(line);
+            }
+            if (batch.length() > 0) {
+                byte[] bytes = batch.toString().getBytes(StandardCharsets.UTF_8);
+                batch.setLength(0);
+                out.write(bytes, 0, bytes.length); // whole lines in one write: never interleaved with the access log's
+                out.flush();
+                continue;
+            }
+            if (closing) {
+                return;
+            }
+            LockSupport.parkNanos(MAX_PARK_NANOS);
+        }
+    }
+
+    /** Writes what is queued and stops the writer (no-op for a log that writes on the caller's thread). */
+    @Override
+    public void close() {
+        if (writer == null) {
+            out.flush();
+            return;
+        }
+        closing = true;
+        LockSupport.unpark(writer);
+        try {
+            writer.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

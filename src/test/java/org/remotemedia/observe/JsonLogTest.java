@@ -1,0 +1,94 @@
+package org.remotemedia.observe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/** The daemon's event log: a stuck stdout never blocks the thread that logs, lines stay whole. */
+class JsonLogTest {
+    /** An output whose writes wait until released (a full pipe, a throttled journal). */
+    private static final class StuckOutput extends OutputStream {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final ByteArrayOutputStream written = new ByteArrayOutputStream();
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (written) {
+                written.write(b, off, len);
+            }
+        }
+
+        String text() {
+            synchronized (written) {
+                return written.toString(StandardCharsets.UTF_8);
+            }
+        }
+    }
+
+    @Test
+    void aStuckOutputDropsAndCountsInsteadOfBlockingTheCaller() throws Exception {
+        StuckOutput stuck = new StuckOutput();
+        JsonLog log = JsonLog.asynchronous(new PrintStream(stuck, false, StandardCharsets.UTF_8), JsonLog.Level.INFO, 16);
+        int total = 1000;
+        // a log that wrote on the caller's thread would wait here until the output is released
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            log.warn("call_rejected", "c1-0", "reason", "first");
+            stuck.entered.await(); // the writer is stuck in its first write
+            for (int i = 1; i < total; i++) {
+                log.warn("call_rejected", "c1-" + i, "reason", "quote \" and newline \n", "n", i);
+            }
+        }, "the logging thread waited for a stuck output");
+        long dropped = log.dropped();
+        assertTrue(dropped >= total - 1 - 16 && dropped < total, "dropped " + dropped);
+        stuck.release.countDown();
+        log.close();
+        String[] lines = stuck.text().split("\n");
+        assertEquals(total - dropped, lines.length, "every line not dropped is written whole");
+        ObjectMapper json = new ObjectMapper();
+        for (String line : lines) {
+            JsonNode n = json.readTree(line);
+            assertEquals("call_rejected", n.path("event").asText(), line);
+        }
+    }
+
+    @Test
+    void closeWritesEveryQueuedLineInOrder() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        JsonLog log = JsonLog.asynchronous(new PrintStream(out, false, StandardCharsets.UTF_8), JsonLog.Level.INFO,
+                JsonLog.QUEUE_LINES);
+        for (int i = 0; i < 500; i++) {
+            log.info("event", null, "n", i);
+        }
+        log.debug("below_the_threshold", null);
+        log.close();
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(500, lines.length);
+        ObjectMapper json = new ObjectMapper();
+        for (int i = 0; i < lines.length; i++) {
+            assertEquals(i, json.readTree(lines[i]).path("n").asInt(), "one producer's lines keep their order");
+        }
+        assertEquals(0, log.dropped());
+    }
+}
