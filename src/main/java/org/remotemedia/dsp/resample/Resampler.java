@@ -195,7 +195,7 @@ public final class Resampler {
                 halfBand.decode(in, inOffset + consumed * frameBytesIn, format, take);
                 consumed += take;
                 inputTotal += take;
-                written += pump(out, outOffset + written * frameBytesOut, Long.MAX_VALUE);
+                written += pump(out, outOffset + written * frameBytesOut, Long.MAX_VALUE, consumed < inputFrames);
             }
             return written;
         }
@@ -208,7 +208,7 @@ public final class Resampler {
             filled += take;
             consumed += take;
             inputTotal += take;
-            written += produce(out, outOffset + written * frameBytesOut, Long.MAX_VALUE);
+            written += produce(out, outOffset + written * frameBytesOut, Long.MAX_VALUE, consumed < inputFrames);
         }
         return written;
     }
@@ -231,7 +231,7 @@ public final class Resampler {
         int written = 0;
         while (halfBand != null && outputTotal < target) {
             halfBand.zeros(halfBand.room());
-            written += pump(out, outOffset + written * 4 * channels, target);
+            written += pump(out, outOffset + written * 4 * channels, target, false);
         }
         while (outputTotal < target) {
             if (filled == capacity) {
@@ -242,7 +242,7 @@ public final class Resampler {
                 java.util.Arrays.fill(history, c * capacity + filled, c * capacity + capacity, 0.0f);
             }
             filled += zeros;
-            written += produce(out, outOffset + written * 4 * channels, target);
+            written += produce(out, outOffset + written * 4 * channels, target, false);
         }
         flushed = true;
         return written;
@@ -460,7 +460,7 @@ public final class Resampler {
     }
 
     /** Two stages: moves every ready half-band output into the history and converts it. */
-    private int pump(MutableDirectBuffer out, int outOffset, long limit) {
+    private int pump(MutableDirectBuffer out, int outOffset, long limit, boolean inputFollows) {
         int written = 0;
         while (true) {
             if (filled == capacity) {
@@ -468,7 +468,8 @@ public final class Resampler {
             }
             int z = halfBand.produce(history, capacity, filled, capacity - filled);
             filled += z;
-            written += produce(out, outOffset + written * 4 * channels, limit);
+            // while the half-band stage still delivers, a block short of inputs waits for them
+            written += produce(out, outOffset + written * 4 * channels, limit, inputFollows || z > 0);
             if (z == 0 || outputTotal >= limit) {
                 return written;
             }
@@ -491,8 +492,12 @@ public final class Resampler {
         filled = keep;
     }
 
-    /** Writes every output frame whose window lies in the history, up to {@code limit} in total. */
-    private int produce(MutableDirectBuffer out, int outOffset, long limit) {
+    /**
+     * Writes every output frame whose window lies in the history, up to {@code limit} in total.
+     * {@code inputFollows}: more input comes before the caller returns, so the block kernels may
+     * leave outputs that do not yet complete a block for the next pass (see produceBlocks).
+     */
+    private int produce(MutableDirectBuffer out, int outOffset, long limit, boolean inputFollows) {
         if (bank.interpolated || !vectorKernels) {
             return producePerOutput(out, outOffset, limit);
         }
@@ -500,7 +505,7 @@ public final class Resampler {
             return produceAcrossTime(out, outOffset, limit);
         }
         if (bank.blocks != null && blockKernels) {
-            return produceBlocks(out, outOffset, limit);
+            return produceBlocks(out, outOffset, limit, inputFollows);
         }
         return channels == 1 ? produceMono(out, outOffset, limit) : produceChannels(out, outOffset, limit);
     }
@@ -524,9 +529,12 @@ public final class Resampler {
      * Exact ratios, LANES outputs at once ({@link FirKernels#block}) whenever the next output starts
      * a block (its absolute index a multiple of LANES) and the whole block's inputs are here;
      * otherwise one output by {@link FirKernels#blockLane}, which computes it identically, so the
-     * output does not depend on the chunking.
+     * output does not depend on the chunking. A block whose inputs are not all here waits for
+     * them when {@code inputFollows} (the rest of the same call's input): one lane at a time costs
+     * about as much as a whole block, and every history refill of a long call would otherwise end
+     * with up to LANES - 1 of them.
      */
-    private int produceBlocks(MutableDirectBuffer out, int outOffset, long limit) {
+    private int produceBlocks(MutableDirectBuffer out, int outOffset, long limit, boolean inputFollows) {
         FilterBank b = bank;
         float[] table = b.blocks;
         int width = b.blockWidth;
@@ -581,7 +589,7 @@ public final class Resampler {
                     blocksLeft--;
                 }
                 blockPattern = pattern;
-                if (outputTotal >= limit || start + n > filled) {
+                if (outputTotal >= limit || start + n > filled || inputFollows) {
                     break;
                 }
                 co = pattern * width * lanes;
