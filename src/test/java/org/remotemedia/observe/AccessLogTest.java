@@ -96,6 +96,30 @@ class AccessLogTest {
         assertTrue(writes.get() <= 20, writes.get() + " writes for 60 lines");
     }
 
+    /** ts is ISO-8601 UTC with milliseconds, the call's end, also across a change of second (the date part is cached). */
+    @Test
+    void eachLineCarriesItsOwnTimeToTheMillisecond() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLog log = new AccessLog(new PrintStream(out, true, StandardCharsets.UTF_8), 16, true, new Metrics());
+        long[][] bounds = new long[3][2];
+        for (int i = 0; i < 3; i++) {
+            bounds[i][0] = System.currentTimeMillis();
+            log.log("t" + i, "/a.B/C", "p", null, "OK", 1, 1, 1, null, -1, -1, -1);
+            bounds[i][1] = System.currentTimeMillis();
+            Thread.sleep(600); // three lines span at least one change of second
+        }
+        Await.until(() -> out.toString(StandardCharsets.UTF_8).lines().count() == 3, out::toString);
+        log.close();
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        for (int i = 0; i < 3; i++) {
+            String ts = json.readTree(lines.get(i)).path("ts").asText();
+            assertTrue(ts.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), ts);
+            long at = java.time.Instant.parse(ts).toEpochMilli();
+            assertTrue(at >= bounds[i][0] && at <= bounds[i][1], ts + " outside " + bounds[i][0] + ".." + bounds[i][1]);
+        }
+    }
+
     @Test
     void offWritesNothing() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
