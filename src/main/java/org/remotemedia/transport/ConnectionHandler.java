@@ -25,8 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.remotemedia.config.ServerConfig;
 import org.remotemedia.grpc.GzipCodec;
 import org.remotemedia.grpc.MessageFramer;
@@ -47,7 +48,7 @@ import org.remotemedia.rpc.RegisteredMethod;
  *
  * <p>It turns the decisions of other classes into frames: {@link RequestHeaderRules} (which
  * request becomes a call, which gets an HTTP or gRPC refusal), {@link KeepAlivePinger} and
- * {@link KeepAliveEnforcer} (PINGs both ways), {@link IdleMonitor}, {@link GracefulDrain}
+ * {@link KeepAliveEnforcer} (PINGs both ways), {@link IdleMonitor}, {@link ConnectionAgeLimit}, {@link GracefulDrain}
  * (two-phase GOAWAY), {@link WriteQueue} (work from other threads) and {@link FlushBatcher}
  * (one flush per turn of the loop). Each of those is handed the time and tested without a
  * socket.
@@ -83,6 +84,9 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private WriteQueue writeQueue;
     private KeepAlivePinger keepAlive;
     private IdleMonitor idle;
+    private ConnectionAgeLimit age;
+    /** Set when the grace after max_connection_age ends the calls (their status says why); event loop only. */
+    private boolean agedOut;
     private GracefulDrain drain;
     private final RequestHeaders requestHeaders = new RequestHeaders();
     private final RequestHeaderRules<RegisteredMethod> rules;
@@ -282,8 +286,12 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                 TimeUnit.MILLISECONDS.toNanos(context.config.keepaliveTimeoutMs()), wire);
         idle = new IdleMonitor(timers, TimeUnit.MILLISECONDS.toNanos(context.config.maxConnectionIdleMs()), wire);
         drain = new GracefulDrain(timers, DRAIN_PING_TIMEOUT_NANOS, wire);
+        age = new ConnectionAgeLimit(timers, TimeUnit.MILLISECONDS.toNanos(context.config.maxConnectionAgeMs()),
+                TimeUnit.MILLISECONDS.toNanos(context.config.maxConnectionAgeGraceMs()),
+                ThreadLocalRandom.current().nextDouble(-1, 1), wire);
         keepAlive.start();
         idle.start();
+        age.start();
         context.log.debug("connection_open", null, "connection", idPrefix, "remote",
                 String.valueOf(ctx.channel().remoteAddress()));
         flush(ctx);
@@ -294,6 +302,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         closed = true;
         keepAlive.stop();
         idle.stop();
+        age.stop();
         drain.connectionClosed();
         try {
             super.channelInactive(ctx);
@@ -666,7 +675,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     }
 
     /** What the keepalive pinger, the idle monitor, the drain and the write queue do to this connection. */
-    private final class Wire implements KeepAlivePinger.Connection, IdleMonitor.Connection, GracefulDrain.Connection {
+    private final class Wire implements KeepAlivePinger.Connection, IdleMonitor.Connection, GracefulDrain.Connection,
+            ConnectionAgeLimit.Connection {
         void flushIfOpen() {
             if (!closed) {
                 flush(ctx);
@@ -700,7 +710,27 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         public void idleTooLong() {
             context.log.debug("connection_idle", null, "connection", idPrefix, "max_connection_idle_ms",
                     context.config.maxConnectionIdleMs());
+            context.metrics.connectionDrained("max_connection_idle");
             drain.start();
+        }
+
+        @Override
+        public void tooOld() {
+            context.log.debug("connection_max_age", null, "connection", idPrefix, "max_connection_age_ms",
+                    TimeUnit.NANOSECONDS.toMillis(age.maxAgeNanos()), "active_calls", connection().numActiveStreams());
+            context.metrics.connectionDrained("max_connection_age");
+            drain.start();
+        }
+
+        @Override
+        public void graceOver() {
+            if (!closed && hasActiveStreams()) {
+                context.log.debug("connection_max_age_grace", null, "connection", idPrefix, "cancelled_calls",
+                        connection().numActiveStreams());
+                context.metrics.connectionDrained("max_connection_age_grace");
+                agedOut = true;
+            }
+            drain.forceClose();
         }
 
         @Override
@@ -735,7 +765,10 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             } catch (Http2Exception e) {
                 // not thrown by our visitor
             }
-            Status s = Status.of(StatusCode.UNAVAILABLE, "the server is shutting down and the drain grace period ended");
+            Status s = agedOut
+                    ? Status.of(StatusCode.UNAVAILABLE, "the connection reached its maximum age and the grace period"
+                            + " after it ended (transport.max_connection_age_grace_ms); retry on a new connection")
+                    : Status.of(StatusCode.UNAVAILABLE, "the server is shutting down and the drain grace period ended");
             for (ServerStream c : calls) {
                 c.cancelForShutdown(s, true);
             }

@@ -33,6 +33,7 @@ final class TransportMetrics {
     private final Gauge streams;
     private final Counter httpRejections;
     private final Counter connectionErrors;
+    private final Counter connectionDrains;
     private final Counter strayFrames;
     private final Counter budgetsExceeded;
     private final Counter stalledStreams;
@@ -80,6 +81,9 @@ final class TransportMetrics {
                 "requests refused before gRPC (bad method, content-type, te, headers), by HTTP status", "status");
         connectionErrors = metrics.counter("grpc_server_connection_errors",
                 "connections ended by a protocol error or policy (GOAWAY with an error), by reason", "reason");
+        connectionDrains = metrics.counter("grpc_server_connection_drains",
+                "connections the server drained by policy (graceful GOAWAY): max_connection_idle, max_connection_age;"
+                        + " max_connection_age_grace when the grace after the age ended calls still running", "reason");
         strayFrames = metrics.counter("grpc_server_stray_frames_ignored",
                 "frames ignored because they arrived on a stream the server had just reset or refused (RFC 9113 5.1)");
         budgetsExceeded = metrics.counter("grpc_server_budget_exceeded",
@@ -122,6 +126,10 @@ final class TransportMetrics {
 
     void connectionError(String reason) {
         connectionErrors.labelValues(reason).inc();
+    }
+
+    void connectionDrained(String reason) {
+        connectionDrains.labelValues(reason).inc();
     }
 
     void strayFrameIgnored() {

@@ -2,6 +2,7 @@ package org.remotemedia.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -143,6 +144,81 @@ class ConnectionTimersTest {
             timers.advanceMs(100_000);
             assertEquals(List.of(), events);
             assertEquals(0, timers.pending());
+        }
+    }
+
+    @Nested
+    class Age implements ConnectionAgeLimit.Connection {
+        boolean draining;
+
+        @Override
+        public boolean isDraining() {
+            return draining;
+        }
+
+        @Override
+        public void tooOld() {
+            events.add("old@" + timers.nanoTime() / MS);
+            draining = true;
+        }
+
+        @Override
+        public void graceOver() {
+            events.add("grace@" + timers.nanoTime() / MS);
+        }
+
+        @Test
+        void drainsAtTheAgeThenEndsTheCallsAfterTheGrace() {
+            long t0 = timers.nanoTime() / MS;
+            ConnectionAgeLimit age = new ConnectionAgeLimit(timers, 1000 * MS, 300 * MS, 0, this);
+            age.start();
+            timers.advanceMs(999);
+            assertEquals(List.of(), events);
+            timers.advanceMs(1);
+            assertEquals(List.of("old@" + (t0 + 1000)), events);
+            timers.advanceMs(300);
+            assertEquals(List.of("old@" + (t0 + 1000), "grace@" + (t0 + 1300)), events);
+            assertEquals(0, timers.pending());
+        }
+
+        @Test
+        void withoutAGraceLimitTheCallsFinishInTheirOwnTime() {
+            ConnectionAgeLimit age = new ConnectionAgeLimit(timers, 1000 * MS, 0, 0, this);
+            age.start();
+            timers.advanceMs(100_000);
+            assertEquals(1, events.size(), events.toString());
+            assertTrue(events.get(0).startsWith("old@"));
+            assertEquals(0, timers.pending());
+        }
+
+        @Test
+        void theJitterMovesTheAgeByAtMostATenthEitherWay() {
+            assertEquals(900 * MS, new ConnectionAgeLimit(timers, 1000 * MS, 0, -1, this).maxAgeNanos());
+            assertEquals(1100 * MS, new ConnectionAgeLimit(timers, 1000 * MS, 0, 1, this).maxAgeNanos());
+            assertEquals(1050 * MS, new ConnectionAgeLimit(timers, 1000 * MS, 0, 0.5, this).maxAgeNanos());
+            assertThrows(IllegalArgumentException.class, () -> new ConnectionAgeLimit(timers, 1000 * MS, 0, 1.5, this));
+        }
+
+        @Test
+        void aConnectionAlreadyDrainingIsNotDrainedAgainButItsGraceStillEnds() {
+            draining = true; // a shutdown or the idle limit came first
+            ConnectionAgeLimit age = new ConnectionAgeLimit(timers, 1000 * MS, 300 * MS, 0, this);
+            age.start();
+            timers.advanceMs(1300);
+            assertEquals(1, events.size(), events.toString());
+            assertTrue(events.get(0).startsWith("grace@"));
+        }
+
+        @Test
+        void offWhenTheAgeIsZeroAndSilentOnceStopped() {
+            ConnectionAgeLimit off = new ConnectionAgeLimit(timers, 0, 300 * MS, 0, this);
+            off.start();
+            assertEquals(0, timers.pending());
+            ConnectionAgeLimit stopped = new ConnectionAgeLimit(timers, 1000 * MS, 300 * MS, 0, this);
+            stopped.start();
+            stopped.stop();
+            timers.advanceMs(100_000);
+            assertEquals(List.of(), events);
         }
     }
 

@@ -43,6 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.remotemedia.service.ProtoCodec;
 import org.remotemedia.grpc.MessageEncoder;
 import org.remotemedia.grpc.Status;
+import org.remotemedia.grpc.StatusCode;
 import org.remotemedia.rpc.CallListener;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.rpc.ServerCall;
@@ -378,6 +379,69 @@ class LifecycleTest {
             assertNotNull(g);
             assertEquals(Http2Error.NO_ERROR.code(), g.code());
             assertTrue(c.awaitClosed(5000));
+        }
+    }
+
+    @Test
+    void aConnectionPastMaxConnectionAgeIsDrainedAndItsCallsFinish() throws Exception {
+        Gate gate = new Gate();
+        try (TestServer s = new TestServer(gate.register(MethodRegistry.builder()).build(),
+                "transport.max_connection_age_ms", "300");
+                RawH2Client c = new RawH2Client(s.port())) {
+            int id = c.headers(RawH2Client.grpcHeaders(GATE), false);
+            c.data(id, RawH2Client.frame(new byte[0], false), true);
+            ServerCall call = gate.next();
+            // the age (300 ms +-10%) passes with the call in flight: GOAWAY, but the call goes on
+            RawH2Client.Event g = c.awaitType("GOAWAY", 5000);
+            assertNotNull(g, "no GOAWAY after the connection's maximum age");
+            assertEquals(Http2Error.NO_ERROR.code(), g.code());
+            assertTrue(c.isOpen());
+            Gate.answer(call);
+            assertEquals(Integer.valueOf(0), c.await(id, 5000).grpcStatus(), "the call in flight finished normally");
+            assertTrue(c.awaitClosed(5000), "closed once its last call ended");
+            assertTrue(s.log().contains("\"event\":\"connection_max_age\""), s.log());
+        }
+    }
+
+    @Test
+    void afterTheAgeGraceTheCallsStillRunningEndUnavailableSayingWhy() throws Exception {
+        Gate gate = new Gate();
+        try (TestServer s = new TestServer(gate.register(MethodRegistry.builder()).build(),
+                "transport.max_connection_age_ms", "200", "transport.max_connection_age_grace_ms", "300");
+                RawH2Client c = new RawH2Client(s.port())) {
+            int id = c.headers(RawH2Client.grpcHeaders(GATE), false);
+            c.data(id, RawH2Client.frame(new byte[0], false), true);
+            gate.next(); // never answered
+            RawH2Client.Response r = c.await(id, 5000);
+            assertEquals(Integer.valueOf(StatusCode.UNAVAILABLE.value()), r.grpcStatus());
+            assertTrue(r.header("grpc-message").contains("maximum age"), r.header("grpc-message"));
+            assertTrue(c.awaitClosed(5000));
+            assertTrue(s.log().contains("\"event\":\"connection_max_age_grace\""), s.log());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Clients.class)
+    void standardClientsReconnectAfterMaxConnectionAgeWithoutAFailedCall(Clients client) throws Exception {
+        EchoTestService svc = new EchoTestService();
+        try (TestServer s = new TestServer(svc.register(MethodRegistry.builder()).build(),
+                "transport.max_connection_age_ms", "150")) {
+            ManagedChannel ch = client.channel(s.port());
+            try {
+                TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(ch);
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+                int calls = 0;
+                while (System.nanoTime() < end) { // every call succeeds across several connection ages
+                    stub.withDeadlineAfter(5, TimeUnit.SECONDS).emptyCall(EmptyProtos.Empty.getDefaultInstance());
+                    calls++;
+                    Thread.sleep(20);
+                }
+                assertTrue(calls > 10, "calls " + calls);
+            } finally {
+                Clients.close(ch);
+            }
+            long aged = s.log().lines().filter(l -> l.contains("\"event\":\"connection_max_age\"")).count();
+            assertTrue(aged >= 2, "connections drained for their age: " + aged + "\n" + s.log());
         }
     }
 
