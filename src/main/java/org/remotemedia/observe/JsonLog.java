@@ -37,6 +37,7 @@ public final class JsonLog implements AutoCloseable {
     private final Thread writer;
     private final LongAdder dropped = new LongAdder();
     private volatile boolean closing;
+    private volatile boolean writerDone; // after close(): lines are written by their callers again
 
     /** A log that writes each line on the caller's thread. */
     public JsonLog(PrintStream out, Level threshold) {
@@ -143,7 +144,7 @@ public final class JsonLog implements AutoCloseable {
             }
         }
         sb.append('}');
-        if (queue == null) {
+        if (queue == null || writerDone) {
             out.println(sb);
         } else if (queue.offer(sb.append('\n').toString())) {
             LockSupport.unpark(writer);
@@ -188,5 +189,11 @@ public final class JsonLog implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        writerDone = true;
+        String late; // queued between the writer's last look and writerDone
+        while ((late = queue.poll()) != null) {
+            out.print(late);
+        }
+        out.flush();
     }
 }
