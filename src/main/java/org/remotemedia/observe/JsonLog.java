@@ -148,6 +148,9 @@ public final class JsonLog implements AutoCloseable {
             out.println(sb);
         } else if (queue.offer(sb.append('\n').toString())) {
             LockSupport.unpark(writer);
+            if (writerDone) { // close() ran meanwhile: nobody else will take it
+                writeLeftovers();
+            }
         } else {
             dropped.increment();
         }
@@ -190,7 +193,12 @@ public final class JsonLog implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         writerDone = true;
-        String late; // queued between the writer's last look and writerDone
+        writeLeftovers(); // queued between the writer's last look and writerDone
+    }
+
+    /** After the writer stopped: the queue's single consumer is whoever holds this lock. */
+    private synchronized void writeLeftovers() {
+        String late;
         while ((late = queue.poll()) != null) {
             out.print(late);
         }
