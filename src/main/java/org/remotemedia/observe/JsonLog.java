@@ -159,10 +159,12 @@ public final class JsonLog implements AutoCloseable {
     /** The writer: everything queued in one write, then a park until the next line's unpark. */
     private void run() {
         StringBuilder batch = new StringBuilder(4096);
-        while (true) {
-            String line;
-            while ((line = queue.poll()) != null) {
-                batch.append(line);
+        while (!writerDone) { // a writer still stuck in a write when close() gave up stops here
+            synchronized (this) { // the queue has one consumer at a time: this thread or writeLeftovers
+                String line;
+                while ((line = queue.poll()) != null) {
+                    batch.append(line);
+                }
             }
             if (batch.length() > 0) {
                 byte[] bytes = batch.toString().getBytes(StandardCharsets.UTF_8);
