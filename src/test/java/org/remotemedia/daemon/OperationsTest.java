@@ -234,6 +234,66 @@ class OperationsTest {
         }
     }
 
+    /**
+     * A StreamPipeline call's access line counts the chunks the client sent and the results it
+     * got; a call without x-request-id gets one generated, sent back in the response headers and
+     * written as the line's request_id.
+     */
+    @Test
+    void aStreamsAccessLineCountsItsChunksAndCarriesTheGeneratedRequestId() throws Exception {
+        try (TestDaemon d = TestDaemon.start()) {
+            AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
+            List<StreamResponse> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            CountDownLatch done = new CountDownLatch(1);
+            StreamObserver<StreamRequest> out = StreamingPipelineServiceGrpc.newStub(d.channel()).withInterceptors(
+                    MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, new AtomicReference<>()))
+                    .streamPipeline(new StreamObserver<>() {
+                        @Override
+                        public void onNext(StreamResponse r) {
+                            answers.add(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            failed.set(t);
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.countDown();
+                        }
+                    });
+            out.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder().setClientVersion("v1")
+                    .setManifest(passThrough())).build());
+            AudioBuffer chunk = AudioBuffer.newBuilder().setSamples(com.google.protobuf.ByteString.copyFrom(
+                    new byte[320 * 4])).setSampleRate(16_000).setChannels(1).setFormat(AudioFormat.AUDIO_FORMAT_F32)
+                    .setNumSamples(320).build();
+            int sent = 3;
+            for (int k = 0; k < sent; k++) {
+                out.onNext(StreamRequest.newBuilder().setAudioChunk(org.remotemedia.proto.v1.AudioChunk.newBuilder()
+                        .setNodeId("g").setSequence(k).setBuffer(chunk)).build());
+            }
+            out.onCompleted();
+            assertTrue(done.await(30, TimeUnit.SECONDS), "the session ends after the client's half-close: " + answers);
+            assertEquals(null, failed.get());
+            long results = answers.stream().filter(StreamResponse::hasResult).count();
+            assertEquals(sent, results, "a Gain answers each chunk: " + answers);
+            String echoed = responseHeaders.get().get(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER));
+            assertNotNull(echoed, "the generated request id comes back in the response headers");
+            assertTrue(echoed.matches("c[0-9a-z]+-[0-9a-z]+"), "c<connection>-<stream> in base 36: " + echoed);
+            Await.until(() -> accessLines(d).size() == 1, () -> accessLines(d).size() + " access lines: " + d.log());
+            JsonNode line = accessLines(d).get(0);
+            assertEquals("/remotemedia.v1.StreamingPipelineService/StreamPipeline", line.get("method").asText());
+            assertEquals("OK", line.get("code").asText(), line.toString());
+            assertEquals(echoed, line.get("request_id").asText(), line.toString());
+            assertEquals(sent, line.path("chunks_in").asLong(-1), line.toString());
+            assertEquals(results, line.path("chunks_out").asLong(-1), line.toString());
+            assertEquals("pass", line.get("pipeline").asText(), line.toString());
+        }
+    }
+
     static List<JsonNode> accessLines(TestDaemon d) {
         List<JsonNode> out = new ArrayList<>();
         for (String line : d.log().split("\n")) {
