@@ -375,6 +375,64 @@ class OperationsTest {
         }
     }
 
+    /**
+     * The daemon as {@code serve} starts it, metrics port and all: with one session slot and no
+     * queue, an open session fills admission, {@code /ready} answers 503 saying so (a balancer
+     * stops sending work), and 200 again once the session has ended.
+     */
+    @Test
+    void readyIs503WhileAdmissionIsFullAnd200Again() throws Exception {
+        java.io.ByteArrayOutputStream logBytes = new java.io.ByteArrayOutputStream();
+        org.remotemedia.observe.JsonLog log = new org.remotemedia.observe.JsonLog(new java.io.PrintStream(logBytes, true,
+                java.nio.charset.StandardCharsets.UTF_8), org.remotemedia.observe.JsonLog.Level.INFO);
+        ServeCommand.Daemon d = ServeCommand.Daemon.start(org.remotemedia.config.ServerConfig.from(java.util.Map.of(
+                "server.host", "127.0.0.1", "server.port", "0", "server.metrics_host", "127.0.0.1",
+                "server.metrics_port", "0", "execution.warmup_ms", "0", "streaming.max_sessions", "1",
+                "limits.max_queued_sessions", "0")), log);
+        io.grpc.ManagedChannel ch = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", d.grpc.port())
+                .usePlaintext().build();
+        int metricsPort = d.metricsServer.port();
+        try {
+            var ready = DistributionTest.get(metricsPort, "/ready");
+            assertEquals(200, ready.statusCode(), ready.body());
+            java.util.concurrent.BlockingQueue<StreamResponse> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+            CountDownLatch ended = new CountDownLatch(1);
+            StreamObserver<StreamRequest> session = StreamingPipelineServiceGrpc.newStub(ch)
+                    .streamPipeline(new StreamObserver<>() {
+                        @Override
+                        public void onNext(StreamResponse r) {
+                            answers.add(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.countDown();
+                        }
+                    });
+            session.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder().setClientVersion("v1")
+                    .setManifest(passThrough())).build());
+            StreamResponse first = answers.poll(30, TimeUnit.SECONDS);
+            assertTrue(first != null && first.hasReady(), "the session holds the one slot: " + first);
+            Await.until(() -> DistributionTest.get(metricsPort, "/ready").statusCode() == 503,
+                    () -> "/ready while admission is full: " + DistributionTest.get(metricsPort, "/ready").body());
+            String why = DistributionTest.get(metricsPort, "/ready").body();
+            assertTrue(why.contains("admission full") && why.contains("streaming.max_sessions"), why);
+            session.onCompleted();
+            assertTrue(ended.await(30, TimeUnit.SECONDS), "the session ends after the client's half-close");
+            Await.until(() -> DistributionTest.get(metricsPort, "/ready").statusCode() == 200,
+                    () -> "/ready once the slot is free: " + DistributionTest.get(metricsPort, "/ready").body());
+            assertEquals("ready\n", DistributionTest.get(metricsPort, "/ready").body());
+        } finally {
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            d.close(0, 0);
+        }
+    }
+
     @Test
     void aTokenFileWithAPlaintextTokenIsRefusedSayingHowToConvertWithoutEchoingIt(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("tokens");
