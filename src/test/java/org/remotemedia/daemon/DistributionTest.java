@@ -175,6 +175,42 @@ class DistributionTest {
                 && !printed.out().contains(TokenSet.entry("a", "x").substring(2)), printed.out());
     }
 
+    /**
+     * systemd waits TimeoutStopSec after SIGTERM, then kills: the unit must outlast the drain the
+     * shipped configuration asks for (notice, then grace), and give the descriptors the docs promise.
+     */
+    @Test
+    void theUnitOutlastsTheDrainAndHasTheDescriptorsTheDocsPromise() throws Exception {
+        String unit = Files.readString(dist.resolve("systemd/remotemedia.service"));
+        long timeoutStopSec = Long.parseLong(unitSetting(unit, "TimeoutStopSec"));
+        long limitNoFile = Long.parseLong(unitSetting(unit, "LimitNOFILE"));
+        for (var cfg : List.of(org.remotemedia.config.ConfigLoader.load(dist.resolve("config/server.yaml"), Map.of(),
+                List.of()), org.remotemedia.config.ServerConfig.defaults())) {
+            long drainMs = cfg.server().drainNoticeMs() + cfg.server().drainGraceMs();
+            // the unit's comment promises "plus a few seconds": the transport's own bounded waits
+            // after the grace (forced close, event loops) come on top of it
+            assertTrue(timeoutStopSec * 1000 >= drainMs + 5000, "TimeoutStopSec=" + timeoutStopSec
+                    + " s must exceed drain_notice_ms + drain_grace_ms = " + drainMs + " ms by a few seconds");
+        }
+        String ops = Files.readString(Path.of("docs/operations.md"));
+        java.util.regex.Matcher doc = java.util.regex.Pattern.compile("`LimitNOFILE=(\\d+)`").matcher(ops);
+        assertTrue(doc.find(), "docs/operations.md states LimitNOFILE");
+        assertEquals(Long.parseLong(doc.group(1)), limitNoFile, "the unit's LimitNOFILE is the one the docs state");
+        assertTrue(limitNoFile >= 100_000, "one descriptor per connection: room for 100k connections, not " + limitNoFile);
+        java.util.regex.Matcher stop = java.util.regex.Pattern.compile("`TimeoutStopSec=(\\d+)`").matcher(ops);
+        assertTrue(stop.find(), "docs/operations.md states TimeoutStopSec");
+        assertEquals(Long.parseLong(stop.group(1)), timeoutStopSec, "the unit's TimeoutStopSec is the one the docs state");
+    }
+
+    /** The value of a [Service] setting (one line, no unit suffix allowed: systemd would read "45s" too, we do not). */
+    private static String unitSetting(String unit, String key) {
+        List<String> values = unit.lines().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1)
+                .strip()).toList();
+        assertEquals(1, values.size(), key + " once in the unit: " + values);
+        assertTrue(values.get(0).matches("\\d+"), key + " is a plain number: " + values.get(0));
+        return values.get(0);
+    }
+
     @Test
     void theUnitsExecStartServesReloadsTokensAndDrains() throws Exception {
         Path etc = Files.createDirectories(tmp.resolve("etc"));
