@@ -361,6 +361,71 @@ class DistributionTest {
     }
 
     /**
+     * SIGHUP applies reloadable settings other than tokens to the running daemon: the access log
+     * goes off and on, a call rate comes and goes (the refused call counted in
+     * {@code limits_shed_total{reason="rate_calls"}}); a changed restart-only setting (the port) is
+     * named in {@code reload_needs_restart} and the port stays as it is.
+     */
+    @Test
+    void aReloadAppliesTheAccessLogAndRatesAndNamesWhatOnlyARestartApplies() throws Exception {
+        Path yaml = Files.createDirectories(tmp.resolve("etc-reload")).resolve("server.yaml");
+        String base = "server:\n  host: 127.0.0.1\n  port: 0\n  metrics_host: 127.0.0.1\n  metrics_port: 0\n"
+                + "execution:\n  warmup_ms: 0\n";
+        Files.writeString(yaml, base);
+        String unit = Files.readString(dist.resolve("systemd/remotemedia.service"));
+        ManagedChannel ch = null;
+        try (Daemon daemon = new Daemon(unit, yaml)) {
+            JsonNode started = daemon.next("started");
+            int metricsPort = started.get("metrics_port").asInt();
+            ch = NettyChannelBuilder.forAddress("127.0.0.1", started.get("grpc_port").asInt()).usePlaintext().build();
+            ManagedChannel channel = ch;
+            java.util.function.Consumer<String> call = id -> stub(channel, "x-request-id", id)
+                    .getVersion(VersionRequest.getDefaultInstance());
+            call.accept("before");
+            Await.until(() -> daemon.access().size() == 1, () -> "the first call's access line: " + daemon.lines);
+
+            // the port changes in the file (only a restart applies it); access off; 2 calls, then no more
+            String changedPort = base.replace("  port: 0\n", "  port: 50051\n");
+            Files.writeString(yaml, changedPort + "logging:\n  access: off\nlimits:\n  rate_calls_per_second: 0.001\n"
+                    + "  rate_calls_burst: 2\n");
+            daemon.signal("HUP");
+            List<String> changed = List.of(daemon.next("reloaded").get("changed").asText().split(","));
+            assertTrue(changed.containsAll(List.of("logging.access", "limits.rate_calls_per_second",
+                    "limits.rate_calls_burst")) && !changed.contains("server.port"), "reloaded: " + changed);
+            JsonNode restart = daemon.next("reload_needs_restart");
+            assertEquals("server.port", restart.get("settings").asText(), restart.toString());
+            assertEquals("warn", restart.get("level").asText(), restart.toString());
+            call.accept("off-1");
+            call.accept("off-2");
+            StatusRuntimeException limited = assertThrows(StatusRuntimeException.class, () -> call.accept("off-3"));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, limited.getStatus().getCode());
+            assertTrue(limited.getStatus().getDescription().contains("limits.rate_calls_per_second"), limited.getMessage());
+            Scrape metrics = Scrape.of(get(metricsPort, "/metrics").body());
+            assertEquals(1, metrics.value("remotemedia_limits_shed_total", "reason", "rate_calls"), "the refused call");
+
+            // access on again, no rate: the next call's line follows the first one's; the calls made
+            // while the access log was off left none (one writer, in order)
+            Files.writeString(yaml, changedPort);
+            daemon.signal("HUP");
+            List<String> back = List.of(daemon.next("reloaded").get("changed").asText().split(","));
+            assertTrue(back.contains("logging.access") && back.contains("limits.rate_calls_per_second"), "reloaded: " + back);
+            call.accept("after");
+            Await.until(() -> daemon.access().size() >= 2, () -> "the access log is on again: " + daemon.lines);
+            assertEquals(List.of("before", "after"), daemon.access().stream().map(e -> e.get("request_id").asText())
+                    .toList(), "no access line while logging.access was off");
+            assertEquals(List.of(), daemon.notJson);
+
+            daemon.signal("TERM");
+            assertTrue(daemon.p.waitFor(60, TimeUnit.SECONDS), "stops after the drain");
+            assertEquals(0, daemon.p.exitValue(), String.join("\n", daemon.lines));
+        } finally {
+            if (ch != null) {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
      * The families docs/operations.md lists under "Metrics", by name and label keys, with values
      * that follow from the calls made between the two scrapes (the warm-up has metrics of its own):
      * a GetVersion OK three times and UNAUTHENTICATED three times (one per auth failure reason), one
