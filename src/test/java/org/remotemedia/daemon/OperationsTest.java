@@ -422,6 +422,30 @@ class OperationsTest {
                     () -> "/ready while admission is full: " + DistributionTest.get(metricsPort, "/ready").body());
             String why = DistributionTest.get(metricsPort, "/ready").body();
             assertTrue(why.contains("admission full") && why.contains("streaming.max_sessions"), why);
+            // what /ready announces is what a call meets: a second session is refused and counted
+            AtomicReference<Throwable> refused = new AtomicReference<>();
+            CountDownLatch secondEnded = new CountDownLatch(1);
+            StreamingPipelineServiceGrpc.newStub(ch).streamPipeline(new StreamObserver<>() {
+                @Override
+                public void onNext(StreamResponse r) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    refused.set(t);
+                    secondEnded.countDown();
+                }
+
+                @Override
+                public void onCompleted() {
+                    secondEnded.countDown();
+                }
+            }).onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder().setClientVersion("v1")
+                    .setManifest(passThrough())).build());
+            assertTrue(secondEnded.await(30, TimeUnit.SECONDS), "the second session is answered");
+            assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(refused.get()).getCode(), String.valueOf(refused.get()));
+            assertEquals(1, DistributionTest.Scrape.of(DistributionTest.get(metricsPort, "/metrics").body())
+                    .value("remotemedia_limits_shed_total", "reason", "sessions_full"), "the refusal is counted by reason");
             session.onCompleted();
             assertTrue(ended.await(30, TimeUnit.SECONDS), "the session ends after the client's half-close");
             Await.until(() -> DistributionTest.get(metricsPort, "/ready").statusCode() == 200,
