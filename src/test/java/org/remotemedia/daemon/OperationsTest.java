@@ -234,6 +234,66 @@ class OperationsTest {
         }
     }
 
+    /**
+     * A StreamPipeline call's access line counts the chunks the client sent and the results it
+     * got; a call without x-request-id gets one generated, sent back in the response headers and
+     * written as the line's request_id.
+     */
+    @Test
+    void aStreamsAccessLineCountsItsChunksAndCarriesTheGeneratedRequestId() throws Exception {
+        try (TestDaemon d = TestDaemon.start()) {
+            AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
+            List<StreamResponse> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            CountDownLatch done = new CountDownLatch(1);
+            StreamObserver<StreamRequest> out = StreamingPipelineServiceGrpc.newStub(d.channel()).withInterceptors(
+                    MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, new AtomicReference<>()))
+                    .streamPipeline(new StreamObserver<>() {
+                        @Override
+                        public void onNext(StreamResponse r) {
+                            answers.add(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            failed.set(t);
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.countDown();
+                        }
+                    });
+            out.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder().setClientVersion("v1")
+                    .setManifest(passThrough())).build());
+            AudioBuffer chunk = AudioBuffer.newBuilder().setSamples(com.google.protobuf.ByteString.copyFrom(
+                    new byte[320 * 4])).setSampleRate(16_000).setChannels(1).setFormat(AudioFormat.AUDIO_FORMAT_F32)
+                    .setNumSamples(320).build();
+            int sent = 3;
+            for (int k = 0; k < sent; k++) {
+                out.onNext(StreamRequest.newBuilder().setAudioChunk(org.remotemedia.proto.v1.AudioChunk.newBuilder()
+                        .setNodeId("g").setSequence(k).setBuffer(chunk)).build());
+            }
+            out.onCompleted();
+            assertTrue(done.await(30, TimeUnit.SECONDS), "the session ends after the client's half-close: " + answers);
+            assertEquals(null, failed.get());
+            long results = answers.stream().filter(StreamResponse::hasResult).count();
+            assertEquals(sent, results, "a Gain answers each chunk: " + answers);
+            String echoed = responseHeaders.get().get(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER));
+            assertNotNull(echoed, "the generated request id comes back in the response headers");
+            assertTrue(echoed.matches("c[0-9a-z]+-[0-9a-z]+"), "c<connection>-<stream> in base 36: " + echoed);
+            Await.until(() -> accessLines(d).size() == 1, () -> accessLines(d).size() + " access lines: " + d.log());
+            JsonNode line = accessLines(d).get(0);
+            assertEquals("/remotemedia.v1.StreamingPipelineService/StreamPipeline", line.get("method").asText());
+            assertEquals("OK", line.get("code").asText(), line.toString());
+            assertEquals(echoed, line.get("request_id").asText(), line.toString());
+            assertEquals(sent, line.path("chunks_in").asLong(-1), line.toString());
+            assertEquals(results, line.path("chunks_out").asLong(-1), line.toString());
+            assertEquals("pass", line.get("pipeline").asText(), line.toString());
+        }
+    }
+
     static List<JsonNode> accessLines(TestDaemon d) {
         List<JsonNode> out = new ArrayList<>();
         for (String line : d.log().split("\n")) {
@@ -312,6 +372,88 @@ class OperationsTest {
             Await.until(() -> health.check(overall).getStatus()
                     == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, () -> "health once a slot is free");
             assertEquals(null, d.limits().notReadyReason());
+        }
+    }
+
+    /**
+     * The daemon as {@code serve} starts it, metrics port and all: with one session slot and no
+     * queue, an open session fills admission, {@code /ready} answers 503 saying so (a balancer
+     * stops sending work), and 200 again once the session has ended.
+     */
+    @Test
+    void readyIs503WhileAdmissionIsFullAnd200Again() throws Exception {
+        java.io.ByteArrayOutputStream logBytes = new java.io.ByteArrayOutputStream();
+        org.remotemedia.observe.JsonLog log = new org.remotemedia.observe.JsonLog(new java.io.PrintStream(logBytes, true,
+                java.nio.charset.StandardCharsets.UTF_8), org.remotemedia.observe.JsonLog.Level.INFO);
+        ServeCommand.Daemon d = ServeCommand.Daemon.start(org.remotemedia.config.ServerConfig.from(java.util.Map.of(
+                "server.host", "127.0.0.1", "server.port", "0", "server.metrics_host", "127.0.0.1",
+                "server.metrics_port", "0", "execution.warmup_ms", "0", "streaming.max_sessions", "1",
+                "limits.max_queued_sessions", "0")), log);
+        io.grpc.ManagedChannel ch = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", d.grpc.port())
+                .usePlaintext().build();
+        int metricsPort = d.metricsServer.port();
+        try {
+            var ready = DistributionTest.get(metricsPort, "/ready");
+            assertEquals(200, ready.statusCode(), ready.body());
+            java.util.concurrent.BlockingQueue<StreamResponse> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+            CountDownLatch ended = new CountDownLatch(1);
+            StreamObserver<StreamRequest> session = StreamingPipelineServiceGrpc.newStub(ch)
+                    .streamPipeline(new StreamObserver<>() {
+                        @Override
+                        public void onNext(StreamResponse r) {
+                            answers.add(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.countDown();
+                        }
+                    });
+            session.onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder().setClientVersion("v1")
+                    .setManifest(passThrough())).build());
+            StreamResponse first = answers.poll(30, TimeUnit.SECONDS);
+            assertTrue(first != null && first.hasReady(), "the session holds the one slot: " + first);
+            Await.until(() -> DistributionTest.get(metricsPort, "/ready").statusCode() == 503,
+                    () -> "/ready while admission is full: " + DistributionTest.get(metricsPort, "/ready").body());
+            String why = DistributionTest.get(metricsPort, "/ready").body();
+            assertTrue(why.contains("admission full") && why.contains("streaming.max_sessions"), why);
+            // what /ready announces is what a call meets: a second session is refused and counted
+            AtomicReference<Throwable> refused = new AtomicReference<>();
+            CountDownLatch secondEnded = new CountDownLatch(1);
+            StreamingPipelineServiceGrpc.newStub(ch).streamPipeline(new StreamObserver<>() {
+                @Override
+                public void onNext(StreamResponse r) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    refused.set(t);
+                    secondEnded.countDown();
+                }
+
+                @Override
+                public void onCompleted() {
+                    secondEnded.countDown();
+                }
+            }).onNext(StreamRequest.newBuilder().setInit(StreamInit.newBuilder().setClientVersion("v1")
+                    .setManifest(passThrough())).build());
+            assertTrue(secondEnded.await(30, TimeUnit.SECONDS), "the second session is answered");
+            assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(refused.get()).getCode(), String.valueOf(refused.get()));
+            assertEquals(1, DistributionTest.Scrape.of(DistributionTest.get(metricsPort, "/metrics").body())
+                    .value("remotemedia_limits_shed_total", "reason", "sessions_full"), "the refusal is counted by reason");
+            session.onCompleted();
+            assertTrue(ended.await(30, TimeUnit.SECONDS), "the session ends after the client's half-close");
+            Await.until(() -> DistributionTest.get(metricsPort, "/ready").statusCode() == 200,
+                    () -> "/ready once the slot is free: " + DistributionTest.get(metricsPort, "/ready").body());
+            assertEquals("ready\n", DistributionTest.get(metricsPort, "/ready").body());
+        } finally {
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            d.close(0, 0);
         }
     }
 
