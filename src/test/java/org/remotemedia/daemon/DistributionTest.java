@@ -486,6 +486,9 @@ class DistributionTest {
         double allocated = after.value("remotemedia_buffer_pool_bytes_allocated");
         assertTrue(inUse >= 0 && allocated >= inUse, "in use " + inUse + ", allocated " + allocated);
         assertTrue(after.value("remotemedia_buffer_pool_allocations_total") > 0, "the pool has allocated");
+        // stdout kept up: no event line and no access line dropped
+        assertEquals(0, after.value("remotemedia_log_lines_dropped_total"));
+        assertEquals(0, after.value("remotemedia_access_log_dropped_total"));
     }
 
     /** One /metrics page in the Prometheus text format: its samples by name and labels. */
