@@ -36,6 +36,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,6 +129,39 @@ class DistributionTest {
     /** The daemon's own lines on stderr (the JVM adds its incubator-module warning). */
     static List<String> ownLines(String stderr) {
         return stderr.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+    }
+
+    /**
+     * Without JAVA_HOME, or with JAVA_HOME at an older Java, the launcher finds a Java 25 in the
+     * usual folders (/usr/lib/jvm here) instead of failing or running the daemon on the wrong one
+     * (which would end in UnsupportedClassVersionError).
+     */
+    @Test
+    void theLauncherFindsAJava25InTheUsualFoldersWhenJavaHomeIsUnsetOrOlder() throws Exception {
+        Path home = Path.of(System.getProperty("java.home")).toRealPath();
+        Assumptions.assumeTrue(home.startsWith("/usr/lib/jvm") || home.startsWith("/opt") || home.startsWith("/usr/local"),
+                "this JDK 25 (" + home + ") is not in a folder the launcher searches");
+        List<String> javaHomes = new ArrayList<>();
+        javaHomes.add(null);
+        try (var jvms = Files.list(Path.of("/usr/lib/jvm"))) { // an older Java as JAVA_HOME, where there is one
+            jvms.filter(j -> j.getFileName().toString().contains("17") && Files.isExecutable(j.resolve("bin/java")))
+                    .findFirst().ifPresent(j -> javaHomes.add(j.toString()));
+        }
+        for (String javaHome : javaHomes) {
+            ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/remotemedia").toString(), "--help")
+                    .directory(tmp.toFile()).redirectErrorStream(true);
+            pb.environment().keySet().removeIf(k -> k.startsWith("RM_") || k.equals("JAVA_HOME"));
+            pb.environment().put("PATH", "/usr/bin:/bin"); // the system java (17 on this machine) first
+            if (javaHome != null) {
+                pb.environment().put("JAVA_HOME", javaHome);
+            }
+            Process p = pb.start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), "JAVA_HOME=" + javaHome + ":\n" + out);
+            assertTrue(out.contains("serve"), out);
+        }
     }
 
     @Test
