@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
@@ -136,6 +137,31 @@ class ClientTest {
                     SampleFormat.F32).toFloats();
             assertEquals(0.25 * Math.sin(2 * Math.PI * 440 * 100 / 16_000.0), out[100], 1e-6);
         }
+    }
+
+    /** The Python and TypeScript clients' unsupported-array cases, as Java's typed arrays and bytes have them. */
+    @Test
+    void unsupportedAudioIsRefusedBeforeAnyCallWithASpecificError() {
+        InvalidAudioException shape = assertThrows(InvalidAudioException.class,
+                () -> Audio.ofFloats(new float[3], 16_000, 2));
+        assertEquals("3 samples is not a whole number of 2-channel frames: interleave the channels, frames x 2"
+                + " samples", shape.getMessage());
+        assertTrue(assertThrows(InvalidAudioException.class, () -> Audio.ofShorts(new short[5], 16_000, 4))
+                .getMessage().startsWith("5 samples is not a whole number of 4-channel frames"));
+        // bytes that are not samples of the format they are declared as (the dtype does not fit)
+        InvalidAudioException dtype = assertThrows(InvalidAudioException.class,
+                () -> Audio.ofBytes(ByteString.copyFrom(new byte[6]), 16_000, 1, SampleFormat.F32));
+        assertEquals("6 bytes is not a whole number of 1-channel F32 frames (4 bytes each): are the bytes F32?",
+                dtype.getMessage());
+        assertTrue(assertThrows(InvalidAudioException.class, () -> Audio.ofBytes(ByteString.copyFrom(new byte[4]),
+                16_000, 1, null)).getMessage().contains("use SampleFormat.F32, I16 or I32"));
+        assertEquals("sample rate must be > 0 Hz, got 0", assertThrows(InvalidAudioException.class,
+                () -> Audio.ofFloats(new float[4], 0, 1)).getMessage());
+        assertEquals("channels must be > 0, got 0", assertThrows(InvalidAudioException.class,
+                () -> Audio.ofShorts(new short[4], 16_000, 0)).getMessage());
+        assertEquals("no samples (null)", assertThrows(InvalidAudioException.class,
+                () -> Audio.ofFloats(null, 16_000, 1)).getMessage());
+        assertInstanceOf(RemoteMediaException.class, shape, "one catch for every client failure");
     }
 
     @Test
