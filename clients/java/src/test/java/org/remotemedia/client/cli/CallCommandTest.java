@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.remotemedia.client.TestServer;
+import org.remotemedia.client.WavReader;
 import picocli.CommandLine;
 
 /**
@@ -74,7 +75,7 @@ class CallCommandTest {
     }
 
     static float[] readF32(Path file) throws Exception {
-        try (WavSource w = WavSource.open(file)) {
+        try (WavReader w = WavReader.open(file)) {
             assertEquals(org.remotemedia.client.SampleFormat.F32, w.format());
             ByteBuffer b = ByteBuffer.wrap(w.read((int) w.frames())).order(ByteOrder.LITTLE_ENDIAN);
             float[] f = new float[b.remaining() / 4];
@@ -139,7 +140,7 @@ class CallCommandTest {
         assertEquals(0, p.exitValue(), "exit code (3 is also the JVM's on OutOfMemoryError); stdout: " + out
                 + "\nstderr: " + err);
         assertTrue(out.contains("\"chunks_sent\":" + seconds * 10), out);
-        try (WavSource w = WavSource.open(outWav)) {
+        try (WavReader w = WavReader.open(outWav)) {
             assertEquals(16_000, w.sampleRate());
             assertEquals(16_000L * seconds, w.frames(), "every input frame resampled and written");
         }
