@@ -39,8 +39,8 @@ EXPECT = [
     ("ts", ["16000 16000", "is_speech", "chunks; closed by the client"]),
     ("ts", ["/nodes/0/params/target_sample_rate", "node calc failed"]),
     ("sh", []),                                                   # mvn package
-    ("java", ["Audio[16000 frames, 16000 Hz, 1 ch, F32]", "result 9", "COMMAND_CLOSE", "ERROR_TYPE_VALIDATION",
-              "\nv1"]),
+    ("java", ["Audio[16000 frames, 16000 Hz, 1 ch, F32]", '"start_ms"', "30 chunks; closed by the client (COMMAND_CLOSE)",
+              "ERROR_TYPE_VALIDATION", "\nv1"]),                   # speech.wav streamed by WavReader
     ("sh", ["100% 30/30 chunks"]),                                # remotemedia call (progress on stderr)
     ("sh", ['"protocolVersion": "v1"', '"calc": "15"']),          # buf curl
 ]

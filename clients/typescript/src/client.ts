@@ -1,5 +1,4 @@
 import { ChannelCredentials, ClientDuplexStream, Metadata, credentials } from '@grpc/grpc-js';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Audio } from './audio';
 import {
@@ -212,18 +211,37 @@ export class Stream implements AsyncIterable<ChunkResult> {
   sent = 0;
   private producerError: unknown;
   private cancelled = false;
+  private ended = false;
 
   constructor(private readonly call: ClientDuplexStream<StreamRequest, StreamResponse>, manifest: Manifest,
               chunks: Iterable<Chunk> | AsyncIterable<Chunk>, source: string, dataInputs: Record<string, string>,
               private readonly target: string) {
-    call.on('error', () => { /* reported through the iteration */ });
+    call.on('error', () => { this.ended = true; /* reported through the iteration */ });
+    call.on('close', () => { this.ended = true; });
+    // Start the read side now. Until its first read, grpc-js takes every response the server sends
+    // into an unbounded array, granting the server window all the while: a caller that has not
+    // begun iterating yet would let the server run ahead, results pile up in memory and the
+    // producer never be held back. Reading ahead instead stops at the stream's highWaterMark (16
+    // responses); grpc-js then pauses the HTTP/2 stream, the server's window to us fills, the
+    // server stops reading chunks, and write() below waits.
+    call.read(0);
     void this.produce(manifest, chunks, source, dataInputs);
   }
 
+  /** Writes one message; while the call's buffer is full, waits until it drains or the call ends. */
   private async write(req: StreamRequest): Promise<void> {
-    if (!this.call.write(req)) {
-      await Promise.race([once(this.call, 'drain'), once(this.call, 'close')]);
-    }
+    if (this.call.write(req) || this.ended) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.call.off('drain', done);
+        this.call.off('close', done);
+        this.call.off('error', done);
+        resolve();
+      };
+      this.call.on('drain', done);
+      this.call.on('close', done);
+      this.call.on('error', done);
+    });
   }
 
   private async produce(manifest: Manifest, chunks: Iterable<Chunk> | AsyncIterable<Chunk>, source: string,
@@ -233,7 +251,7 @@ export class Stream implements AsyncIterable<ChunkResult> {
         manifestJson: manifestJson(manifest), dataInputs, clientVersion: CLIENT_VERSION } } }));
       let frames = 0;
       for await (const item of chunks as AsyncIterable<Chunk>) {
-        if (this.cancelled || this.call.destroyed) return;
+        if (this.cancelled || this.ended || this.call.destroyed) return;
         const [node, audio] = Array.isArray(item) ? item : [source, item];
         if (!(audio instanceof Audio)) {
           throw new InvalidAudioError(`a stream chunk must be an Audio (or [node id, Audio]), not ${typeof audio}`);

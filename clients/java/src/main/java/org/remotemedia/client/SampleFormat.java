@@ -29,7 +29,7 @@ public enum SampleFormat {
             case AUDIO_FORMAT_F32 -> F32;
             case AUDIO_FORMAT_I16 -> I16;
             case AUDIO_FORMAT_I32 -> I32;
-            default -> throw new IllegalArgumentException("the server sent audio of format " + f
+            default -> throw new InvalidAudioException("the server sent audio of format " + f
                     + ", which this client does not know");
         };
     }

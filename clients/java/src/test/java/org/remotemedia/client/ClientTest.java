@@ -1,10 +1,13 @@
 package org.remotemedia.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
@@ -24,10 +27,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.remotemedia.proto.v1.ChunkResult;
 import org.remotemedia.proto.v1.ErrorType;
@@ -136,6 +145,130 @@ class ClientTest {
                     SampleFormat.F32).toFloats();
             assertEquals(0.25 * Math.sin(2 * Math.PI * 440 * 100 / 16_000.0), out[100], 1e-6);
         }
+    }
+
+    /** The Python and TypeScript clients' unsupported-array cases, as Java's typed arrays and bytes have them. */
+    @Test
+    void unsupportedAudioIsRefusedBeforeAnyCallWithASpecificError() {
+        InvalidAudioException shape = assertThrows(InvalidAudioException.class,
+                () -> Audio.ofFloats(new float[3], 16_000, 2));
+        assertEquals("3 samples is not a whole number of 2-channel frames: interleave the channels, frames x 2"
+                + " samples", shape.getMessage());
+        assertTrue(assertThrows(InvalidAudioException.class, () -> Audio.ofShorts(new short[5], 16_000, 4))
+                .getMessage().startsWith("5 samples is not a whole number of 4-channel frames"));
+        // bytes that are not samples of the format they are declared as (the dtype does not fit)
+        InvalidAudioException dtype = assertThrows(InvalidAudioException.class,
+                () -> Audio.ofBytes(ByteString.copyFrom(new byte[6]), 16_000, 1, SampleFormat.F32));
+        assertEquals("6 bytes is not a whole number of 1-channel F32 frames (4 bytes each): are the bytes F32?",
+                dtype.getMessage());
+        assertTrue(assertThrows(InvalidAudioException.class, () -> Audio.ofBytes(ByteString.copyFrom(new byte[4]),
+                16_000, 1, null)).getMessage().contains("use SampleFormat.F32, I16 or I32"));
+        assertEquals("sample rate must be > 0 Hz, got 0", assertThrows(InvalidAudioException.class,
+                () -> Audio.ofFloats(new float[4], 0, 1)).getMessage());
+        assertEquals("channels must be > 0, got 0", assertThrows(InvalidAudioException.class,
+                () -> Audio.ofShorts(new short[4], 16_000, 0)).getMessage());
+        assertEquals("no samples (null)", assertThrows(InvalidAudioException.class,
+                () -> Audio.ofFloats(null, 16_000, 1)).getMessage());
+        assertInstanceOf(RemoteMediaException.class, shape, "one catch for every client failure");
+    }
+
+    // ---- back-pressure ----------------------------------------------------------------------
+    // 16 kHz in, 48 kHz out: each result is three times its chunk, so the client's window fills early
+    private static final String UPSAMPLE = "{\"version\":\"v1\",\"metadata\":{\"name\":\"up\"},\"nodes\":[{\"id\":\"up\","
+            + "\"node_type\":\"AudioResample\",\"params\":{\"target_sample_rate\":48000}}]}";
+    /** What a client without back-pressure would take from the producer: 128 MB of 100 ms chunks. */
+    private static final int MANY = 20_000;
+    /**
+     * Chunks in flight at most: the server's stream window (1 MiB) and queue (16 chunks), grpc-java's
+     * 32 KiB of outbound buffer, plus the chunks whose results fill the client's receive window.
+     */
+    private static final int BOUND = 2500;
+
+    /**
+     * The server is slower than the sender because the caller's result callback is: while it blocks,
+     * grpc-java reads no more responses, the server's window to us fills, the daemon stops reading
+     * chunks, its queue and window fill, and {@code send()} must wait. One that queued what it is given
+     * would accept all MANY chunks. After the check the callback is released: every chunk sent gets
+     * its result, in order.
+     */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void sendWaitsWhileTheServerIsSlowerThanTheSender() throws Exception {
+        Audio chunk = Audio.ofFloats(new float[1600], 16_000, 1); // 100 ms, 6.4 kB on the wire
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> sequences = new ArrayList<>();
+        AtomicLong accepted = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> producerFailure = new AtomicReference<>();
+        try (RemoteMediaClient c = client()) {
+            c.execute(UPSAMPLE, Map.of("up", chunk), Map.of()); // a warm server: a stall below is flow control
+            try (PipelineStream s = c.stream(UPSAMPLE, Map.of(), r -> {
+                try {
+                    release.await(3, TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                synchronized (sequences) {
+                    sequences.add(r.getSequence());
+                }
+            })) {
+                Thread producer = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < MANY && !stop.get(); i++) {
+                            s.send("up", chunk);
+                            accepted.incrementAndGet();
+                        }
+                    } catch (Throwable t) {
+                        producerFailure.set(t);
+                    }
+                }, "producer");
+                producer.start();
+                long held = heldBack(accepted);
+                assertTrue(held > 0 && held <= BOUND, "send() accepted " + held + " of " + MANY
+                        + " chunks while no result was consumed");
+                stop.set(true);
+                release.countDown();
+                producer.join(TimeUnit.MINUTES.toMillis(2));
+                assertFalse(producer.isAlive(), "send() did not resume once the results were read");
+                assertNull(producerFailure.get());
+                assertTrue(s.finish().getReason().contains("COMMAND_CLOSE"));
+                assertEquals(accepted.get(), s.chunksSent());
+            }
+        } finally {
+            release.countDown();
+        }
+        long sent = accepted.get();
+        synchronized (sequences) {
+            // a result per chunk, in order (the resampler's tail may add one more)
+            assertTrue(sequences.size() == sent || sequences.size() == sent + 1, sequences.size() + " results, " + sent
+                    + " chunks");
+            for (int i = 0; i < sent; i++) {
+                assertEquals((long) i, (long) sequences.get(i));
+            }
+        }
+    }
+
+    /**
+     * Polls {@code count} until it stops growing (12 polls, 250 ms apart) or passes BOUND, at most
+     * 90 s; returns it then.
+     */
+    private static long heldBack(AtomicLong count) throws InterruptedException {
+        long last = -1;
+        int quiet = 0;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < end) {
+            Thread.sleep(250);
+            long n = count.get();
+            if (n > BOUND) {
+                return n;
+            }
+            quiet = n == last ? quiet + 1 : 0;
+            last = n;
+            if (quiet >= 12 && n > 0) {
+                return n;
+            }
+        }
+        return count.get();
     }
 
     @Test

@@ -22,6 +22,7 @@ import org.remotemedia.client.PipelineStream;
 import org.remotemedia.client.RemoteMediaClient;
 import org.remotemedia.client.RemoteMediaException;
 import org.remotemedia.client.RpcException;
+import org.remotemedia.client.WavReader;
 import org.remotemedia.proto.v1.StreamClosed;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -163,12 +164,13 @@ public final class CallCommand implements Callable<Integer> {
     private int unaryCall(RemoteMediaClient client, String json, Map<String, String> dataInputs) throws IOException {
         Map<String, Audio> audio = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : inputs.entrySet()) {
-            try (WavSource w = WavSource.open(e.getValue())) {
+            try (WavReader w = WavReader.open(e.getValue())) {
                 if (w.frames() > Integer.MAX_VALUE / 8) {
                     throw new IOException(e.getValue() + ": too long for one unary call; use --stream");
                 }
-                audio.put(e.getKey(), Audio.ofBytes(ByteString.copyFrom(w.read((int) w.frames())), w.sampleRate(),
-                        w.channels(), w.format()));
+                Audio a = w.next((int) w.frames());
+                audio.put(e.getKey(), a != null ? a : Audio.ofBytes(ByteString.EMPTY, w.sampleRate(), w.channels(),
+                        w.format()));
             }
         }
         ExecuteResult r = client.execute(json, audio, dataInputs);
@@ -209,7 +211,7 @@ public final class CallCommand implements Callable<Integer> {
         }
         Map.Entry<String, Path> in = inputs.entrySet().iterator().next();
         Map<String, WavSink> sinks = new LinkedHashMap<>();
-        try (WavSource wav = WavSource.open(in.getValue())) {
+        try (WavReader wav = WavReader.open(in.getValue())) {
             for (Map.Entry<String, Path> o : outputs.entrySet()) {
                 sinks.put(o.getKey(), new WavSink(o.getValue()));
             }
@@ -242,12 +244,11 @@ public final class CallCommand implements Callable<Integer> {
                 progress(results.get(), chunks);
             })) {
                 while (writeFailure.get() == null) {
-                    byte[] bytes = wav.read(chunkFrames);
-                    if (bytes.length == 0) {
+                    Audio chunk = wav.next(chunkFrames);
+                    if (chunk == null) {
                         break;
                     }
-                    s.send(in.getKey(), Audio.ofBytes(ByteString.copyFrom(bytes), wav.sampleRate(), wav.channels(),
-                            wav.format()));
+                    s.send(in.getKey(), chunk);
                 }
                 if (writeFailure.get() != null) {
                     s.cancel();

@@ -18,8 +18,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.remotemedia.client.TestServer;
+import org.remotemedia.client.WavReader;
 import picocli.CommandLine;
 
 /**
@@ -73,7 +75,7 @@ class CallCommandTest {
     }
 
     static float[] readF32(Path file) throws Exception {
-        try (WavSource w = WavSource.open(file)) {
+        try (WavReader w = WavReader.open(file)) {
             assertEquals(org.remotemedia.client.SampleFormat.F32, w.format());
             ByteBuffer b = ByteBuffer.wrap(w.read((int) w.frames())).order(ByteOrder.LITTLE_ENDIAN);
             float[] f = new float[b.remaining() / 4];
@@ -106,6 +108,41 @@ class CallCommandTest {
         }
         for (int i = 1000; i < 15_000; i += 1009) {
             assertEquals(0.5 * Math.sin(2 * Math.PI * 440 * i / 16_000.0), b[i], 1e-3, "sample " + i);
+        }
+    }
+
+    /**
+     * {@code --stream} on a WAV larger than the whole heap: 10 minutes of 48 kHz 16-bit mono (58 MB)
+     * through a CLI JVM limited to -Xmx48m must complete, so neither the input nor the output (38 MB
+     * of 16 kHz float) is ever held whole. The WAV is made in a temporary directory.
+     */
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void streamsAWavLargerThanItsHeap(@TempDir Path dir) throws Exception {
+        int seconds = 600;
+        Path in = wav(dir.resolve("ten-minutes.wav"), 48_000, seconds);
+        Path outWav = dir.resolve("out.wav");
+        assertTrue(Files.size(in) > 48L << 20, "the input must not fit in the heap");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = List.of(java, "-Xmx48m", "-XX:+ExitOnOutOfMemoryError",
+                "-cp", System.getProperty("java.class.path"), CallCommand.class.getName(),
+                "--server", server.target(), "--token", "right", "--manifest",
+                EXAMPLES.resolve("resample-16k.json").toString(), "--input", "resample=" + in, "--output",
+                "resample=" + outWav, "--stream", "--chunk-ms", "100", "--no-progress");
+        Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("stdout").toFile())
+                .redirectError(dir.resolve("stderr").toFile()).start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("the call did not end within 5 minutes");
+        }
+        String out = Files.readString(dir.resolve("stdout"));
+        String err = Files.readString(dir.resolve("stderr"));
+        assertEquals(0, p.exitValue(), "exit code (3 is also the JVM's on OutOfMemoryError); stdout: " + out
+                + "\nstderr: " + err);
+        assertTrue(out.contains("\"chunks_sent\":" + seconds * 10), out);
+        try (WavReader w = WavReader.open(outWav)) {
+            assertEquals(16_000, w.sampleRate());
+            assertEquals(16_000L * seconds, w.frames(), "every input frame resampled and written");
         }
     }
 

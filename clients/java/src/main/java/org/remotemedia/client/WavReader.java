@@ -1,4 +1,4 @@
-package org.remotemedia.client.cli;
+package org.remotemedia.client;
 
 import java.io.Closeable;
 import java.io.EOFException;
@@ -8,16 +8,24 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.remotemedia.client.SampleFormat;
+import com.google.protobuf.UnsafeByteOperations;
 
 /**
  * A WAV file read chunk by chunk, so a long file never sits in memory: PCM 16 / 24 / 32-bit and
  * IEEE float 32 (plain or WAVE_FORMAT_EXTENSIBLE). 24-bit samples become i32 (shifted left by 8,
- * exactly). Errors name the file and what is wrong with it.
+ * exactly). Errors are IOExceptions that name the file and what is wrong with it.
+ *
+ * <pre>{@code
+ * try (WavReader wav = WavReader.open(Path.of("speech.wav"))) {
+ *     for (Audio chunk; (chunk = wav.next(4410)) != null; ) {
+ *         stream.send("resample", chunk);
+ *     }
+ * }
+ * }</pre>
  *
  * <p>Not thread-safe.
  */
-final class WavSource implements Closeable {
+public final class WavReader implements Closeable {
     private final Path path;
     private final InputStream in;
     private final int sampleRate;
@@ -27,7 +35,7 @@ final class WavSource implements Closeable {
     private final long frames;
     private long framesRead;
 
-    private WavSource(Path path, InputStream in, int sampleRate, int channels, int bits, SampleFormat format,
+    private WavReader(Path path, InputStream in, int sampleRate, int channels, int bits, SampleFormat format,
                       long frames) {
         this.path = path;
         this.in = in;
@@ -38,7 +46,8 @@ final class WavSource implements Closeable {
         this.frames = frames;
     }
 
-    static WavSource open(Path path) throws IOException {
+    /** Reads the header; the samples are read by {@link #next} / {@link #read}. */
+    public static WavReader open(Path path) throws IOException {
         InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path), 1 << 16);
         try {
             ByteBuffer riff = ByteBuffer.wrap(readN(in, 12, path)).order(ByteOrder.LITTLE_ENDIAN);
@@ -75,7 +84,7 @@ final class WavSource implements Closeable {
                     }
                     long frameBytes = (long) channels * (bits / 8);
                     long n = size == 0xFFFFFFFFL ? Long.MAX_VALUE : size / frameBytes; // streaming WAVs: until EOF
-                    return new WavSource(path, in, rate, channels, bits, sf, n);
+                    return new WavReader(path, in, rate, channels, bits, sf, n);
                 } else {
                     in.skipNBytes(size + (size & 1));
                 }
@@ -100,20 +109,21 @@ final class WavSource implements Closeable {
                 + "-bit samples are not supported; use PCM 16 / 24 / 32-bit or float 32 (e.g. sox in.wav -b 16 out.wav)");
     }
 
-    int sampleRate() {
+    public int sampleRate() {
         return sampleRate;
     }
 
-    int channels() {
+    public int channels() {
         return channels;
     }
 
-    SampleFormat format() {
+    /** The format of the samples {@link #read} returns. */
+    public SampleFormat format() {
         return format;
     }
 
     /** Frames in the file (Long.MAX_VALUE for a WAV written without a length). */
-    long frames() {
+    public long frames() {
         return frames;
     }
 
@@ -121,7 +131,7 @@ final class WavSource implements Closeable {
      * The next up to {@code maxFrames} frames as interleaved little-endian samples of {@link #format()};
      * an empty array at the end.
      */
-    byte[] read(int maxFrames) throws IOException {
+    public byte[] read(int maxFrames) throws IOException {
         int n = (int) Math.min(maxFrames, frames - framesRead);
         int inBytes = n * channels * (bitsPerSample / 8);
         byte[] raw = in.readNBytes(inBytes);
@@ -139,6 +149,12 @@ final class WavSource implements Closeable {
             out[o + 3] = raw[i + 2];
         }
         return out;
+    }
+
+    /** The next up to {@code maxFrames} frames as Audio; null at the end of the file. */
+    public Audio next(int maxFrames) throws IOException {
+        byte[] b = read(maxFrames);
+        return b.length == 0 ? null : Audio.ofBytes(UnsafeByteOperations.unsafeWrap(b), sampleRate, channels, format);
     }
 
     private static byte[] readN(InputStream in, int n, Path path) throws IOException {
