@@ -43,6 +43,8 @@ EXPECT = [
               "ERROR_TYPE_VALIDATION", "\nv1"]),                   # speech.wav streamed by WavReader
     ("sh", ["100% 30/30 chunks"]),                                # remotemedia call (progress on stderr)
     ("sh", ['"protocolVersion": "v1"', '"calc": "15"']),          # buf curl
+    ("sh", ['"closed"', "closed by the client (COMMAND_CLOSE)", '"sequence": "29"']),  # buf curl streams speech.wav
+    ("sh", ["ERROR_TYPE_VALIDATION", "/nodes/0/params/gain_db", "unauthenticated", "buf curl exited"]),  # errors
 ]
 
 
