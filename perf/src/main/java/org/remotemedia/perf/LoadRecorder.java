@@ -9,8 +9,10 @@ import org.HdrHistogram.Recorder;
 
 /**
  * What a load run records while it runs: latency of each call or chunk (HdrHistogram
- * {@link Recorder}, nanoseconds; open loop with the expected interval, so a stall is not
- * hidden), the load generator's own lateness (how far behind schedule it issued work: the
+ * {@link Recorder}, nanoseconds; in open loop counted from the work's due time, not from when it
+ * was sent, which is the coordinated-omission correction: a stall shows in every call due during
+ * it, and nothing synthetic is added on top, which would count the stall twice), the load
+ * generator's own lateness (how far behind schedule it issued work: the
  * client's fault, never the server's), answers that were right, and failures keyed by what they
  * were (a gRPC status code, an in-band stream error type, or a wrong answer). Nothing is recorded
  * before {@link #startMeasuring()} (warm-up) or after {@link #stopMeasuring()}.
@@ -64,17 +66,16 @@ final class LoadRecorder {
         latenessResult = lateness.getIntervalHistogram();
     }
 
-    /** A right answer {@code ns} after it was due (open loop) or sent (closed loop). */
-    void answered(long ns, long expectedIntervalNs) {
+    /**
+     * A right answer {@code ns} after it was due (open loop) or sent (closed loop). Open loop
+     * needs no HdrHistogram expected-interval back-fill: the generator does not wait for answers,
+     * so every call due during a stall is issued and measured from its due time already.
+     */
+    void answered(long ns) {
         if (!measuring) {
             return;
         }
-        long v = Math.min(Math.max(1, ns), HIGHEST_NS);
-        if (expectedIntervalNs > 0) {
-            latency.recordValueWithExpectedInterval(v, expectedIntervalNs);
-        } else {
-            latency.recordValue(v);
-        }
+        latency.recordValue(Math.min(Math.max(1, ns), HIGHEST_NS));
         ok.increment();
     }
 

@@ -30,8 +30,8 @@ import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
  *
  * <p>Open loop: chunk k of session s is due at {@code T0 + s * (interval / sessions) + k * interval}
  * (sessions evenly staggered) and sent then by one scheduler thread, whatever the answers are
- * doing; a chunk's latency runs from its due time to its ChunkResult's arrival, recorded with the
- * interval as the expected interval (coordinated omission). How late the scheduler itself sent is
+ * doing; a chunk's latency runs from its due time to its ChunkResult's arrival (the
+ * coordinated-omission correction: a stall shows in every chunk due during it). How late the scheduler itself sent is
  * recorded apart. Closed loop: each session sends its next chunk when the last result arrived.
  *
  * <p>Every result is checked: sequences in order, audio from the pipeline's sink once the
@@ -422,7 +422,7 @@ final class StreamLoad {
                 return;
             }
             if (measured[(int) seq]) {
-                rec.answered(System.nanoTime() - sentAt[(int) seq], s.open() ? intervalNs : 0);
+                rec.answered(System.nanoTime() - sentAt[(int) seq]);
             }
             StreamRequest[] cl = closedLoopChunks;
             if (cl != null && seq + 1 < total && !stopSending) {

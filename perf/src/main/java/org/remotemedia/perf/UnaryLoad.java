@@ -19,7 +19,7 @@ import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
  * The unary workload: ExecutePipeline calls through grpc-java's async stub, round-robin over the
  * channels. Open loop: call i is due at {@code T0 + i / rate}; it is issued then by one scheduler
  * thread (waiting only when {@code max_in_flight} calls are out: that wait shows as latency, since
- * latency counts from the due time with coordinated-omission correction). Closed loop:
+ * latency counts from the due time: the coordinated-omission correction). Closed loop:
  * {@code concurrency} calls in flight, each answer issuing the next. Each answer is checked: a
  * result (not an in-band error) with audio from the pipeline's sink.
  *
@@ -71,7 +71,7 @@ final class UnaryLoad {
             if (i >= warm) {
                 rec.late(System.nanoTime() - due);
             }
-            call(due, intervalNs, inFlight::release);
+            call(due, inFlight::release);
         }
         if (!inFlight.tryAcquire(s.maxInFlight(), 60, TimeUnit.SECONDS)) {
             rec.failedAlways("calls still unanswered 60 s after the last was issued");
@@ -100,11 +100,11 @@ final class UnaryLoad {
             drained.countDown();
             return;
         }
-        call(now, 0, () -> loop(end, drained));
+        call(now, () -> loop(end, drained));
     }
 
     /** One call, due at {@code due}; {@code then} runs when it ended, whatever the outcome. */
-    private void call(long due, long expectedIntervalNs, Runnable then) {
+    private void call(long due, Runnable then) {
         ManagedChannel ch = channels.get((int) (issued.getAndIncrement() % channels.size()));
         ClientCalls.asyncUnaryCall(ch.newCall(PipelineExecutionServiceGrpc.getExecutePipelineMethod(),
                 CallOptions.DEFAULT), request, new StreamObserver<>() {
@@ -116,7 +116,7 @@ final class UnaryLoad {
                         } else if (!r.hasResult() || r.getResult().getAudioOutputsCount() == 0) {
                             rec.failed("wrong answer");
                         } else {
-                            rec.answered(took, expectedIntervalNs);
+                            rec.answered(took);
                         }
                     }
 
