@@ -91,4 +91,9 @@ apt_ensure "command -v espeak-ng && command -v sox && command -v ffmpeg && /usr/
 apt_ensure "command -v gnuplot" gnuplot-nox
 # the metrics port's /dashboard page, loaded in headless Chromium (DashboardBrowserTest)
 apt_ensure "command -v chromium" chromium
+# the container image test (ContainerImageTest), only when asked for: RM_CONTAINER_TEST=1.
+# runc as well as podman's crun: crun refuses hosts with cgroups v1 (docs/deploy.md)
+if [ "${RM_CONTAINER_TEST:-}" = 1 ]; then
+  apt_ensure "command -v podman && command -v runc && command -v debootstrap" podman buildah runc debootstrap
+fi
 exit 0
