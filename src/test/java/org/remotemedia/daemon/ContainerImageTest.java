@@ -41,7 +41,7 @@ import org.remotemedia.proto.v1.VersionRequest;
  * The container image itself: {@code scripts/container-image --local-base} builds it from the
  * Containerfile (on a base made here from a Debian rootfs and the build's JDK, since no image
  * registry is reachable), and podman runs it with a memory and CPU limit and a configuration
- * directory mounted over {@code /etc/remotemedia}. The daemon must serve as the non-root user
+ * directory mounted over {@code /etc/remotemedia}, on a read-only root filesystem. The daemon must serve as the non-root user
  * with the mounted server.yaml and token file, size its heap and workers to the limits, report
  * healthy through the image's HEALTHCHECK, and stop with exit code 0 after a drain on
  * {@code podman stop}.
@@ -130,7 +130,8 @@ class ContainerImageTest {
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
 
         String name = "rm-container-test-" + ProcessHandle.current().pid();
-        Run started = sh(120, podman("run", "-d", "--name", name, "--memory", "1g", "--cpus", "1",
+        // --read-only as deploy/k8s runs it (readOnlyRootFilesystem); podman mounts a tmpfs on /tmp
+        Run started = sh(120, podman("run", "-d", "--name", name, "--memory", "1g", "--cpus", "1", "--read-only",
                 "-p", "127.0.0.1::50051", "-p", "127.0.0.1::9090", "-v", etc + ":/etc/remotemedia:ro",
                 "-e", "RM_SERVER_DRAIN_NOTICE_MS=1000", IMAGE));
         assertEquals(0, started.exit(), "podman run: " + started.out());
