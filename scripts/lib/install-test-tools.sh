@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the standard gRPC clients that the client tests drive, from the registries this
-# machine reaches: grpc-js, @grpc/proto-loader and buf (buf curl) from npm; grpcio from Debian
+# machine reaches: grpc-js, @grpc/proto-loader and buf (buf curl) from npm; kubernetes-models,
+# typescript and yaml from npm (scripts/lib/k8s-validate.mjs checks deploy/k8s against the
+# Kubernetes API schemas); grpcio from Debian
 # (python3-grpcio, python3-protobuf), promtool from Debian (prometheus); espeak-ng, sox, ffmpeg,
 # numpy and scipy from Debian (speech and loudness references for the VAD and LevelMeter tests);
 # chromium from Debian (headless: the /dashboard page test loads it and takes its screenshot).
@@ -18,9 +20,11 @@ SPEC="$ROOT/scripts/lib/test-tools/package.json"
 
 say() { printf 'install-test-tools: %s\n' "$*" >&2; }
 
-# --- npm: grpc-js, proto-loader, buf --------------------------------------------------------
+# --- npm: grpc-js, proto-loader, buf; kubernetes-models, typescript, yaml ------------------
 npm_ok() {
   [ -x "$TOOLS/node_modules/.bin/buf" ] && [ -f "$TOOLS/node_modules/@grpc/grpc-js/package.json" ] \
+    && [ -f "$TOOLS/node_modules/kubernetes-models/package.json" ] && [ -f "$TOOLS/node_modules/typescript/bin/tsc" ] \
+    && [ -f "$TOOLS/node_modules/yaml/package.json" ] \
     && [ -f "$TOOLS/node_modules/@grpc/proto-loader/package.json" ] && cmp -s "$SPEC" "$TOOLS/package.json"
 }
 if npm_ok; then
@@ -87,4 +91,9 @@ apt_ensure "command -v espeak-ng && command -v sox && command -v ffmpeg && /usr/
 apt_ensure "command -v gnuplot" gnuplot-nox
 # the metrics port's /dashboard page, loaded in headless Chromium (DashboardBrowserTest)
 apt_ensure "command -v chromium" chromium
+# the container image test (ContainerImageTest), only when asked for: RM_CONTAINER_TEST=1.
+# runc as well as podman's crun: crun refuses hosts with cgroups v1 (docs/deploy.md)
+if [ "${RM_CONTAINER_TEST:-}" = 1 ]; then
+  apt_ensure "command -v podman && command -v runc && command -v debootstrap" podman buildah runc debootstrap
+fi
 exit 0

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class StandsAloneTest {
     private static final List<String> ROOTS = List.of("README.md", "src", "scripts", "perf", "jmh", "docs", "config",
-            "dist", "clients", "proto", ".ci");
+            "dist", "clients", "proto", ".ci", "deploy", "Containerfile", ".dockerignore");
     private static final Set<String> SKIPPED_DIRS = Set.of("target", "node_modules", "out", ".venv", "__pycache__");
     private static final Pattern ISSUE_NUMBER = Pattern.compile("\\b[Ii]ssue #?[0-9]+");
 
