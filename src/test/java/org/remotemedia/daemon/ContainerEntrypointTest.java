@@ -183,11 +183,11 @@ class ContainerEntrypointTest {
         });
         ManagedChannel ch = null;
         try {
-            int metricsPort = next(events, "metrics_listening", lines).get("metrics_port").asInt();
+            int metricsPort = DistributionTest.next(events, "metrics_listening", lines).get("metrics_port").asInt();
             String cmdLine = ProcessHandle.of(p.pid()).flatMap(h -> h.info().commandLine()).orElse("");
             assertTrue(cmdLine.contains("org.remotemedia.daemon.Main serve --config " + yaml),
                     "the entrypoint's process is the JVM (exec), serving the RM_CONFIG file: " + cmdLine);
-            int grpcPort = next(events, "started", lines).get("grpc_port").asInt();
+            int grpcPort = DistributionTest.next(events, "started", lines).get("grpc_port").asInt();
             Map<String, String> hcEnv = Map.of("RM_HEALTHCHECK_PORT", Integer.toString(metricsPort));
             Run ready = run(HEALTHCHECK, hcEnv);
             assertEquals(0, ready.exit(), ready.out() + ready.err());
@@ -197,7 +197,7 @@ class ContainerEntrypointTest {
                     .check(HealthCheckRequest.getDefaultInstance()).getStatus());
 
             assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor());
-            JsonNode signal = next(events, "signal_received", lines);
+            JsonNode signal = DistributionTest.next(events, "signal_received", lines);
             assertEquals(3000, signal.get("notice_ms").asInt(), "the environment's drain notice wins over the file's");
             assertEquals(17000, signal.get("grace_ms").asInt(), "the file's drain grace");
             // during the notice the daemon still runs; the healthcheck reports it unready and why
@@ -235,20 +235,5 @@ class ContainerEntrypointTest {
         t.setDaemon(true);
         t.start();
         return t;
-    }
-
-    /** The next event named {@code name}; earlier events stay queued. */
-    private static JsonNode next(BlockingQueue<JsonNode> events, String name, List<String> lines) throws Exception {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < until) {
-            for (JsonNode e : events) {
-                if (name.equals(e.path("event").asText())) {
-                    events.remove(e);
-                    return e;
-                }
-            }
-            Thread.sleep(20); // polling the reader's queue; no timing is asserted
-        }
-        throw new AssertionError("no \"" + name + "\" event in " + lines);
     }
 }

@@ -764,7 +764,7 @@ class DistributionTest {
     }
 
     /** The next event named {@code name} (earlier events stay queued for later waits). */
-    private static JsonNode next(BlockingQueue<JsonNode> events, String name, List<String> lines) throws Exception {
+    static JsonNode next(BlockingQueue<JsonNode> events, String name, List<String> lines) throws Exception {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < until) {
             for (JsonNode e : events) {

@@ -6,57 +6,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.remotemedia.testkit.Await;
+import org.remotemedia.testkit.StuckOutput;
 
 /** The access log never blocks its callers: a stuck stdout drops lines and counts them. */
 class AccessLogTest {
     @Test
     void aStuckOutputDropsAndCountsInsteadOfBlocking() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        ByteArrayOutputStream written = new ByteArrayOutputStream();
-        OutputStream stuck = new OutputStream() {
-            @Override
-            public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                entered.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                synchronized (written) {
-                    written.write(b, off, len);
-                }
-            }
-        };
+        StuckOutput stuck = new StuckOutput();
         Metrics metrics = new Metrics();
         AccessLog log = new AccessLog(new PrintStream(stuck, false, StandardCharsets.UTF_8), 16, true, metrics);
         log.log("r0", "/a.B/C", "/127.0.0.1:1", "alice", "OK", 1000, 1, 2, null, -1, -1, -1);
-        entered.await(); // the writer is stuck in its first write
+        stuck.entered.await(); // the writer is stuck in its first write
         int total = 1000;
         for (int i = 1; i < total; i++) { // the caller never waits
             log.log("r" + i, "/a.B/C", "/127.0.0.1:1", "alice", "OK", 1000, 1, 2, "p\"q", 3, 4, 5);
         }
         long dropped = log.dropped();
         assertTrue(dropped >= total - 1 - 16 && dropped < total, "dropped " + dropped);
-        release.countDown();
+        stuck.release();
         log.close();
-        String text;
-        synchronized (written) {
-            text = written.toString(StandardCharsets.UTF_8);
-        }
-        String[] lines = text.split("\n");
+        String[] lines = stuck.text().split("\n");
         assertEquals(total - dropped, lines.length, "every line not dropped is written whole");
         ObjectMapper json = new ObjectMapper();
         JsonNode last = json.readTree(lines[lines.length - 1]);

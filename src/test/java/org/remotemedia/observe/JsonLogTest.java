@@ -7,46 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
+import org.remotemedia.testkit.StuckOutput;
 
 /** The daemon's event log: a stuck stdout never blocks the thread that logs, lines stay whole. */
 class JsonLogTest {
-    /** An output whose writes wait until released (a full pipe, a throttled journal). */
-    private static final class StuckOutput extends OutputStream {
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        final ByteArrayOutputStream written = new ByteArrayOutputStream();
-
-        @Override
-        public void write(int b) {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            entered.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (written) {
-                written.write(b, off, len);
-            }
-        }
-
-        String text() {
-            synchronized (written) {
-                return written.toString(StandardCharsets.UTF_8);
-            }
-        }
-    }
-
     @Test
     void aStuckOutputDropsAndCountsInsteadOfBlockingTheCaller() throws Exception {
         StuckOutput stuck = new StuckOutput();
@@ -62,7 +30,7 @@ class JsonLogTest {
         }, "the logging thread waited for a stuck output");
         long dropped = log.dropped();
         assertTrue(dropped >= total - 1 - 16 && dropped < total, "dropped " + dropped);
-        stuck.release.countDown();
+        stuck.release();
         log.close();
         String[] lines = stuck.text().split("\n");
         assertEquals(total - dropped, lines.length, "every line not dropped is written whole");
