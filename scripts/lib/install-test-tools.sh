@@ -5,7 +5,8 @@
 # Kubernetes API schemas); grpcio from Debian
 # (python3-grpcio, python3-protobuf), promtool from Debian (prometheus); espeak-ng, sox, ffmpeg,
 # numpy and scipy from Debian (speech and loudness references for the VAD and LevelMeter tests);
-# chromium from Debian (headless: the /dashboard page test loads it and takes its screenshot).
+# chromium from Debian (headless: the /dashboard page test loads it and takes its screenshot);
+# haproxy and nginx from Debian (BalancerTest runs deploy/'s configurations in front of daemons).
 # Idempotent and fast when everything is there.
 #
 #   scripts/lib/install-test-tools.sh          # install what is missing
@@ -91,6 +92,10 @@ apt_ensure "command -v espeak-ng && command -v sox && command -v ffmpeg && /usr/
 apt_ensure "command -v gnuplot" gnuplot-nox
 # the metrics port's /dashboard page, loaded in headless Chromium (DashboardBrowserTest)
 apt_ensure "command -v chromium" chromium
+# the balancers of deploy/ (BalancerTest); Debian puts them in /usr/sbin, so checked by path. On a
+# machine that runs systemd the nginx package also starts its default site on port 80: the test
+# starts its own nginx on a free port and is not affected
+apt_ensure "test -x /usr/sbin/haproxy && test -x /usr/sbin/nginx" haproxy nginx
 # the container image test (ContainerImageTest), only when asked for: RM_CONTAINER_TEST=1.
 # runc as well as podman's crun: crun refuses hosts with cgroups v1 (docs/deploy.md)
 if [ "${RM_CONTAINER_TEST:-}" = 1 ]; then

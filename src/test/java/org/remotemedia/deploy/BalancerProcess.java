@@ -1,0 +1,142 @@
+package org.remotemedia.deploy;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HAProxy or nginx, started from the file an operator copies (deploy/haproxy/haproxy.cfg,
+ * deploy/nginx/nginx.conf) with only its addresses and log paths replaced: the balancer's
+ * 127.0.0.1:50050 and the daemons' 127.0.0.1:50051..50053 (and, for HAProxy, their check ports
+ * 9091..9093) become the free ports this run got. Every replaced text must be in the file, so a
+ * change to the file that the test no longer matches fails here instead of testing something else.
+ * Runs in the foreground, its output in target/balancer-test/; stopped by its PID (and nginx's
+ * workers, its children, with it).
+ */
+final class BalancerProcess implements AutoCloseable {
+    final String kind;
+    final int port;
+    private final Process process;
+    private final Path log;
+
+    /** The balancer's binary: Debian puts both in /usr/sbin, which a user's PATH may lack. */
+    static Path binary(String kind) {
+        for (String dir : new String[] {"/usr/sbin", "/usr/bin", "/usr/local/sbin"}) {
+            Path p = Path.of(dir, kind);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private BalancerProcess(String kind, int port, List<String> cmd, Path log) throws IOException {
+        this.kind = kind;
+        this.port = port;
+        this.log = log;
+        this.process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        process.getOutputStream().close();
+    }
+
+    /**
+     * Starts {@code kind} on {@code port} in front of the daemons at {@code grpcPorts} (checks on
+     * {@code metricsPorts}), its configuration and files in {@code dir}; returns once it accepts connections.
+     */
+    static BalancerProcess start(String kind, Path dir, int port, int[] grpcPorts, int[] metricsPorts) throws Exception {
+        Path log = Path.of("target", "balancer-test", kind + "-" + System.currentTimeMillis() + ".log");
+        Files.createDirectories(log.getParent());
+        Map<String, String> replace = new LinkedHashMap<>();
+        String listen = kind.equals("haproxy") ? "bind " : "listen ";
+        replace.put(listen + "127.0.0.1:50050 ", listen + "127.0.0.1:" + port + " ");
+        for (int i = 0; i < 3; i++) {
+            replace.put("127.0.0.1:" + (50051 + i) + " ", "127.0.0.1:" + grpcPorts[i] + " ");
+        }
+        List<String> cmd = new ArrayList<>();
+        Path conf;
+        if (kind.equals("haproxy")) {
+            for (int i = 0; i < 3; i++) {
+                replace.put(" port " + (9091 + i) + " ", " port " + metricsPorts[i] + " ");
+            }
+            conf = write(Path.of("deploy/haproxy/haproxy.cfg"), dir.resolve("haproxy.cfg"), replace);
+            cmd.addAll(List.of(binary(kind).toString(), "-db", "-f", conf.toString())); // -db: foreground
+        } else {
+            replace.put("error_log /var/log/nginx/error.log notice;", "error_log stderr notice;");
+            replace.put("access_log /var/log/nginx/remotemedia-access.log grpc;",
+                    "access_log " + log.toAbsolutePath() + ".access grpc;");
+            conf = write(Path.of("deploy/nginx/nginx.conf"), dir.resolve("nginx.conf"), replace);
+            cmd.addAll(List.of(binary(kind).toString(), "-p", dir.toString(), "-c", conf.toString(),
+                    "-g", "daemon off; pid " + dir.resolve("nginx.pid") + ";"));
+        }
+        BalancerProcess b = new BalancerProcess(kind, port, cmd, log);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return b;
+            } catch (IOException notYet) {
+                if (!b.process.isAlive() || System.nanoTime() > until) {
+                    b.close();
+                    throw new IllegalStateException(kind + " did not open port " + port + ": " + b.tail());
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** {@code from} with every key of {@code replace} (each exactly once there) replaced, in one pass. */
+    private static Path write(Path from, Path to, Map<String, String> replace) throws IOException {
+        String text = Files.readString(from);
+        TreeMap<Integer, String> at = new TreeMap<>();
+        for (String key : replace.keySet()) {
+            int i = text.indexOf(key);
+            if (i < 0 || text.indexOf(key, i + 1) >= 0) {
+                throw new IllegalStateException(from + " must contain '" + key.strip()
+                        + "' exactly once (the test replaces it): was it changed?");
+            }
+            at.put(i, key);
+        }
+        StringBuilder out = new StringBuilder();
+        int done = 0;
+        for (Map.Entry<Integer, String> e : at.entrySet()) {
+            out.append(text, done, e.getKey()).append(replace.get(e.getValue()));
+            done = e.getKey() + e.getValue().length();
+        }
+        Files.writeString(to, out.append(text.substring(done)));
+        return to;
+    }
+
+    /** Its log's last lines about servers and errors (HAProxy's request lines left out), and where the whole log is. */
+    String tail() {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(log).stream().filter(l -> !l.contains(" HTTP/2.0\"")).toList();
+        } catch (IOException e) {
+            lines = List.of(e.toString());
+        }
+        return kind + " (pid " + process.pid() + ", whole log in " + log + "):\n  "
+                + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        List<ProcessHandle> children = process.descendants().toList(); // nginx's workers
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+        for (ProcessHandle c : children) {
+            if (c.isAlive()) {
+                c.destroyForcibly();
+            }
+        }
+    }
+}
