@@ -1,9 +1,6 @@
 package org.remotemedia.deploy;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,16 +18,18 @@ import org.remotemedia.testkit.JvmOptions;
 /**
  * One daemon ({@code Main serve}) in a JVM of its own on 127.0.0.1, as an operator runs it:
  * started with config/jvm.options (a small fixed heap: three of them share a 2-core CI box),
- * its ports read from its {@code started} line, its log read all along (an unread pipe would
- * block it) and kept in target/balancer-test/ and in part for failure messages, and the ExecutePipeline calls it answered OK
- * counted from its access log. Stopped by its PID only: SIGTERM (drain) or SIGKILL.
+ * its ports read from its {@code started} line, its stdout and stderr written straight to a file
+ * in target/balancer-test/ and followed from there (kept in part for failure messages), and the
+ * ExecutePipeline calls it answered OK counted from its access log. Not a pipe: on JDK 25 a
+ * thread blocked reading a child's pipe can get "Stream closed" when the child exits, and the
+ * child's last lines (the drain) are lost. Stopped by its PID only: SIGTERM (drain) or SIGKILL.
  *
  * <p>Threads: one log reader per daemon; the rest on the test's thread.
  */
 final class DaemonProcess implements AutoCloseable {
     private static final Pattern STARTED = Pattern.compile(
             "\"event\":\"started\".*\"grpc_port\":(\\d+).*\"metrics_port\":(\\d+)");
-    private static final String EXECUTE = "\"method\":\"remotemedia.v1.PipelineExecutionService/ExecutePipeline\"";
+    private static final String EXECUTE = "\"method\":\"/remotemedia.v1.PipelineExecutionService/ExecutePipeline\"";
 
     /** Where each daemon's whole log goes (a failure message names the file). */
     private static final Path LOGS = Path.of("target", "balancer-test");
@@ -46,8 +45,8 @@ final class DaemonProcess implements AutoCloseable {
     private DaemonProcess(String name, List<String> cmd) throws IOException {
         this.name = name;
         Files.createDirectories(LOGS);
-        this.process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        this.log = LOGS.resolve(name + "-" + process.pid() + ".log");
+        this.log = Files.createTempFile(LOGS, name + "-", ".log");
+        this.process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         process.getOutputStream().close();
         Thread reader = new Thread(this::read, "daemon-log-" + name);
         reader.setDaemon(true);
@@ -73,38 +72,56 @@ final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(name, cmd);
     }
 
+    /** Follows the log file until the process has exited and every byte it wrote is read. */
     private void read() {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-             Writer kept = Files.newBufferedWriter(log)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                kept.write(line);
-                kept.write('\n');
-                if (line.contains("\"event\":\"access\"")) {
-                    if (line.contains(EXECUTE) && line.contains("\"code\":\"OK\"")) {
-                        executeOk.incrementAndGet();
+        try (var in = Files.newInputStream(log)) {
+            StringBuilder partial = new StringBuilder();
+            byte[] buf = new byte[64 * 1024];
+            while (true) {
+                boolean exited = !process.isAlive(); // read before the last pass, so nothing written after is missed
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    partial.append(new String(buf, 0, n, StandardCharsets.UTF_8)); // JSON lines: ASCII in practice
+                    int nl;
+                    while ((nl = partial.indexOf("\n")) >= 0) {
+                        line(partial.substring(0, nl));
+                        partial.delete(0, nl + 1);
                     }
-                    continue; // too many to keep in memory
                 }
-                kept.flush();
-                synchronized (tail) {
-                    if (tail.size() == 40) {
-                        tail.removeFirst();
+                if (exited) {
+                    if (partial.length() > 0) {
+                        line(partial.toString());
                     }
-                    tail.addLast(line);
+                    break;
                 }
-                Matcher m = STARTED.matcher(line);
-                if (m.find()) {
-                    ports.complete(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
-                }
+                Thread.sleep(20); // following a file; nothing is timed
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | InterruptedException e) {
             synchronized (tail) {
                 tail.addLast("log reader: " + e);
             }
         } finally {
             ports.completeExceptionally(new IllegalStateException(name + " ended before it started: " + tail()));
             logEnded.countDown();
+        }
+    }
+
+    private void line(String line) {
+        if (line.contains("\"event\":\"access\"")) {
+            if (line.contains(EXECUTE) && line.contains("\"code\":\"OK\"")) {
+                executeOk.incrementAndGet();
+            }
+            return; // too many to keep in memory
+        }
+        synchronized (tail) {
+            if (tail.size() == 40) {
+                tail.removeFirst();
+            }
+            tail.addLast(line);
+        }
+        Matcher m = STARTED.matcher(line);
+        if (m.find()) {
+            ports.complete(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
         }
     }
 
@@ -147,7 +164,7 @@ final class DaemonProcess implements AutoCloseable {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             return -1;
         }
-        logEnded.await(10, TimeUnit.SECONDS); // its last lines are still in the pipe
+        logEnded.await(10, TimeUnit.SECONDS); // the reader takes the last lines from the file
         return process.exitValue();
     }
 
