@@ -73,6 +73,7 @@ final class StandardServices {
         for (String s : registry.services()) {
             health.setStatus(s, ServingStatus.SERVING);
         }
+        health.setStatus(HealthService.LIVENESS, ServingStatus.SERVING); // readiness never changes it
         return this;
     }
 

@@ -140,14 +140,15 @@ class KubernetesManifestsTest {
         }
         assertEquals(Map.of("grpc", cfg.server().port(), "metrics", cfg.server().metricsPort()), ports);
 
-        // readiness and start-up through native gRPC health of the whole server; liveness
-        // through /health, which overload does not turn off
-        for (String probe : new String[] {"readinessProbe", "startupProbe"}) {
+        // readiness and start-up through native gRPC health of the whole server; liveness through
+        // the daemon's liveness name, which overload does not turn off (OperationsTest checks that)
+        for (String probe : new String[] {"readinessProbe", "startupProbe", "livenessProbe"}) {
             assertEquals(cfg.server().port(), (Integer) at(c, probe, "grpc", "port"), probe);
-            assertEquals("", (Object) at(c, probe, "grpc", "service"), probe);
         }
-        assertEquals("/health", (Object) at(c, "livenessProbe", "httpGet", "path"));
-        assertEquals("metrics", (Object) at(c, "livenessProbe", "httpGet", "port"));
+        assertEquals("", (Object) at(c, "readinessProbe", "grpc", "service"));
+        assertEquals("", (Object) at(c, "startupProbe", "grpc", "service"));
+        assertEquals(org.remotemedia.service.health.HealthService.LIVENESS,
+                (Object) at(c, "livenessProbe", "grpc", "service"));
 
         // the kubelet's SIGKILL comes after preStop + drain notice + drain grace
         List<String> preStop = at(c, "lifecycle", "preStop", "exec", "command");

@@ -347,7 +347,7 @@ class OperationsTest {
     }
 
     @Test
-    void healthFollowsAdmissionWhenItIsFull() throws Exception {
+    void healthFollowsAdmissionWhenItIsFullButLivenessStaysServing() throws Exception {
         try (TestDaemon d = TestDaemon.start("execution.max_concurrent_executions", "1",
                 "limits.max_queued_executions", "0")) {
             var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(d.channel());
@@ -368,6 +368,10 @@ class OperationsTest {
             assertTrue(d.limits().notReadyReason().startsWith("admission full"), d.limits().notReadyReason());
             Await.until(() -> health.check(overall).getStatus()
                     == io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING, () -> "health while full");
+            // the liveness name stays SERVING: a full server is busy, not broken (no restart)
+            assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, health.check(
+                    io.grpc.health.v1.HealthCheckRequest.newBuilder().setService(
+                            org.remotemedia.service.health.HealthService.LIVENESS).build()).getStatus());
             d.limits().exit(org.remotemedia.rpc.Workload.EXECUTION);
             Await.until(() -> health.check(overall).getStatus()
                     == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, () -> "health once a slot is free");

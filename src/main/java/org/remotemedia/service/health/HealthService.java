@@ -39,6 +39,12 @@ public final class HealthService {
     public static final String SERVICE_NAME = "grpc.health.v1.Health";
     /** The name that stands for the server as a whole. */
     public static final String OVERALL = "";
+    /**
+     * The name a liveness probe asks for (Kubernetes' gRPC liveness probe): SERVING while the
+     * process serves at all, not turned off by overload as {@link #OVERALL} is, so that a busy
+     * server is taken out of rotation (readiness) but never restarted for being busy.
+     */
+    public static final String LIVENESS = "remotemedia.v1.Liveness";
 
     private static final HealthCheckResponse[] RESPONSES = new HealthCheckResponse[4];
 
