@@ -85,8 +85,6 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private KeepAlivePinger keepAlive;
     private IdleMonitor idle;
     private ConnectionAgeLimit age;
-    /** Set when the grace after max_connection_age ends the calls (their status says why); event loop only. */
-    private boolean agedOut;
     private GracefulDrain drain;
     private final RequestHeaders requestHeaders = new RequestHeaders();
     private final RequestHeaderRules<RegisteredMethod> rules;
@@ -665,11 +663,17 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         });
     }
 
-    /** End of the grace period (any thread): cancels the calls still running and closes. */
+    private static final Status SHUTDOWN_GRACE_OVER =
+            Status.of(StatusCode.UNAVAILABLE, "the server is shutting down and the drain grace period ended");
+    private static final Status AGE_GRACE_OVER = Status.of(StatusCode.UNAVAILABLE, "the connection reached its"
+            + " maximum age and the grace period after it ended (transport.max_connection_age_grace_ms); retry on a"
+            + " new connection");
+
+    /** End of the shutdown's grace period (any thread): cancels the calls still running and closes. */
     void forceClose() {
         ctx.executor().execute(() -> {
             if (!closed) {
-                drain.forceClose();
+                drain.forceClose(SHUTDOWN_GRACE_OVER);
             }
         });
     }
@@ -728,9 +732,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
                 context.log.debug("connection_max_age_grace", null, "connection", idPrefix, "cancelled_calls",
                         connection().numActiveStreams());
                 context.metrics.connectionDrained("max_connection_age_grace");
-                agedOut = true;
             }
-            drain.forceClose();
+            drain.forceClose(AGE_GRACE_OVER);
         }
 
         @Override
@@ -752,7 +755,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         }
 
         @Override
-        public void cancelCalls() {
+        public void cancelCalls(Status why) {
             List<ServerStream> calls = new ArrayList<>();
             try {
                 connection().forEachActiveStream(s -> {
@@ -765,12 +768,8 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             } catch (Http2Exception e) {
                 // not thrown by our visitor
             }
-            Status s = agedOut
-                    ? Status.of(StatusCode.UNAVAILABLE, "the connection reached its maximum age and the grace period"
-                            + " after it ended (transport.max_connection_age_grace_ms); retry on a new connection")
-                    : Status.of(StatusCode.UNAVAILABLE, "the server is shutting down and the drain grace period ended");
             for (ServerStream c : calls) {
-                c.cancelForShutdown(s, true);
+                c.cancelForShutdown(why, true);
             }
         }
 

@@ -1,5 +1,7 @@
 package org.remotemedia.transport;
 
+import org.remotemedia.grpc.Status;
+
 /**
  * The two-phase GOAWAY drain (as grpc-java's server does it): GOAWAY with last-stream-id
  * 2^31-1 and a PING; the PING's ack -- or a timeout -- proves the client has seen the first
@@ -21,8 +23,8 @@ final class GracefulDrain {
 
         boolean hasActiveStreams();
 
-        /** Ends the calls still running (the grace period is over). */
-        void cancelCalls();
+        /** Ends the calls still running (the grace period is over) with {@code why}. */
+        void cancelCalls(Status why);
 
         void close();
     }
@@ -67,12 +69,15 @@ final class GracefulDrain {
         maybeFinish();
     }
 
-    /** The grace period ended: cancel what runs, say the real last stream id if not yet said, close. */
-    void forceClose() {
+    /**
+     * The grace period ended: cancel what runs (with {@code why}, which says whose grace: the
+     * shutdown's or the connection age's), say the real last stream id if not yet said, close.
+     */
+    void forceClose(Status why) {
         if (closed) {
             return;
         }
-        connection.cancelCalls();
+        connection.cancelCalls(why);
         if (!secondGoAwaySent) {
             secondGoAwaySent = true;
             connection.goAway(connection.lastStreamCreated());

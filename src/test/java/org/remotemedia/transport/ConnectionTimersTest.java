@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.remotemedia.grpc.Status;
+import org.remotemedia.grpc.StatusCode;
 
 /** Keepalive, idle and drain decisions on hand-driven time: what LifecycleTest shows over sockets in minutes. */
 class ConnectionTimersTest {
@@ -224,6 +226,8 @@ class ConnectionTimersTest {
 
     @Nested
     class Drain implements GracefulDrain.Connection {
+        private static final Status GRACE_OVER = Status.of(StatusCode.UNAVAILABLE, "grace over");
+
         int lastStream = 7;
         boolean active = true;
         private final GracefulDrain drain = new GracefulDrain(timers, 10_000 * MS, this);
@@ -249,7 +253,7 @@ class ConnectionTimersTest {
         }
 
         @Override
-        public void cancelCalls() {
+        public void cancelCalls(Status why) {
             events.add("cancel");
         }
 
@@ -290,9 +294,9 @@ class ConnectionTimersTest {
         @Test
         void forceCloseCancelsCallsAndSaysTheRealLastStreamOnce() {
             drain.start();
-            drain.forceClose();
+            drain.forceClose(GRACE_OVER);
             assertEquals(List.of("goaway 2147483647", "ping", "cancel", "goaway 7", "close"), events);
-            drain.forceClose();
+            drain.forceClose(GRACE_OVER);
             drain.onDrainPingAck();
             timers.advanceMs(20_000);
             assertEquals(5, events.size());
@@ -302,7 +306,7 @@ class ConnectionTimersTest {
         void nothingAfterTheConnectionClosed() {
             drain.connectionClosed();
             drain.start();
-            drain.forceClose();
+            drain.forceClose(GRACE_OVER);
             assertEquals(List.of(), events);
         }
     }
