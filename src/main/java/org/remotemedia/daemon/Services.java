@@ -170,8 +170,7 @@ final class Services implements AutoCloseable {
 
     /** With a private metrics registry and a log written on the caller's thread to stdout (tests of the wiring alone). */
     static Services create(ServerConfig cfg) {
-        return create(cfg, new Metrics(), new JsonLog(System.out,
-                JsonLog.Level.valueOf(cfg.logging().level().toUpperCase(java.util.Locale.ROOT))));
+        return create(cfg, new Metrics(), new JsonLog(System.out, JsonLog.Level.of(cfg.logging().level())));
     }
 
     /** The daemon's registry alone (tests). */
@@ -259,7 +258,7 @@ final class Services implements AutoCloseable {
         }
         TokenSet old = auth.tokens();
         auth.reload(tokens);
-        log.setLevel(JsonLog.Level.valueOf(next.logging().level().toUpperCase(java.util.Locale.ROOT)));
+        log.setLevel(JsonLog.Level.of(next.logging().level()));
         accessLog.setEnabled(next.logging().access());
         limits.reload(next.limits());
         List<String> added = new ArrayList<>(tokens.names());

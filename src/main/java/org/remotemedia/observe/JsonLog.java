@@ -25,7 +25,14 @@ import org.remotemedia.json.Json;
  */
 public final class JsonLog implements AutoCloseable {
     /** Severity, lowest first. */
-    public enum Level { DEBUG, INFO, WARN, ERROR }
+    public enum Level {
+        DEBUG, INFO, WARN, ERROR;
+
+        /** A level as logging.level writes it ("info", any case). */
+        public static Level of(String name) {
+            return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
 
     /** Lines the asynchronous log holds for its writer before it drops. */
     static final int QUEUE_LINES = 8192;
@@ -75,7 +82,7 @@ public final class JsonLog implements AutoCloseable {
 
     /** The daemon's log: asynchronous, to stdout. Close it before the process exits. */
     public static JsonLog stdout(String level) {
-        return asynchronous(System.out, Level.valueOf(level.toUpperCase(java.util.Locale.ROOT)), QUEUE_LINES);
+        return asynchronous(System.out, Level.of(level), QUEUE_LINES);
     }
 
     /** Lines dropped because the writer's queue was full (always 0 for a log that writes on the caller's thread). */

@@ -146,8 +146,8 @@ public final class InteropServer implements AutoCloseable {
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         // the daemon's heap policy, so that benchmarks of this server measure the shipped set-up
-        HeapTarget.apply(new JsonLog(out, JsonLog.Level.valueOf(level.toUpperCase(java.util.Locale.ROOT))));
-        InteropServer s = start(host, port, settings, out, JsonLog.Level.valueOf(level.toUpperCase(java.util.Locale.ROOT)));
+        HeapTarget.apply(new JsonLog(out, JsonLog.Level.of(level)));
+        InteropServer s = start(host, port, settings, out, JsonLog.Level.of(level));
         out.println(LISTENING + host + ":" + s.port() + " (transport " + (s.isEpoll() ? "epoll" : "nio") + ")");
         CountDownLatch stop = new CountDownLatch(1);
         for (String sig : new String[] {"TERM", "INT"}) {
