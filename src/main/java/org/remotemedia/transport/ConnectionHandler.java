@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -313,6 +314,26 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             }
             context.log.debug("connection_closed", null, "connection", idPrefix);
         }
+    }
+
+    /**
+     * I/O errors (the peer reset the connection) close the channel with one JSON line instead of
+     * netty's warning and stack trace on stderr; HTTP/2 errors go to netty's handling (GOAWAY /
+     * RST_STREAM).
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            super.exceptionCaught(ctx, cause);
+            return;
+        }
+        if (cause instanceof java.io.IOException) {
+            context.log.debug("connection_error", null, "connection", idPrefix, "error", cause.toString());
+        } else {
+            context.log.error("connection_failed", null, "connection", idPrefix, "error", cause.toString(),
+                    "stack_trace", JsonLog.stackTrace(cause));
+        }
+        ctx.close();
     }
 
     @Override
