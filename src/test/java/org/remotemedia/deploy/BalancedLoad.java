@@ -84,6 +84,11 @@ final class BalancedLoad implements AutoCloseable {
     private volatile boolean stopping;
     /** Retry unary calls that no daemon ran (see the class comment). */
     volatile boolean retryRefused = true;
+    /**
+     * Chunks after which a session closes itself (COMMAND_CLOSE) and another opens in its place,
+     * as real calls end and begin; 0: sessions run until stopped. Set before {@link #start}.
+     */
+    volatile int chunksPerSession;
 
     final List<Call> calls = new ArrayList<>(); // guarded by itself
     final Map<String, AtomicInteger> liveSessions = new ConcurrentHashMap<>();
@@ -254,6 +259,7 @@ final class BalancedLoad implements AutoCloseable {
         private boolean closing; // guarded by this
         private long sequence; // pacer thread only
         private boolean byShutdown; // channel thread only
+        private boolean done; // its chunks are all sent: another opens when it closes; guarded by this
 
         void open() {
             ClientCalls.asyncBidiStreamingCall(channel.newCall(StreamingPipelineServiceGrpc.getStreamPipelineMethod(),
@@ -271,8 +277,10 @@ final class BalancedLoad implements AutoCloseable {
                 if (closing) {
                     return;
                 }
-                if (stopping) {
+                int limit = chunksPerSession;
+                if (stopping || (limit > 0 && sequence >= limit)) {
                     closing = true;
+                    done = !stopping;
                     requests.onNext(StreamRequest.newBuilder().setControl(StreamControl.newBuilder()
                             .setCommand(StreamControl.Command.COMMAND_CLOSE)).build());
                     requests.onCompleted();
@@ -327,7 +335,11 @@ final class BalancedLoad implements AutoCloseable {
 
         @Override
         public void onCompleted() {
-            ended(byShutdown);
+            boolean again;
+            synchronized (this) {
+                again = byShutdown || done;
+            }
+            ended(again);
         }
 
         private void ended(boolean openAnother) {

@@ -26,6 +26,8 @@ final class BalancerProcess implements AutoCloseable {
     final int port;
     private final Process process;
     private final Path log;
+    /** HAProxy's stats socket (added by the test, not in deploy/), for {@link #internals}; null for nginx. */
+    private Path statsSocket;
 
     /** The balancer's binary: Debian puts both in /usr/sbin, which a user's PATH may lack. */
     static Path binary(String kind) {
@@ -65,6 +67,8 @@ final class BalancerProcess implements AutoCloseable {
             for (int i = 0; i < 3; i++) {
                 replace.put(" port " + (9091 + i) + " ", " port " + metricsPorts[i] + " ");
             }
+            replace.put("    maxconn 8000\n", "    maxconn 8000\n    stats socket " + dir.resolve("haproxy.sock")
+                    + " mode 600 level admin\n");
             conf = write(Path.of("deploy/haproxy/haproxy.cfg"), dir.resolve("haproxy.cfg"), replace);
             cmd.addAll(List.of(binary(kind).toString(), "-db", "-f", conf.toString())); // -db: foreground
         } else {
@@ -76,6 +80,9 @@ final class BalancerProcess implements AutoCloseable {
                     "-g", "daemon off; pid " + dir.resolve("nginx.pid") + ";"));
         }
         BalancerProcess b = new BalancerProcess(kind, port, cmd, log);
+        if (kind.equals("haproxy")) {
+            b.statsSocket = dir.resolve("haproxy.sock");
+        }
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
             try (Socket s = new Socket()) {
@@ -123,6 +130,85 @@ final class BalancerProcess implements AutoCloseable {
         }
         return kind + " (pid " + process.pid() + ", whole log in " + log + "):\n  "
                 + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    /**
+     * Up to {@code max} of the last requests that took {@code seconds} or longer (HAProxy's
+     * total time, the last of its timers; nginx's rt=): which daemon they went to and how they
+     * ended. A request is logged when it ends, so a hung one shows once its client gave up.
+     */
+    String slowRequests(double seconds, int max) {
+        List<String> slow = new java.util.ArrayList<>();
+        Path file = "nginx".equals(kind) ? Path.of(log + ".access") : log;
+        try {
+            for (String l : Files.readAllLines(file)) {
+                double took = requestSeconds(l);
+                if (took >= seconds) {
+                    slow.add(l);
+                }
+            }
+        } catch (IOException e) {
+            return e.toString();
+        }
+        return slow.size() + " requests took " + seconds + " s or longer" + (slow.isEmpty() ? "" : ", the last:\n  "
+                + String.join("\n  ", slow.subList(Math.max(0, slow.size() - max), slow.size())));
+    }
+
+    /** A request log line's total time in seconds, or -1 when the line is not a request. */
+    static double requestSeconds(String line) {
+        java.util.regex.Matcher nginx = NGINX_TIME.matcher(line);
+        if (nginx.find()) {
+            return Double.parseDouble(nginx.group(1));
+        }
+        java.util.regex.Matcher haproxy = HAPROXY_TIMERS.matcher(line);
+        return haproxy.find() ? Long.parseLong(haproxy.group(1)) / 1000.0 : -1;
+    }
+
+    private static final java.util.regex.Pattern NGINX_TIME = java.util.regex.Pattern.compile(" rt=([0-9.]+)");
+    /** httplog's TR/Tw/Tc/Tr/Ta timers; Ta, the last, is the total. */
+    private static final java.util.regex.Pattern HAPROXY_TIMERS =
+            java.util.regex.Pattern.compile(" -?\\d+/-?\\d+/-?\\d+/-?\\d+/\\+?(\\d+) ");
+
+    /**
+     * HAProxy's own view of its connections and streams ("show fd", "show sess all" on its stats
+     * socket), each written next to its log; the files' names and the start of "show fd". For
+     * failure messages; empty for nginx.
+     */
+    String internals() {
+        if (statsSocket == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        for (String command : List.of("show fd", "show sess all")) {
+            try {
+                String answer = ask(statsSocket, command);
+                Path file = Path.of(log + "." + command.replace(' ', '-'));
+                Files.writeString(file, answer);
+                out.append("haproxy '").append(command).append("' (").append(answer.length()).append(" chars) in ")
+                        .append(file).append('\n');
+                if (command.equals("show fd")) {
+                    out.append(answer, 0, Math.min(answer.length(), 3000)).append('\n');
+                }
+            } catch (IOException e) {
+                out.append("haproxy '").append(command).append("': ").append(e).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /** One command on HAProxy's stats socket; it answers and closes. */
+    private static String ask(Path socket, String command) throws IOException {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(socket))) {
+            ch.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64 * 1024);
+            while (ch.read(buf) >= 0) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     @Override
