@@ -22,6 +22,7 @@ import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -327,7 +328,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
             super.exceptionCaught(ctx, cause);
             return;
         }
-        if (cause instanceof java.io.IOException) {
+        if (cause instanceof IOException) {
             context.log.debug("connection_error", null, "connection", idPrefix, "error", cause.toString());
         } else {
             context.log.error("connection_failed", null, "connection", idPrefix, "error", cause.toString(),

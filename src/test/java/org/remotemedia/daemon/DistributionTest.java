@@ -298,7 +298,8 @@ class DistributionTest {
                             .setSampleRate(16_000).setChannels(1).setFormat(AudioFormat.AUDIO_FORMAT_F32)
                             .setNumSamples(samples).build()).build()).hasResult(), "x-api-key is accepted");
             calls++;
-            resetAConnection(grpcPort); // as balancers' checks and killed clients do: the log stays clean
+            // reset a connection, as balancers' checks and killed clients do: the log stays clean
+            org.remotemedia.testkit.ResetConnections.openAndClose(grpcPort, true, 300);
             // a session opened before the reload, on the same connection
             BlockingQueue<StreamResponse> answers = new LinkedBlockingQueue<>();
             AtomicReference<Throwable> streamError = new AtomicReference<>();
@@ -779,19 +780,5 @@ class DistributionTest {
             Thread.sleep(20); // polling the reader's queue; no timing is asserted
         }
         throw new AssertionError("no \"" + name + "\" event in " + lines);
-    }
-
-    /** An HTTP/2 connection set up (preface, SETTINGS both ways), then closed with a TCP RST. */
-    private static void resetAConnection(int port) throws IOException, InterruptedException {
-        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout(10_000);
-            var out = s.getOutputStream();
-            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // SETTINGS, empty
-            out.flush();
-            assertTrue(s.getInputStream().read() >= 0, "the server answers the preface");
-            Thread.sleep(300); // the server has written all it had: the RST meets it idle, in a read
-            s.setSoLinger(true, 0); // close() sends RST instead of FIN
-        }
     }
 }

@@ -1,8 +1,13 @@
 package org.remotemedia.deploy;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * HAProxy or nginx, started from the file an operator copies (deploy/haproxy/haproxy.cfg,
@@ -138,7 +145,7 @@ final class BalancerProcess implements AutoCloseable {
      * ended. A request is logged when it ends, so a hung one shows once its client gave up.
      */
     String slowRequests(double seconds, int max) {
-        List<String> slow = new java.util.ArrayList<>();
+        List<String> slow = new ArrayList<>();
         Path file = "nginx".equals(kind) ? Path.of(log + ".access") : log;
         try {
             for (String l : Files.readAllLines(file)) {
@@ -156,18 +163,18 @@ final class BalancerProcess implements AutoCloseable {
 
     /** A request log line's total time in seconds, or -1 when the line is not a request. */
     static double requestSeconds(String line) {
-        java.util.regex.Matcher nginx = NGINX_TIME.matcher(line);
+        Matcher nginx = NGINX_TIME.matcher(line);
         if (nginx.find()) {
             return Double.parseDouble(nginx.group(1));
         }
-        java.util.regex.Matcher haproxy = HAPROXY_TIMERS.matcher(line);
+        Matcher haproxy = HAPROXY_TIMERS.matcher(line);
         return haproxy.find() ? Long.parseLong(haproxy.group(1)) / 1000.0 : -1;
     }
 
-    private static final java.util.regex.Pattern NGINX_TIME = java.util.regex.Pattern.compile(" rt=([0-9.]+)");
+    private static final Pattern NGINX_TIME = Pattern.compile(" rt=([0-9.]+)");
     /** httplog's TR/Tw/Tc/Tr/Ta timers; Ta, the last, is the total. */
-    private static final java.util.regex.Pattern HAPROXY_TIMERS =
-            java.util.regex.Pattern.compile(" -?\\d+/-?\\d+/-?\\d+/-?\\d+/\\+?(\\d+) ");
+    private static final Pattern HAPROXY_TIMERS =
+            Pattern.compile(" -?\\d+/-?\\d+/-?\\d+/-?\\d+/\\+?(\\d+) ");
 
     /**
      * HAProxy's own view of its connections and streams ("show fd", "show sess all" on its stats
@@ -198,16 +205,16 @@ final class BalancerProcess implements AutoCloseable {
 
     /** One command on HAProxy's stats socket; it answers and closes. */
     private static String ask(Path socket, String command) throws IOException {
-        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
-                java.net.UnixDomainSocketAddress.of(socket))) {
-            ch.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64 * 1024);
+        try (SocketChannel ch = SocketChannel.open(
+                UnixDomainSocketAddress.of(socket))) {
+            ch.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII)));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
             while (ch.read(buf) >= 0) {
                 out.write(buf.array(), 0, buf.position());
                 buf.clear();
             }
-            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+            return out.toString(StandardCharsets.UTF_8);
         }
     }
 

@@ -6,13 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.ManagedChannel;
 import io.grpc.testing.integration.EmptyProtos;
 import io.grpc.testing.integration.TestServiceGrpc;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -24,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.remotemedia.rpc.MethodRegistry;
 import org.remotemedia.testkit.Await;
 import org.remotemedia.testkit.LeakCheck;
+import org.remotemedia.testkit.ResetConnections;
 
 /**
  * Connections that come and go leave nothing behind: 20,000 connections opened and closed
@@ -36,7 +31,6 @@ class ConnectionChurnTest {
     private static final int GRPC_CHANNELS = 100;
     /** The leak this guards against held ~18 KB per connection: 360 MB for this run. */
     private static final long HEAP_SLACK_BYTES = 48L << 20;
-    private static final byte[] PREFACE_AND_SETTINGS = prefaceAndEmptySettings();
 
     @Test
     void connectionsLeaveTheRegistryAndTheHeapWhenTheyClose() throws Exception {
@@ -68,7 +62,7 @@ class ConnectionChurnTest {
                 int first = t;
                 done.add(pool.submit(() -> {
                     for (int i = first; i < count; i += 2) {
-                        openAndClose(port, i % 3 != 0);
+                        ResetConnections.openAndClose(port, i % 3 != 0);
                     }
                     return null;
                 }));
@@ -79,36 +73,6 @@ class ConnectionChurnTest {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    /** One connection, closed with RST; with the HTTP/2 handshake first if asked. Also perf's HostilePeers' churn. */
-    static void openAndClose(int port, boolean handshake) throws IOException {
-        try (Socket s = new Socket()) {
-            s.setSoLinger(true, 0); // close with RST: no TIME_WAIT left to exhaust local ports
-            s.setTcpNoDelay(true);
-            s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            if (handshake) {
-                s.setSoTimeout(5_000);
-                OutputStream out = s.getOutputStream();
-                out.write(PREFACE_AND_SETTINGS);
-                out.flush();
-                readServerSettingsHeader(s.getInputStream());
-            }
-        }
-    }
-
-    /** The server's first frame is its SETTINGS: once its header is here, the connection handler exists. */
-    private static void readServerSettingsHeader(InputStream in) throws IOException {
-        byte[] header = new byte[9];
-        int n = 0;
-        while (n < header.length) {
-            int r = in.read(header, n, header.length - n);
-            if (r < 0) {
-                throw new IOException("server closed the connection before its SETTINGS");
-            }
-            n += r;
-        }
-        assertEquals(0x4, header[3], "first server frame type");
     }
 
     private static void grpcCalls(int port, int channels) throws InterruptedException {
@@ -144,13 +108,5 @@ class ConnectionChurnTest {
             used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return used;
-    }
-
-    private static byte[] prefaceAndEmptySettings() {
-        byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[preface.length + 9];
-        System.arraycopy(preface, 0, out, 0, preface.length);
-        out[preface.length + 3] = 0x4; // SETTINGS, length 0, no flags, stream 0
-        return out;
     }
 }

@@ -469,7 +469,7 @@ public final class HostilePeers {
             threads.add(Thread.ofPlatform().name("churn-" + w).daemon().start(() -> {
                 for (int i = first; i < count && before(deadline); i += 2) {
                     try {
-                        ConnectionChurnTest.openAndClose(port, i % 3 != 0);
+                        org.remotemedia.testkit.ResetConnections.openAndClose(port, i % 3 != 0);
                         t.connections.increment();
                     } catch (Exception | AssertionError e) {
                         t.error(e instanceof Exception ex ? ex : new IOException(e));
