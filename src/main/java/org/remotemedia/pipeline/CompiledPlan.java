@@ -10,7 +10,9 @@ import org.remotemedia.dsp.Params;
  * params, inputs in connection order, consumers, the last reader of each node's output (when
  * its buffer goes back to the pool), sources (no incoming connection: they take the request's
  * audio / data inputs by node id) and sinks (no outgoing connection: their audio is the
- * output). Immutable and thread-safe: one plan may serve many executions and sessions.
+ * output). Immutable and thread-safe: one plan may serve many executions and sessions. The one
+ * mutable part, the node instances kept between executions ({@link NodeSpares}), is thread-safe
+ * and off unless a plan cache turns it on.
  */
 public final class CompiledPlan {
 
@@ -62,6 +64,7 @@ public final class CompiledPlan {
     private final Map<String, PlanNode> byId;
     private final List<PlanNode> sources;
     private final List<PlanNode> sinks;
+    private final NodeSpares spares;
 
     CompiledPlan(String name, List<PlanNode> nodes) {
         this.name = name;
@@ -73,6 +76,21 @@ public final class CompiledPlan {
         this.byId = java.util.Collections.unmodifiableMap(m);
         this.sources = nodes.stream().filter(PlanNode::isSource).toList();
         this.sinks = nodes.stream().filter(PlanNode::isSink).toList();
+        this.spares = new NodeSpares(this.nodes.size());
+    }
+
+    /** Keeps node instances between executions of this plan, within {@code budget} (a plan cache's). */
+    public void keepSpareNodes(NodeSpares.Budget budget) {
+        spares.keep(budget);
+    }
+
+    /** Stops keeping node instances and lets go of those kept (the plan left its cache). */
+    public void dropSpareNodes() {
+        spares.drop();
+    }
+
+    NodeSpares spares() {
+        return spares;
     }
 
     /** metadata.name of the manifest. */

@@ -106,11 +106,13 @@ final class GraphRun {
     private boolean create(NodeRun r, List<AudioSpec> inputs, Problems problems) throws PipelineException {
         CompiledPlan.PlanNode p = r.plan;
         int before = problems.size();
-        Node node;
-        try {
-            node = p.type().create(p.params(), inputs, problems.at(p.path()));
-        } catch (RuntimeException e) {
-            throw nodeFailure(r, e, "could not be created");
+        Node node = plan.spares().take(p.index(), inputs); // same plan, same inputs: created the same way before
+        if (node == null) {
+            try {
+                node = p.type().create(p.params(), inputs, problems.at(p.path()));
+            } catch (RuntimeException e) {
+                throw nodeFailure(r, e, "could not be created");
+            }
         }
         if (node == null || problems.size() > before) {
             if (problems.size() == before) {
@@ -602,6 +604,26 @@ final class GraphRun {
     private static void release(PooledBuffer b, NodeRun owner) {
         owner.held -= b.capacity();
         b.release();
+    }
+
+    /**
+     * After a run that ended normally (nothing failed, nothing cancelled): every node that took
+     * no data input goes back to its fresh state and is offered to the plan's spares. A node whose
+     * reset fails is simply not kept.
+     */
+    void recycleNodes() {
+        for (NodeRun r : runs) {
+            if (r.node == null || r.plan.type().ports().acceptsData()) {
+                continue;
+            }
+            try {
+                r.node.reset();
+            } catch (RuntimeException e) {
+                continue;
+            }
+            plan.spares().giveBack(r.plan.index(), r.inSpecs, r.node);
+            r.node = null; // this run no longer owns it
+        }
     }
 
     /** Returns every buffer this run holds (step buffers, queues, unsent sink audio) and node state charges. */

@@ -167,7 +167,9 @@ public final class PipelineEngine {
             return new ExecutionResult(audioOut, dataOut, metrics);
         } finally {
             run.releaseAll();
-            if (!ok) {
+            if (ok) {
+                run.recycleNodes();
+            } else {
                 for (AudioOutput o : outs) { // taken from the run before the failure: not handed out either
                     o.release();
                 }
