@@ -248,6 +248,11 @@ public final class PipelineEngine {
      *     dropped out
      */
     public WarmUp warmUp(long millis) {
+        return warmUp(millis, 1);
+    }
+
+    /** As {@link #warmUp(long)}, running at least {@code minRounds} rounds however long they take (tests). */
+    WarmUp warmUp(long millis, int minRounds) {
         long calls = 0;
         for (org.remotemedia.dsp.NodeType t : registry.types()) {
             if (t.warmUp() > 0) {
@@ -326,7 +331,7 @@ public final class PipelineEngine {
                     }
                     calls++;
                 }
-            } while (System.nanoTime() - end < 0);
+            } while (rounds < minRounds || System.nanoTime() - end < 0);
         } finally {
             held.forEach(org.remotemedia.buffer.PooledBuffer::release);
         }
