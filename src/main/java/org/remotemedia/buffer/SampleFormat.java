@@ -22,6 +22,7 @@ public enum SampleFormat {
     static final double I32_SCALE = 2147483648.0;
 
     private final int bytesPerSample;
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
 
     SampleFormat(int bytesPerSample) {
         this.bytesPerSample = bytesPerSample;
@@ -29,6 +30,11 @@ public enum SampleFormat {
 
     public int bytesPerSample() {
         return bytesPerSample;
+    }
+
+    /** "f32", "i16" or "i32": how manifests, metadata and logs name the format. */
+    public String label() {
+        return label;
     }
 
     /** Sample {@code index} (counted across channels) of a buffer starting at {@code offset}. */

@@ -176,7 +176,7 @@ final class ProcessCommand implements Callable<Integer> {
                     Json.string(sb, file.toString());
                 }
                 sb.append(",\"sample_rate\":").append(o.sampleRate()).append(",\"channels\":").append(o.channels())
-                        .append(",\"format\":\"").append(o.format().name().toLowerCase(java.util.Locale.ROOT))
+                        .append(",\"format\":\"").append(o.format().label())
                         .append("\",\"num_samples\":").append(o.numSamples()).append(",\"frames\":").append(o.frames())
                         .append('}');
             }

@@ -74,7 +74,12 @@ public final class InboundMessage {
         if (i < 0 || i >= count) {
             throw new IndexOutOfBoundsException(i);
         }
-        return views[i];
+        ByteBuffer v = views[i];
+        if (v == null) { // made on first use: a message gathered by copyTo never needs its views
+            reach(bases[i], starts[i] + lengths[i]);
+            v = views[i] = bases[i].slice(starts[i], lengths[i]);
+        }
+        return v;
     }
 
     /**
@@ -89,7 +94,7 @@ public final class InboundMessage {
             throw new IllegalStateException("this message spans " + count
                     + " network buffers; use buffers() (or check bufferCount() first)");
         }
-        return views[0];
+        return buffer(0);
     }
 
     /** All views in order: a live list over this message, not a copy. */
@@ -232,8 +237,7 @@ public final class InboundMessage {
             base.position(start).limit(start + len);
             views[count] = base;
         } else {
-            reach(base, start + len);
-            views[count] = base.slice(start, len);
+            views[count] = null; // see buffer(int)
         }
         count++;
         length += len;

@@ -28,6 +28,8 @@ public final class AudioInput {
     private final int channels;
     private final long sampleRate;
     private final SampleFormat format;
+    /** {@link #spec()}, made on first use (a benign race: equal values). */
+    private AudioSpec spec;
 
     private AudioInput(DirectBuffer buffer, int offset, int lengthBytes, long numSamples, int channels, long sampleRate,
                        SampleFormat format) {
@@ -91,8 +93,13 @@ public final class AudioInput {
         return (int) (numSamples / channels);
     }
 
+    /** Made once: the engine asks for it per source, per slice and per check. */
     public AudioSpec spec() {
-        return new AudioSpec((int) sampleRate, channels, format);
+        AudioSpec s = spec;
+        if (s == null) {
+            s = spec = new AudioSpec((int) sampleRate, channels, format);
+        }
+        return s;
     }
 
     /** Whether {@link #validate} would pass, without building messages (the allocation-free hot path). */

@@ -56,9 +56,26 @@ public final class Compatibility {
         return List.of("v1", "1.x.y");
     }
 
+    /** The version asked about last and its verdict: clients send the same one on every call. */
+    private record Asked(String clientVersion, Verdict verdict) {
+    }
+
+    private static volatile Asked last = new Asked("", decide(""));
+
     /** Decides whether {@code clientVersion} may talk to this server, with a message that says why. */
     public static Verdict negotiate(String clientVersion) {
-        String v = clientVersion == null ? "" : clientVersion.strip();
+        String asked = clientVersion == null ? "" : clientVersion;
+        Asked l = last;
+        if (l.clientVersion.equals(asked)) {
+            return l.verdict;
+        }
+        Verdict v = decide(asked);
+        last = new Asked(asked, v);
+        return v;
+    }
+
+    private static Verdict decide(String clientVersion) {
+        String v = clientVersion.strip();
         if (v.isEmpty()) {
             return new Verdict("", true, true, "empty",
                     "no client_version given: accepted as v1 (set client_version, e.g. \"v1\" or \"1.0.0\", to be"

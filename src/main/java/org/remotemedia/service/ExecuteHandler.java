@@ -62,6 +62,9 @@ public final class ExecuteHandler implements UnaryHandler {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final boolean CPU_TIME = THREADS.isCurrentThreadCpuTimeSupported();
 
+    /** Scratch for the nodes' output_metadata JSON, per thread (event loops, DSP workers): reused every call. */
+    private static final ThreadLocal<StringBuilder> METADATA = ThreadLocal.withInitial(() -> new StringBuilder(512));
+
     private final ServiceContext ctx;
     private final ServiceMetrics metrics;
 
@@ -192,7 +195,7 @@ public final class ExecuteHandler implements UnaryHandler {
             }
             r.putAllDataOutputs(result.dataOutputs());
             ExecutionMetrics.Builder m = r.getMetricsBuilder();
-            StringBuilder sb = new StringBuilder(128);
+            StringBuilder sb = METADATA.get();
             for (NodeMetrics nm : result.nodeMetrics()) {
                 metrics.nodeTime(nm.nodeType(), nm.executionTimeMs());
                 m.putNodeMetrics(nm.nodeId(), org.remotemedia.proto.v1.NodeMetrics.newBuilder()
@@ -373,7 +376,7 @@ public final class ExecuteHandler implements UnaryHandler {
 
     private static void audioSummary(StringBuilder sb, AudioOutput a) {
         sb.append("{\"sample_rate\":").append(a.sampleRate()).append(",\"channels\":").append(a.channels())
-                .append(",\"format\":\"").append(a.format().name().toLowerCase(java.util.Locale.ROOT))
+                .append(",\"format\":\"").append(a.format().label())
                 .append("\",\"num_samples\":").append(a.numSamples()).append('}');
     }
 
