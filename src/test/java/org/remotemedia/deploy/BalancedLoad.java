@@ -48,7 +48,8 @@ import org.remotemedia.proto.v1.StreamingPipelineServiceGrpc;
  * HTTP 502/503/504 answer (no daemon answered) and the daemon's UNAVAILABLE with RetryInfo (refused
  * at admission, e.g. DRAINING). Everything else is recorded as it ended.
  *
- * <p>Records: every logical unary call (start, end, tries, status); per daemon (session-id
+ * <p>Records: every logical unary call (start, end, tries, status: one small record each, a few
+ * thousand in a test's minute of load), so that tests judge failures call by call; per daemon (session-id
  * prefix) the sessions open now, opened, and closed by a drain; sessions that failed after
  * StreamReady (with their daemon) and those refused at open.
  * Threads: answers on the channel's threads; chunks and retries on one scheduler thread.

@@ -9,6 +9,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -21,8 +22,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,6 +62,11 @@ class BalancerTest {
      */
     private static final List<String> DAEMON_SETTINGS = List.of("server.drain_notice_ms=3000",
             "server.drain_grace_ms=20000", "execution.warmup_ms=1000", "logging.level=info");
+    /** The connection age of the restart case behind nginx; each connection's age varies by up to +10%. */
+    private static final int AGE_MS = 5000;
+    private static final int AGE_GRACE_MS = 2000;
+    /** Sessions' length behind HAProxy in the restart case: 30 chunks, 100 ms apart. */
+    private static final int SESSION_CHUNKS = 30;
 
     @TempDir
     Path tmp;
@@ -117,9 +126,8 @@ class BalancerTest {
             List<BalancedLoad.Call> calls = c.load.calls();
             List<BalancedLoad.SessionFailure> failed = c.load.sessionFailures();
 
-            // unary: failures only among calls in flight at the kill, or in the 2 s after it
-            long inFlight = calls.stream().filter(x -> x.startNanos() < killed && x.endNanos() > killed).count();
-            long failedInFlight = calls.stream().filter(x -> !x.ok() && x.startNanos() < killed).count();
+            long inFlight = calls.stream().filter(x -> inFlightAt(x, killed)).count();
+            long failedInFlight = calls.stream().filter(x -> !x.ok() && inFlightAt(x, killed)).count();
             List<BalancedLoad.Call> failedLater = calls.stream().filter(x -> !x.ok() && x.startNanos() >= newCallsFrom).toList();
             long failedInTheFirst2s = calls.stream().filter(x -> !x.ok() && x.startNanos() >= killed
                     && x.startNanos() < newCallsFrom).count();
@@ -140,14 +148,18 @@ class BalancerTest {
             assertEquals(List.of(victimId), failed.stream().map(BalancedLoad.SessionFailure::server).distinct().toList(),
                     "only sessions on the killed daemon failed; " + summary);
             assertEquals(sessionsOnVictim, failed.size(), "every session open on the killed daemon failed; " + summary);
-            assertTrue(failedInFlight <= inFlight, failedInFlight + " failed of " + inFlight + " in flight; " + summary);
+            // unary, call by call: each failure was in flight at the kill or started in the 2 s after it
+            assertEquals(List.of(), failuresNotExplainedByTheKill(calls, killed, newCallsFrom),
+                    "every failed unary call was in flight at the kill or started within 2 s after it; " + summary);
             assertEquals(List.of(), failedLater, "calls started 2 s after the kill all succeed; " + summary);
             assertTrue(calls.stream().filter(x -> x.startNanos() >= newCallsFrom).count() >= 50,
                     "the survivors served new calls; " + summary);
             // What a failure looks like to the client. A unary call not yet answered: the balancer's
-            // 502/503, UNAVAILABLE. A session (answered long ago): neither balancer can send
-            // grpc-status any more; nginx resets the stream with RST_STREAM(INTERNAL_ERROR), HAProxy
-            // ends it with an empty DATA frame and no trailers, and grpc-java reports both as INTERNAL.
+            // 502/503, UNAVAILABLE. A session: INTERNAL is accepted because its response headers went
+            // out long ago, so the balancer cannot answer with a status any more and writes no gRPC
+            // trailers itself; nginx resets the stream with RST_STREAM(INTERNAL_ERROR), HAProxy ends it
+            // with an empty DATA frame and no trailers, and grpc-java reports both as INTERNAL
+            // (docs/deploy.md, "Known limits").
             Set<io.grpc.Status.Code> allowed = Set.of(io.grpc.Status.Code.UNAVAILABLE, io.grpc.Status.Code.INTERNAL);
             for (BalancedLoad.SessionFailure f : failed) {
                 assertTrue(allowed.contains(f.code()), "session failure " + f + "; " + summary);
@@ -174,12 +186,18 @@ class BalancerTest {
         boolean haproxy = kind.equals("haproxy");
         List<String> settings = new ArrayList<>(DAEMON_SETTINGS);
         if (!haproxy) {
-            settings.add("transport.max_connection_age_ms=5000");
-            settings.add("transport.max_connection_age_grace_ms=2000");
+            settings.add("transport.max_connection_age_ms=" + AGE_MS);
+            settings.add("transport.max_connection_age_grace_ms=" + AGE_GRACE_MS);
         }
+        double expected = haproxy ? haproxyTakesItBackS() + SESSION_CHUNKS * 0.1 : nginxTakesItBackS()
+                + AGE_MS * 1.1 / 1000 + AGE_GRACE_MS / 1000.0;
+        // 3x and 10 s more: CI runs three daemons, the balancer and this client's 200 sessions on 2
+        // shared cores, where checks and timers fire late, and the restarted JVM is still compiling
+        // its first calls. Measured 0.0-5.6 s through HAProxy, 1.6-7.3 s through nginx (perf/RESULTS.md).
+        long bound = (long) Math.ceil(3 * expected + 10);
         try (Cluster c = Cluster.start(kind, tmp, settings)) {
             if (haproxy) {
-                c.load.chunksPerSession = 30;
+                c.load.chunksPerSession = SESSION_CHUNKS;
             }
             c.warm();
             DaemonProcess victim = c.daemons.get(2);
@@ -190,15 +208,67 @@ class BalancerTest {
             DaemonProcess back = c.restart(2);
             long up = System.nanoTime();
             String backId = c.prefixes.get(2);
-            // HAProxy: its rise (2 checks 1 s apart) and a session's 3 s; nginx: age 5 s + grace 2 s,
-            // its fail_timeout 5 s; and slack
-            waitFor(30, () -> back.executeOk() > 0 && c.load.liveOn(backId) >= 1,
-                    () -> "the restarted daemon got unary calls (" + back.executeOk() + ") and sessions: " + c.load.summary()
-                            + "\n" + c.diagnosis());
+            waitFor(bound, () -> back.executeOk() > 0 && c.load.liveOn(backId) >= 1,
+                    () -> "the restarted daemon got unary calls (" + back.executeOk() + ") and sessions (expected within "
+                            + expected + " s): " + c.load.summary() + "\n" + c.diagnosis());
             System.out.println(String.format(Locale.ROOT, "%s restart: the restarted daemon had calls and sessions"
-                    + " %.1f s after it started; %s", kind, (System.nanoTime() - up) / 1e9, c.load.summary()));
+                    + " %.1f s after it started (expected within %.1f s, waited up to %d s); %s", kind,
+                    (System.nanoTime() - up) / 1e9, expected, bound, c.load.summary()));
             assertTrue(c.load.stop(30_000), c.load.summary());
         }
+    }
+
+    /**
+     * HAProxy puts a server back after {@code rise} good checks {@code inter} apart, the first up
+     * to one interval after the daemon listens: (rise + 1) x inter, from deploy/haproxy/haproxy.cfg.
+     */
+    static double haproxyTakesItBackS() throws IOException {
+        Matcher m = Pattern.compile("default-server check inter (\\d+)s fall \\d+ rise (\\d+)")
+                .matcher(Files.readString(Path.of("deploy/haproxy/haproxy.cfg")));
+        assertTrue(m.find(), "deploy/haproxy/haproxy.cfg: default-server check inter Ns fall N rise N");
+        return (Integer.parseInt(m.group(2)) + 1) * Integer.parseInt(m.group(1));
+    }
+
+    /** nginx tries a daemon that failed again after its fail_timeout, from deploy/nginx/nginx.conf. */
+    static double nginxTakesItBackS() throws IOException {
+        Matcher m = Pattern.compile("max_fails=\\d+ fail_timeout=(\\d+)s")
+                .matcher(Files.readString(Path.of("deploy/nginx/nginx.conf")));
+        assertTrue(m.find(), "deploy/nginx/nginx.conf: max_fails=N fail_timeout=Ns");
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** Started before {@code instant} and not finished before it. */
+    static boolean inFlightAt(BalancedLoad.Call x, long instant) {
+        return x.startNanos() < instant && x.endNanos() >= instant;
+    }
+
+    /**
+     * The failed calls a kill at {@code killed} does not explain: neither in flight at it nor
+     * started in [killed, newCallsFrom).
+     */
+    static List<BalancedLoad.Call> failuresNotExplainedByTheKill(List<BalancedLoad.Call> calls, long killed,
+            long newCallsFrom) {
+        return calls.stream().filter(x -> !x.ok() && !inFlightAt(x, killed)
+                && !(x.startNanos() >= killed && x.startNanos() < newCallsFrom)).toList();
+    }
+
+    /** The per-call rule itself, on made-up calls: it must be able to fail. */
+    @Test
+    void aUnaryFailureCountsOnlyWhenTheKillExplainsIt() {
+        long s = TimeUnit.SECONDS.toNanos(1);
+        long killed = 10 * s;
+        long from = killed + 2 * s;
+        BalancedLoad.Call inFlight = failed(9 * s, killed + s / 10);
+        BalancedLoad.Call startedJustAfter = failed(killed + s, killed + s + s / 10);
+        BalancedLoad.Call endedBefore = failed(9 * s, killed - 1);
+        BalancedLoad.Call startedLater = failed(from, from + s / 10);
+        BalancedLoad.Call okBefore = new BalancedLoad.Call(9 * s, killed - 1, 1, io.grpc.Status.Code.OK, "");
+        assertEquals(List.of(endedBefore, startedLater), failuresNotExplainedByTheKill(
+                List.of(inFlight, startedJustAfter, endedBefore, startedLater, okBefore), killed, from));
+    }
+
+    private static BalancedLoad.Call failed(long start, long end) {
+        return new BalancedLoad.Call(start, end, 1, io.grpc.Status.Code.UNAVAILABLE, "HTTP status code 502");
     }
 
     /** p99 of the OK unary calls started in [from, to), in ms. */
