@@ -221,12 +221,7 @@ public final class InboundMessage {
      */
     void add(ByteBuffer base, int start, int len, Object owner, boolean shared) {
         if (count == bases.length) {
-            int n = count * 2;
-            bases = Arrays.copyOf(bases, n);
-            starts = Arrays.copyOf(starts, n);
-            lengths = Arrays.copyOf(lengths, n);
-            views = Arrays.copyOf(views, n);
-            owners = Arrays.copyOf(owners, n);
+            ensureCapacity(count * 2);
         }
         bases[count] = base;
         starts[count] = start;
@@ -241,6 +236,17 @@ public final class InboundMessage {
         }
         count++;
         length += len;
+    }
+
+    /** Room for {@code n} views, so a message whose frame count is known grows once, not by doubling. */
+    void ensureCapacity(int n) {
+        if (n > bases.length) {
+            bases = Arrays.copyOf(bases, n);
+            starts = Arrays.copyOf(starts, n);
+            lengths = Arrays.copyOf(lengths, n);
+            views = Arrays.copyOf(views, n);
+            owners = Arrays.copyOf(owners, n);
+        }
     }
 
     /**

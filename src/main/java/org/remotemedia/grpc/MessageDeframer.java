@@ -206,6 +206,15 @@ public final class MessageDeframer {
         message.clear();
         int remaining = length;
         int mask = segBase.length - 1;
+        int spans = 0; // segments this message takes: its views grow once to that, not by doubling
+        for (int k = 0, left = length; k < count && left > 0; k++) {
+            int avail = segEnd[(head + k) & mask] - segPos[(head + k) & mask];
+            if (avail > 0) {
+                spans++;
+                left -= avail;
+            }
+        }
+        message.ensureCapacity(spans);
         // a view spanning one segment may use the shared base; several need their own slices
         boolean single = true;
         int i = head;
