@@ -119,6 +119,73 @@ class OperationsTest {
         }
     }
 
+    /** The ErrorInfo reason of a refused call ({@code RATE_LIMITED}, {@code AUTH_THROTTLED}, ...), or its code. */
+    static String refusal(Runnable call) throws Exception {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        for (var any : StatusProto.fromThrowable(e).getDetailsList()) {
+            if (any.is(ErrorInfo.class)) {
+                return any.unpack(ErrorInfo.class).getReason();
+            }
+        }
+        return e.getStatus().getCode().name();
+    }
+
+    /**
+     * A reload keeps the rate-limit and auth-throttle state whose settings did not change: a token
+     * rotation neither refills the bucket an identity used up nor lifts a peer's back-off for bad
+     * tokens; a removed identity's bucket is dropped; changing a bucket's or the throttle's own
+     * settings starts that part afresh.
+     */
+    @Test
+    void aReloadKeepsUsedUpBucketsAndAuthBackOffsUnlessTheirSettingsChange() throws Exception {
+        String alice = TokenSet.entry("alice", "a-token");
+        String limits = "0.01"; // calls per second: the bucket does not refill during the test
+        try (TestDaemon d = TestDaemon.start("auth.tokens", alice + "," + TokenSet.entry("bob", "b-token"),
+                "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "2",
+                "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000")) {
+            VersionRequest v = VersionRequest.getDefaultInstance();
+            Runnable asAlice = () -> stub(d, bearer("a-token")).getVersion(v);
+            Runnable asBob = () -> stub(d, bearer("b-token")).getVersion(v);
+            for (Runnable who : List.of(asAlice, asBob)) {
+                who.run();
+                who.run();
+                assertEquals("RATE_LIMITED", refusal(who));
+            }
+            // a routine rotation: bob's token goes, carol's comes; the limits stay as they were
+            Services.Reload r = d.reload("auth.tokens", alice + "," + TokenSet.entry("carol", "c-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "2",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000");
+            assertEquals(List.of("carol"), r.tokensAdded());
+            assertNotNull(stub(d, bearer("c-token")).getVersion(v), "the new token works, its bucket full");
+            assertEquals("RATE_LIMITED", refusal(asAlice), "alice's used-up bucket survives the rotation");
+            // a removed identity's bucket goes with its token: bob, back, starts full
+            d.reload("auth.tokens", alice + "," + TokenSet.entry("bob", "b-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "2",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000");
+            asBob.run();
+            assertEquals("RATE_LIMITED", refusal(asAlice));
+            // a new burst is a new bucket
+            d.reload("auth.tokens", alice + "," + TokenSet.entry("carol", "c-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "3",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000");
+            asAlice.run();
+
+            for (int i = 0; i < 3; i++) {
+                assertEquals("INVALID_TOKEN", refusal(() -> stub(d, bearer("guess")).getVersion(v)));
+            }
+            assertEquals("AUTH_THROTTLED", refusal(asAlice), "this peer is in its back-off");
+            d.reload("auth.tokens", alice + "," + TokenSet.entry("dave", "d-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "3",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000");
+            assertEquals("AUTH_THROTTLED", refusal(asAlice), "the back-off survives a rotation");
+            // a new back-off setting is a new throttle
+            d.reload("auth.tokens", alice + "," + TokenSet.entry("dave", "d-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "3",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "500000");
+            asAlice.run();
+        }
+    }
+
     @Test
     void aThousandConcurrentSessionsAreAdmittedWithTheDefaults() throws Exception {
         int n = 1000;
