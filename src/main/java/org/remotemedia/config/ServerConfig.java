@@ -138,8 +138,11 @@ public record ServerConfig(
             long authFailureBackoffMs) {
     }
 
-    /** The metrics port's latency summaries. */
-    public record Metrics(int latencyWindowSeconds) {
+    /**
+     * The metrics port's latency summaries; {@code perCallLatency} false stops recording each call's
+     * latency (histograms, summaries, {@code /latency} stay registered but empty).
+     */
+    public record Metrics(int latencyWindowSeconds, boolean perCallLatency) {
     }
 
     /**
@@ -371,7 +374,8 @@ public record ServerConfig(
                 r.longIn("limits.auth_failure_window_ms", 60_000, 1, 86_400_000),
                 r.longIn("limits.auth_failure_backoff_ms", 60_000, 1, 86_400_000));
 
-        Metrics metrics = new Metrics(r.intIn("metrics.latency_window_seconds", 60, 10, 3600));
+        Metrics metrics = new Metrics(r.intIn("metrics.latency_window_seconds", 60, 10, 3600),
+                r.bool("metrics.per_call_latency", true));
 
         String silero = r.string("models.silero_vad_path", "models/silero_vad.onnx");
         String sileroSha = r.string("models.silero_vad_sha256", SILERO_VAD_SHA256).toLowerCase(java.util.Locale.ROOT);

@@ -248,7 +248,8 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         static Daemon start(ServerConfig cfg, JsonLog log) throws Exception {
-            Metrics metrics = new Metrics(cfg.metrics().latencyWindowSeconds()).withJvmMetrics();
+            Metrics metrics = new Metrics(cfg.metrics().latencyWindowSeconds(), cfg.metrics().perCallLatency())
+                    .withJvmMetrics();
             metrics.counterOf("log_lines_dropped", "event log lines dropped because stdout was slower than the events"
                     + " (the access log counts its own)", log::dropped);
             Readiness readiness = new Readiness();

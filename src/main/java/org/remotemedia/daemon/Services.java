@@ -260,7 +260,8 @@ final class Services implements AutoCloseable {
         auth.reload(tokens);
         log.setLevel(JsonLog.Level.of(next.logging().level()));
         accessLog.setEnabled(next.logging().access());
-        limits.reload(next.limits());
+        // buckets and the auth-failure throttle carry over unless their own settings changed
+        limits.reload(next.limits(), tokens.enabled() ? tokens.names() : java.util.Set.of(Limits.ANONYMOUS));
         List<String> added = new ArrayList<>(tokens.names());
         added.removeAll(old.names());
         List<String> removed = new ArrayList<>(old.names());

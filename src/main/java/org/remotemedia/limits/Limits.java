@@ -140,9 +140,34 @@ public final class Limits implements WorkGate, AutoCloseable {
                 l.authFailureBackoffMs()), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
     }
 
-    /** Takes the reloadable settings (rates, throttling, shedding) from {@code l}; buckets start full again. */
-    public void reload(ServerConfig.Limits l) {
-        policy = policy(l);
+    /**
+     * Takes the reloadable settings (rates, throttling, shedding) from {@code l}, rebuilding only the
+     * state whose settings changed: the auth-failure throttle (its peers' failures and back-offs) is
+     * kept while the three {@code limits.auth_failure_*} stay the same; the call buckets while
+     * {@code limits.rate_calls_*} stay the same, the audio buckets (debts included) while
+     * {@code limits.rate_audio_seconds_*} do. A kept bucket map loses the identities not in
+     * {@code identities} (tokens removed); a rebuilt one starts empty, so every bucket starts full.
+     * A routine token rotation thus neither lifts a peer's back-off nor refills a bucket.
+     *
+     * @param identities the identities calls can have from now on (the token names; {@link #ANONYMOUS}
+     *     without authentication)
+     */
+    public void reload(ServerConfig.Limits l, java.util.Set<String> identities) {
+        Policy old = policy;
+        ServerConfig.Limits was = old.cfg();
+        long shedPool = l.shedPoolBytes() < 0 ? directMemoryBytes / 4 * 3 : l.shedPoolBytes();
+        AuthFailureThrottle throttle = was.authFailureLimit() == l.authFailureLimit()
+                && was.authFailureWindowMs() == l.authFailureWindowMs()
+                && was.authFailureBackoffMs() == l.authFailureBackoffMs() ? old.throttle()
+                : new AuthFailureThrottle(l.authFailureLimit(), l.authFailureWindowMs(), l.authFailureBackoffMs());
+        Map<String, TokenBucket> calls = was.rateCallsPerSecond() == l.rateCallsPerSecond()
+                && was.rateCallsBurst() == l.rateCallsBurst() ? old.callBuckets() : new ConcurrentHashMap<>();
+        Map<String, TokenBucket> audio = was.rateAudioSecondsPerSecond() == l.rateAudioSecondsPerSecond()
+                && was.rateAudioSecondsBurst() == l.rateAudioSecondsBurst() ? old.audioBuckets()
+                : new ConcurrentHashMap<>();
+        calls.keySet().retainAll(identities);
+        audio.keySet().retainAll(identities);
+        policy = new Policy(l, shedPool, throttle, calls, audio);
     }
 
     void tick(long nowNanos) {

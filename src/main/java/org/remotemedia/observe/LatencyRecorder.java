@@ -16,6 +16,9 @@ import org.HdrHistogram.Recorder;
  * into the current slot of a sliding window ({@link #SLOTS} slots over the window), so
  * {@link #recent()} is the distribution of about the last window, not since start.
  *
+ * <p>A recorder made with {@code on} false ({@code metrics.per_call_latency: off}) ignores what it is
+ * handed: its distributions stay empty and recording costs one test of a final field.
+ *
  * <p>Threads: any number of writer threads; readers (metrics server, GetMetrics) and the one
  * window ticker thread of the process are serialized by {@code synchronized}.
  */
@@ -41,6 +44,7 @@ public final class LatencyRecorder {
     private final String labelName;
     private final String labelValue;
     private final long slotNanos;
+    private final boolean on;
     private final Recorder recorder = new Recorder(1, MAX_TRACKABLE_NS, 3);
     private final Histogram cumulative = new Histogram(1, MAX_TRACKABLE_NS, 3);
     private final Histogram[] slots = new Histogram[SLOTS];
@@ -50,6 +54,11 @@ public final class LatencyRecorder {
     private Histogram recycle;
 
     LatencyRecorder(String name, String help, String labelName, String labelValue, int windowSeconds) {
+        this(name, help, labelName, labelValue, windowSeconds, true);
+    }
+
+    LatencyRecorder(String name, String help, String labelName, String labelValue, int windowSeconds, boolean on) {
+        this.on = on;
         this.name = name;
         this.help = help;
         this.labelName = labelName;
@@ -108,7 +117,9 @@ public final class LatencyRecorder {
     }
 
     public void recordNanos(long ns) {
-        recorder.recordValue(clamp(ns));
+        if (on) {
+            recorder.recordValue(clamp(ns));
+        }
     }
 
     /**
@@ -116,7 +127,9 @@ public final class LatencyRecorder {
      * also records the samples that a stalled open-loop sender would have seen.
      */
     public void recordNanos(long ns, long expectedIntervalNs) {
-        recorder.recordValueWithExpectedInterval(clamp(ns), expectedIntervalNs);
+        if (on) {
+            recorder.recordValueWithExpectedInterval(clamp(ns), expectedIntervalNs);
+        }
     }
 
     /**

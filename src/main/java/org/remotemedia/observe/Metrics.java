@@ -22,6 +22,11 @@ import java.util.function.DoubleSupplier;
  * p50 / p90 / p99 / p99.9 over a sliding window ({@code metrics.latency_window_seconds}) and as
  * full percentile distributions on {@code /latency}. Names are prefixed {@code remotemedia_}.
  *
+ * <p>{@link #perCallLatency()} false ({@code metrics.per_call_latency: off}): the latency recorders
+ * made here record nothing, and the owners of latency histograms read the flag once into a final
+ * field and skip their observations; every metric stays registered (histograms and summaries at
+ * count 0), counters and gauges go on.
+ *
  * <p>Thread-safe. Register at start-up; record from any thread.
  */
 public final class Metrics {
@@ -34,6 +39,7 @@ public final class Metrics {
 
     private final PrometheusRegistry registry;
     private final int windowSeconds;
+    private final boolean perCallLatency;
     private final List<LatencyRecorder> latencies = new CopyOnWriteArrayList<>();
     /** The counters made here, by name without the prefix: readers of a counter (RecentHistory) find it here. */
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -51,8 +57,18 @@ public final class Metrics {
     }
 
     public Metrics(PrometheusRegistry registry, int windowSeconds) {
+        this(registry, windowSeconds, true);
+    }
+
+    /** @param perCallLatency false: record no call's latency ({@code metrics.per_call_latency: off}) */
+    public Metrics(int windowSeconds, boolean perCallLatency) {
+        this(new PrometheusRegistry(), windowSeconds, perCallLatency);
+    }
+
+    public Metrics(PrometheusRegistry registry, int windowSeconds, boolean perCallLatency) {
         this.registry = registry;
         this.windowSeconds = windowSeconds;
+        this.perCallLatency = perCallLatency;
         registry.register((MultiCollector) this::collectLatencies);
     }
 
@@ -64,6 +80,14 @@ public final class Metrics {
 
     public int windowSeconds() {
         return windowSeconds;
+    }
+
+    /**
+     * Whether each call's latency is recorded ({@code metrics.per_call_latency}); owners of latency
+     * histograms read it once, at construction, into a final field.
+     */
+    public boolean perCallLatency() {
+        return perCallLatency;
     }
 
     public PrometheusRegistry registry() {
@@ -131,7 +155,8 @@ public final class Metrics {
      * with the label {@code labelName=labelValue}; the first one registered gives the help text.
      */
     public LatencyRecorder latency(String name, String help, String labelName, String labelValue) {
-        LatencyRecorder r = new LatencyRecorder(PREFIX + name + "_seconds", help, labelName, labelValue, windowSeconds);
+        LatencyRecorder r = new LatencyRecorder(PREFIX + name + "_seconds", help, labelName, labelValue, windowSeconds,
+                perCallLatency);
         latencies.add(r);
         return r;
     }

@@ -44,6 +44,8 @@ public final class ServiceMetrics {
     private final CounterDataPoint bytesIn;
     private final CounterDataPoint bytesOut;
     private final Histogram nodeTime;
+    /** metrics.per_call_latency: false records no node time (the latency recorders check it themselves). */
+    private final boolean timed;
     private final java.util.concurrent.ConcurrentHashMap<String, DistributionDataPoint> nodeTimeByType =
             new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -77,6 +79,7 @@ public final class ServiceMetrics {
         Counter bytes = metrics.counter("audio_bytes", "audio sample bytes into and out of pipelines", "direction");
         bytesIn = bytes.labelValues("in");
         bytesOut = bytes.labelValues("out");
+        timed = metrics.perCallLatency();
         nodeTime = metrics.histogram("node_execution_seconds", "time a node took in one ExecutePipeline call, by node type",
                 "node_type");
     }
@@ -95,6 +98,9 @@ public final class ServiceMetrics {
 
     /** A node's execution time (node types are a bounded set: the registry's). */
     public void nodeTime(String nodeType, double millis) {
+        if (!timed) {
+            return;
+        }
         DistributionDataPoint d = nodeTimeByType.get(nodeType);
         if (d == null) {
             d = nodeTimeByType.computeIfAbsent(nodeType, nodeTime::labelValues);

@@ -20,7 +20,7 @@ import org.remotemedia.rpc.RegisteredMethod;
  * The transport's metrics: calls by method and status, active connections and streams,
  * per-method server latency (from request headers to status sent) as a Prometheus histogram
  * and as an HdrHistogram summary over a sliding window (both labelled by method), and
- * HTTP-level rejections. Data points are resolved once at start-up so recording a call is a few
+ * HTTP-level rejections ({@code metrics.per_call_latency: off}: no latency, counts still). Data points are resolved once at start-up so recording a call is a few
  * atomic adds, no lookup.
  *
  * <p>Thread-safe: built at start-up, recorded from every event loop.
@@ -47,19 +47,24 @@ final class TransportMetrics {
         final CounterDataPoint[] byStatus = new CounterDataPoint[StatusCode.values().length];
         final DistributionDataPoint histogram;
         final LatencyRecorder latency;
+        /** metrics.per_call_latency: false leaves the histogram and the recorder out. */
+        final boolean timed;
 
-        MethodMetrics(Counter calls, Histogram histogram, String label, LatencyRecorder latency) {
+        MethodMetrics(Counter calls, Histogram histogram, String label, LatencyRecorder latency, boolean timed) {
             for (StatusCode c : StatusCode.values()) {
                 byStatus[c.ordinal()] = calls.labelValues(label, c.name());
             }
             this.histogram = histogram.labelValues(label);
             this.latency = latency;
+            this.timed = timed;
         }
 
         void record(StatusCode code, long latencyNanos) {
             byStatus[code.ordinal()].inc();
-            histogram.observe(latencyNanos / 1e9);
-            latency.recordNanos(latencyNanos);
+            if (timed) {
+                histogram.observe(latencyNanos / 1e9);
+                latency.recordNanos(latencyNanos);
+            }
         }
     }
 
@@ -100,10 +105,10 @@ final class TransportMetrics {
         String help = "server latency of gRPC calls, request headers to status sent, by method";
         for (RegisteredMethod m : registry.methods().values()) {
             byMethod.put(m, new MethodMetrics(calls, handling, m.metricName(),
-                    metrics.latency("grpc_server_latency", help, "method", m.metricName())));
+                    metrics.latency("grpc_server_latency", help, "method", m.metricName()), metrics.perCallLatency()));
         }
         unregistered = new MethodMetrics(calls, handling, UNREGISTERED,
-                metrics.latency("grpc_server_latency", help, "method", UNREGISTERED));
+                metrics.latency("grpc_server_latency", help, "method", UNREGISTERED), metrics.perCallLatency());
     }
 
     /** The data points of a registered method (identity lookup: no hashing of the path), or the unregistered ones. */

@@ -119,6 +119,73 @@ class OperationsTest {
         }
     }
 
+    /** The ErrorInfo reason of a refused call ({@code RATE_LIMITED}, {@code AUTH_THROTTLED}, ...), or its code. */
+    static String refusal(Runnable call) throws Exception {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        for (var any : StatusProto.fromThrowable(e).getDetailsList()) {
+            if (any.is(ErrorInfo.class)) {
+                return any.unpack(ErrorInfo.class).getReason();
+            }
+        }
+        return e.getStatus().getCode().name();
+    }
+
+    /**
+     * A reload keeps the rate-limit and auth-throttle state whose settings did not change: a token
+     * rotation neither refills the bucket an identity used up nor lifts a peer's back-off for bad
+     * tokens; a removed identity's bucket is dropped; changing a bucket's or the throttle's own
+     * settings starts that part afresh.
+     */
+    @Test
+    void aReloadKeepsUsedUpBucketsAndAuthBackOffsUnlessTheirSettingsChange() throws Exception {
+        String alice = TokenSet.entry("alice", "a-token");
+        String limits = "0.01"; // calls per second: the bucket does not refill during the test
+        try (TestDaemon d = TestDaemon.start("auth.tokens", alice + "," + TokenSet.entry("bob", "b-token"),
+                "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "2",
+                "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000")) {
+            VersionRequest v = VersionRequest.getDefaultInstance();
+            Runnable asAlice = () -> stub(d, bearer("a-token")).getVersion(v);
+            Runnable asBob = () -> stub(d, bearer("b-token")).getVersion(v);
+            for (Runnable who : List.of(asAlice, asBob)) {
+                who.run();
+                who.run();
+                assertEquals("RATE_LIMITED", refusal(who));
+            }
+            // a routine rotation: bob's token goes, carol's comes; the limits stay as they were
+            Services.Reload r = d.reload("auth.tokens", alice + "," + TokenSet.entry("carol", "c-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "2",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000");
+            assertEquals(List.of("carol"), r.tokensAdded());
+            assertNotNull(stub(d, bearer("c-token")).getVersion(v), "the new token works, its bucket full");
+            assertEquals("RATE_LIMITED", refusal(asAlice), "alice's used-up bucket survives the rotation");
+            // a removed identity's bucket goes with its token: bob, back, starts full
+            d.reload("auth.tokens", alice + "," + TokenSet.entry("bob", "b-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "2",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000");
+            asBob.run();
+            assertEquals("RATE_LIMITED", refusal(asAlice));
+            // a new burst is a new bucket
+            d.reload("auth.tokens", alice + "," + TokenSet.entry("carol", "c-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "3",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000");
+            asAlice.run();
+
+            for (int i = 0; i < 3; i++) {
+                assertEquals("INVALID_TOKEN", refusal(() -> stub(d, bearer("guess")).getVersion(v)));
+            }
+            assertEquals("AUTH_THROTTLED", refusal(asAlice), "this peer is in its back-off");
+            d.reload("auth.tokens", alice + "," + TokenSet.entry("dave", "d-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "3",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "600000");
+            assertEquals("AUTH_THROTTLED", refusal(asAlice), "the back-off survives a rotation");
+            // a new back-off setting is a new throttle
+            d.reload("auth.tokens", alice + "," + TokenSet.entry("dave", "d-token"),
+                    "limits.rate_calls_per_second", limits, "limits.rate_calls_burst", "3",
+                    "limits.auth_failure_limit", "3", "limits.auth_failure_backoff_ms", "500000");
+            asAlice.run();
+        }
+    }
+
     @Test
     void aThousandConcurrentSessionsAreAdmittedWithTheDefaults() throws Exception {
         int n = 1000;
@@ -455,6 +522,76 @@ class OperationsTest {
             Await.until(() -> DistributionTest.get(metricsPort, "/ready").statusCode() == 200,
                     () -> "/ready once the slot is free: " + DistributionTest.get(metricsPort, "/ready").body());
             assertEquals("ready\n", DistributionTest.get(metricsPort, "/ready").body());
+        } finally {
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            d.close(0, 0);
+        }
+    }
+
+    private static final String GET_VERSION = "remotemedia.v1.PipelineExecutionService/GetVersion";
+
+    /** A sample of GetVersion ({@code method} label) on the daemon's /metrics, 0 while absent. */
+    static double getVersionSample(int metricsPort, String name, String... moreLabels) {
+        String[] labels = new String[moreLabels.length + 2];
+        labels[0] = "method";
+        labels[1] = GET_VERSION;
+        System.arraycopy(moreLabels, 0, labels, 2, moreLabels.length);
+        return DistributionTest.Scrape.of(DistributionTest.get(metricsPort, "/metrics").body()).valueOr0(name, labels);
+    }
+
+    /** The "Total count" of an .hgrm page, or -1 when the page has none. */
+    static long hgrmTotalCount(String hgrm) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("#\\[Max\\s*=\\s*[0-9.]+,\\s*Total count\\s*=\\s*(\\d+)\\]")
+                .matcher(hgrm);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * {@code metrics.per_call_latency}: off, a call is counted but leaves its method's latency
+     * histogram and summary at 0; on (the default), the call is in the histogram and in the
+     * recent window of {@code /latency}, fetched over HTTP as a valid .hgrm page.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "per_call_latency={0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"off", "on"})
+    void perCallLatencyOffRecordsNoLatencyAndOnCountsTheCallInTheRecentWindow(String setting) throws Exception {
+        boolean on = setting.equals("on");
+        java.io.ByteArrayOutputStream logBytes = new java.io.ByteArrayOutputStream();
+        org.remotemedia.observe.JsonLog log = new org.remotemedia.observe.JsonLog(new java.io.PrintStream(logBytes, true,
+                java.nio.charset.StandardCharsets.UTF_8), org.remotemedia.observe.JsonLog.Level.INFO);
+        ServeCommand.Daemon d = ServeCommand.Daemon.start(org.remotemedia.config.ServerConfig.from(java.util.Map.of(
+                "server.host", "127.0.0.1", "server.port", "0", "server.metrics_host", "127.0.0.1",
+                "server.metrics_port", "0", "execution.warmup_ms", "0", "logging.access", "off",
+                "metrics.per_call_latency", setting)), log);
+        io.grpc.ManagedChannel ch = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", d.grpc.port())
+                .usePlaintext().build();
+        int metricsPort = d.metricsServer.port();
+        try {
+            assertNotNull(PipelineExecutionServiceGrpc.newBlockingStub(ch).getVersion(VersionRequest.getDefaultInstance()));
+            // the transport counts the call, then records its latency, as the status goes out: the
+            // client may read the status first
+            Await.until(() -> getVersionSample(metricsPort, "remotemedia_grpc_server_calls_total", "code", "OK") == 1,
+                    () -> "the call counted: " + DistributionTest.get(metricsPort, "/metrics").body());
+            if (on) {
+                Await.until(() -> hgrmTotalCount(DistributionTest.get(metricsPort, "/latency?method=" + GET_VERSION
+                        + "&window=recent").body()) == 1, () -> "the call in the recent window: " + DistributionTest.get(
+                                metricsPort, "/latency?method=" + GET_VERSION + "&window=recent").body());
+            }
+            String metrics = DistributionTest.get(metricsPort, "/metrics").body();
+            DistributionTest.Scrape scrape = DistributionTest.Scrape.of(metrics);
+            long expected = on ? 1 : 0;
+            assertEquals(expected, scrape.value("remotemedia_grpc_server_handling_seconds_count", "method", GET_VERSION),
+                    metrics);
+            assertEquals(expected, scrape.value("remotemedia_grpc_server_latency_seconds_count", "method", GET_VERSION),
+                    metrics);
+            var recent = DistributionTest.get(metricsPort, "/latency?method=" + GET_VERSION + "&window=recent");
+            assertEquals(200, recent.statusCode(), recent.body());
+            assertTrue(recent.body().contains("Value     Percentile TotalCount 1/(1-Percentile)"), recent.body());
+            assertEquals(expected, hgrmTotalCount(recent.body()), recent.body());
+            if (on) {
+                // a data line per percentile step: value (us), percentile, running count, 1/(1-p)
+                assertTrue(recent.body().lines().anyMatch(l -> l.matches("\\s*[0-9.]+\\s+1\\.0+\\s+1\\s*")),
+                        "the 100th percentile line counts the call: " + recent.body());
+            }
         } finally {
             ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             d.close(0, 0);

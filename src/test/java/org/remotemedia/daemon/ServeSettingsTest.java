@@ -5,10 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.remotemedia.auth.TokenSet;
 import picocli.CommandLine;
 
 /**
@@ -58,6 +63,37 @@ class ServeSettingsTest {
         if (origin != null && !origin.isEmpty()) {
             assertTrue(line.endsWith("(from " + origin + ")"), line);
         }
+        assertEquals("", out.toString(), "nothing on stdout, no daemon started");
+    }
+
+    /**
+     * A token file with a plaintext token in it (a hashed entry beside it) stops {@code serve}
+     * itself, not only {@code TokenSet.from}: exit code 2, one line that names the file's line and
+     * says how to convert it, and the token nowhere in what is printed.
+     */
+    @Test
+    void aTokenFileWithAPlaintextTokenStopsTheStartSayingHowToConvertWithoutEchoingIt(@TempDir Path dir)
+            throws Exception {
+        String secret = "plain-secret-7f3a9c1e5b";
+        Path tokens = dir.resolve("tokens");
+        Files.writeString(tokens, "# the operators\n" + TokenSet.entry("alice", "a-token") + "\n" + secret + "\n");
+        ServeCommand cmd = new ServeCommand();
+        cmd.env = Map.of();
+        StringWriter err = new StringWriter();
+        StringWriter out = new StringWriter();
+        int code = new CommandLine(cmd).setErr(new PrintWriter(err)).setOut(new PrintWriter(out))
+                .execute("--set", "auth.tokens_file=" + tokens, "--bind", "127.0.0.1", "--port", "0", "--metrics-bind",
+                        "127.0.0.1", "--metrics-port", "0");
+        assertEquals(ServeCommand.EXIT_CONFIG, code, err.toString());
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(1, lines.size(), err.toString());
+        String line = lines.get(0);
+        assertTrue(line.startsWith("remotemedia: invalid setting: auth.tokens_file " + tokens + " line 3: "),
+                "names the file and its line: " + line);
+        assertTrue(line.contains("NAME:SHA256HEX") && line.contains("sha256sum") && line.contains("remotemedia token new"),
+                "says how to convert: " + line);
+        assertTrue(!err.toString().contains(secret) && !out.toString().contains(secret),
+                "the token itself is never printed: " + err + out);
         assertEquals("", out.toString(), "nothing on stdout, no daemon started");
     }
 }

@@ -28,8 +28,10 @@ public final class TestDaemon implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private final ManagedChannel channel;
+    private final JsonLog log;
+    private Map<String, String> flat;
 
-    private TestDaemon(NodeRegistry nodes, String... settings) throws Exception {
+    private static Map<String, String> settings(String... settings) {
         Map<String, String> flat = new HashMap<>();
         flat.put("server.host", "127.0.0.1");
         flat.put("server.port", "0");
@@ -37,8 +39,13 @@ public final class TestDaemon implements AutoCloseable {
         for (int i = 0; i + 1 < settings.length; i += 2) {
             flat.put(settings[i], settings[i + 1]);
         }
+        return flat;
+    }
+
+    private TestDaemon(NodeRegistry nodes, String... settings) throws Exception {
+        flat = settings(settings);
         ServerConfig cfg = ServerConfig.from(flat);
-        JsonLog log = new JsonLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), JsonLog.Level.DEBUG);
+        log = new JsonLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), JsonLog.Level.DEBUG);
         services = Services.create(cfg, metrics, log, nodes);
         server = GrpcServer.start(cfg, services.registry, metrics, log);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
@@ -90,6 +97,18 @@ public final class TestDaemon implements AutoCloseable {
 
     public long executions(ServiceMetrics.Outcome o) {
         return services.context.metrics().executions(o);
+    }
+
+    /**
+     * What SIGHUP does in the daemon: the settings become {@code settings} (pairs, over the same
+     * base as at start) and the services take the reloadable ones.
+     */
+    Services.Reload reload(String... settings) {
+        Map<String, String> next = settings(settings);
+        Services.Reload r = services.reload(ServerConfig.from(next), ServerConfig.effective(flat),
+                ServerConfig.effective(next), log);
+        flat = next;
+        return r;
     }
 
     /** Starts the drain as SIGTERM would (the transport keeps serving until closed). */
