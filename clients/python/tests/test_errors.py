@@ -184,3 +184,44 @@ def test_tls_with_a_private_ca(tls_server, cert):
     with remotemedia.Client(tls_server.target, token=TOKEN, timeout=20) as plain:
         with pytest.raises(remotemedia.RpcError):
             plain.version()
+
+
+def _numbered(n, taken):
+    for i in range(n):
+        taken.append(i)
+        yield remotemedia.Audio(np.full(160, i / n, np.float32), 16000)
+
+
+def test_a_stream_refused_before_admission_is_retried_with_the_chunks_taken(refusing_streams):
+    fake = refusing_streams(delay=0.5, read=2)
+    taken = []
+    with remotemedia.Client(fake.target, retry=3) as c:
+        s = c.stream(GAIN, _numbered(8, taken))
+        seqs = [r.sequence for r in s]
+    assert len(fake.attempts) == 2
+    assert fake.attempts[0] == [0, 1]  # taken from the iterator by the refused attempt: sent again
+    assert fake.attempts[1] == list(range(8))
+    assert fake.started[1] - fake.refused[0] >= 0.8 * 0.5  # RetryInfo's delay
+    assert seqs == list(range(8)) and s.sent == 8 and taken == list(range(8))
+    assert s.ready.session_id == "s2" and s.closed["reason"] == "closed by client"
+
+
+def test_a_stream_is_not_retried_without_retry_nor_after_admission(refusing_streams):
+    fake = refusing_streams(delay=0.05)
+    with remotemedia.Client(fake.target) as once:
+        with pytest.raises(remotemedia.UnavailableError) as e:
+            once.stream(GAIN, _numbered(8, [])).results()
+    assert e.value.retryable and len(fake.attempts) == 1
+    admitted = refusing_streams(refusals=0, delay=0.05, fail_after_ready=True)
+    with remotemedia.Client(admitted.target, retry=3) as c:
+        with pytest.raises(remotemedia.UnavailableError):
+            c.stream(GAIN, _numbered(8, [])).results()
+    assert len(admitted.attempts) == 1  # admitted (StreamReady came): never opened again
+
+
+def test_a_stream_retry_keeps_within_the_callers_timeout(refusing_streams):
+    fake = refusing_streams(delay=5.0)
+    with remotemedia.Client(fake.target, retry=3) as c:
+        with pytest.raises(remotemedia.UnavailableError):
+            c.stream(GAIN, _numbered(8, []), timeout=1.0).results()
+    assert len(fake.attempts) == 1  # waiting 5 s would overrun the 1 s the caller gave the call
