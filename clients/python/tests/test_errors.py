@@ -1,6 +1,7 @@
 """Every bad case of the issue gets a typed error, never a hang: a server that is down, a port that
 does not speak gRPC, a wrong token, unsupported audio, a stream the caller cancels, a server that
-ends the stream mid-way; and the opt-in retry honours RetryInfo."""
+ends the stream mid-way; and the opt-in retry honours RetryInfo, for unary calls and for a stream
+refused before its session is admitted (by a fake server, and by the daemon at its session cap)."""
 import socket
 import threading
 from concurrent import futures
@@ -225,3 +226,47 @@ def test_a_stream_retry_keeps_within_the_callers_timeout(refusing_streams):
         with pytest.raises(remotemedia.UnavailableError):
             c.stream(GAIN, _numbered(8, []), timeout=1.0).results()
     assert len(fake.attempts) == 1  # waiting 5 s would overrun the 1 s the caller gave the call
+
+
+def test_the_daemon_refusing_a_second_session_and_the_stream_retry():
+    """The real refusal: with one session slot and no queue, the daemon refuses a second session
+    with UNAVAILABLE TOO_MANY_SESSIONS + RetryInfo before StreamReady; the retry gets it once the
+    first session has ended."""
+    from conftest import Daemon
+    d = Daemon("streaming.max_sessions=1", "limits.max_queued_sessions=0")
+    gate = threading.Event()
+
+    def held():
+        yield remotemedia.Audio(np.zeros(160, np.float32), 16000)
+        gate.wait(30)  # holds the only session open until released
+
+    try:
+        with remotemedia.Client(d.target) as c:
+            first = c.stream(GAIN, held())
+            assert next(first).sequence == 0
+            with pytest.raises(remotemedia.UnavailableError) as e:
+                c.stream(GAIN, _numbered(4, [])).results()
+            assert e.value.reason == "TOO_MANY_SESSIONS" and e.value.retryable
+
+            ended = threading.Thread(target=first.results)
+            opened = []
+            real = c._stream.StreamPipeline
+
+            def counting(*args, **kw):
+                opened.append(1)
+                if len(opened) == 2:  # the first attempt was refused: now free the slot
+                    gate.set()
+                    ended.start()
+                    ended.join(30)
+                return real(*args, **kw)
+
+            c._stream.StreamPipeline = counting
+            c.retry = 5
+            taken = []
+            s = c.stream(GAIN, _numbered(8, taken))
+            assert [r.sequence for r in s] == list(range(8))
+            assert len(opened) >= 2 and s.sent == 8 and taken == list(range(8)) and s.closed is not None
+            assert first.closed is not None
+    finally:
+        gate.set()
+        d.stop()
