@@ -246,7 +246,7 @@ public final class RemoteMediaClient implements AutoCloseable {
             return this;
         }
 
-        /** Deadline of each unary call, and of a stream's wait for StreamReady, retries included (default 60 s). */
+        /** Deadline of each unary call, and of a stream's wait for StreamReady, its retries included (default 60 s). */
         public Builder timeout(Duration timeout) {
             this.timeout = timeout;
             return this;
