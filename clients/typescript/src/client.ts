@@ -412,6 +412,8 @@ export class Stream implements AsyncIterable<ChunkResult> {
     this.cancelled = true;
     this.call.cancel();
     this.wake?.();
+    // the caller's iterable is not read again: let it run its finally blocks
+    void Promise.resolve().then(() => this.chunks.return?.()).catch(() => {});
   }
 }
 
