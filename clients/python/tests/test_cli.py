@@ -1,4 +1,5 @@
-"""python -m remotemedia call, as a user runs it: WAV in, WAV out, streamed equals unary, exit codes."""
+"""python -m remotemedia call, as a user runs it: WAV in, WAV out, streamed equals unary, exit codes,
+--stream --retry against a server that refuses the first session."""
 import json
 import os
 import subprocess
@@ -53,3 +54,21 @@ def test_exit_codes(server, tmp_path):
     notwav = call("--server", server.target, "--token", TOKEN, "--manifest",
                   os.path.join(EXAMPLES, "resample-16k.json"), "--input", "resample=%s" % (tmp_path / "x.wav"))
     assert notwav.returncode == 2 and "x.wav: not a valid WAV file" in notwav.stderr
+
+
+def test_stream_with_retry_resends_what_a_refused_attempt_took(refusing_streams, tmp_path):
+    remotemedia.Audio(np.zeros(12800, np.float32), 16000).to_wav(str(tmp_path / "in.wav"))  # 8 chunks of 100 ms
+    args = ["--manifest", os.path.join(EXAMPLES, "resample-16k.json"), "--input", "resample=%s" % (tmp_path / "in.wav"),
+            "--stream", "--chunk-ms", "100", "--no-progress"]
+    fake = refusing_streams(delay=0.5, read=2)
+    once = call("--server", fake.target, *args)
+    assert once.returncode == 3 and "UNAVAILABLE" in once.stderr and len(fake.attempts) == 1
+    fake = refusing_streams(delay=0.5, read=2)
+    r = call("--server", fake.target, *args, "--retry", "3")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["chunks_sent"] == 8 and out["results"] == 8
+    assert [d["sequence"] for d in out["data"]] == list(range(8))
+    assert [d["data"] for d in out["data"]] == list(range(8))  # the server's echo of each chunk's sequence
+    assert len(fake.attempts) == 2 and fake.attempts[0] == [0, 1] and fake.attempts[1] == list(range(8))
+    assert fake.started[1] - fake.refused[0] >= 0.8 * 0.5

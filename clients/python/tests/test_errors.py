@@ -1,6 +1,7 @@
 """Every bad case of the issue gets a typed error, never a hang: a server that is down, a port that
 does not speak gRPC, a wrong token, unsupported audio, a stream the caller cancels, a server that
-ends the stream mid-way; and the opt-in retry honours RetryInfo."""
+ends the stream mid-way; and the opt-in retry honours RetryInfo, for unary calls and for a stream
+refused before its session is admitted (by a fake server, and by the daemon at its session cap)."""
 import socket
 import threading
 from concurrent import futures
@@ -184,3 +185,88 @@ def test_tls_with_a_private_ca(tls_server, cert):
     with remotemedia.Client(tls_server.target, token=TOKEN, timeout=20) as plain:
         with pytest.raises(remotemedia.RpcError):
             plain.version()
+
+
+def _numbered(n, taken):
+    for i in range(n):
+        taken.append(i)
+        yield remotemedia.Audio(np.full(160, i / n, np.float32), 16000)
+
+
+def test_a_stream_refused_before_admission_is_retried_with_the_chunks_taken(refusing_streams):
+    fake = refusing_streams(delay=0.5, read=2)
+    taken = []
+    with remotemedia.Client(fake.target, retry=3) as c:
+        s = c.stream(GAIN, _numbered(8, taken))
+        seqs = [r.sequence for r in s]
+    assert len(fake.attempts) == 2
+    assert fake.attempts[0] == [0, 1]  # taken from the iterator by the refused attempt: sent again
+    assert fake.attempts[1] == list(range(8))
+    assert fake.started[1] - fake.refused[0] >= 0.8 * 0.5  # RetryInfo's delay
+    assert seqs == list(range(8)) and s.sent == 8 and taken == list(range(8))
+    assert s.ready.session_id == "s2" and s.closed["reason"] == "closed by client"
+
+
+def test_a_stream_is_not_retried_without_retry_nor_after_admission(refusing_streams):
+    fake = refusing_streams(delay=0.05)
+    with remotemedia.Client(fake.target) as once:
+        with pytest.raises(remotemedia.UnavailableError) as e:
+            once.stream(GAIN, _numbered(8, [])).results()
+    assert e.value.retryable and len(fake.attempts) == 1
+    admitted = refusing_streams(refusals=0, delay=0.05, fail_after_ready=True)
+    with remotemedia.Client(admitted.target, retry=3) as c:
+        with pytest.raises(remotemedia.UnavailableError):
+            c.stream(GAIN, _numbered(8, [])).results()
+    assert len(admitted.attempts) == 1  # admitted (StreamReady came): never opened again
+
+
+def test_a_stream_retry_keeps_within_the_callers_timeout(refusing_streams):
+    fake = refusing_streams(delay=5.0)
+    with remotemedia.Client(fake.target, retry=3) as c:
+        with pytest.raises(remotemedia.UnavailableError):
+            c.stream(GAIN, _numbered(8, []), timeout=1.0).results()
+    assert len(fake.attempts) == 1  # waiting 5 s would overrun the 1 s the caller gave the call
+
+
+def test_the_daemon_refusing_a_second_session_and_the_stream_retry():
+    """The real refusal: with one session slot and no queue, the daemon refuses a second session
+    with UNAVAILABLE TOO_MANY_SESSIONS + RetryInfo before StreamReady; the retry gets it once the
+    first session has ended."""
+    from conftest import Daemon
+    d = Daemon("streaming.max_sessions=1", "limits.max_queued_sessions=0")
+    gate = threading.Event()
+
+    def held():
+        yield remotemedia.Audio(np.zeros(160, np.float32), 16000)
+        gate.wait(30)  # holds the only session open until released
+
+    try:
+        with remotemedia.Client(d.target) as c:
+            first = c.stream(GAIN, held())
+            assert next(first).sequence == 0
+            with pytest.raises(remotemedia.UnavailableError) as e:
+                c.stream(GAIN, _numbered(4, [])).results()
+            assert e.value.reason == "TOO_MANY_SESSIONS" and e.value.retryable
+
+            ended = threading.Thread(target=first.results)
+            opened = []
+            real = c._stream.StreamPipeline
+
+            def counting(*args, **kw):
+                opened.append(1)
+                if len(opened) == 2:  # the first attempt was refused: now free the slot
+                    gate.set()
+                    ended.start()
+                    ended.join(30)
+                return real(*args, **kw)
+
+            c._stream.StreamPipeline = counting
+            c.retry = 5
+            taken = []
+            s = c.stream(GAIN, _numbered(8, taken))
+            assert [r.sequence for r in s] == list(range(8))
+            assert len(opened) >= 2 and s.sent == 8 and taken == list(range(8)) and s.closed is not None
+            assert first.closed is not None
+    finally:
+        gate.set()
+        d.stop()

@@ -1,4 +1,4 @@
-import { ChannelCredentials, ClientDuplexStream, Metadata, credentials } from '@grpc/grpc-js';
+import { ChannelCredentials, ClientDuplexStream, Metadata, credentials, status as Status } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Audio } from './audio';
 import {
@@ -25,7 +25,12 @@ export interface ClientOptions {
   authority?: string;
   /** Deadline of each unary call in ms (default 60000). */
   timeoutMs?: number;
-  /** Opt-in retry of calls the server marks retryable (RetryInfo): attempts in all (default 1: none). */
+  /**
+   * Opt-in retry of calls the server marks retryable (UNAVAILABLE or RESOURCE_EXHAUSTED with
+   * RetryInfo), each after the delay it asks for (at most maxDelayMs, default 30000): attempts in all
+   * (default 1: none). Unary calls, and a stream refused before its session is admitted; an
+   * admitted session is never retried.
+   */
   retry?: { maxAttempts: number; maxDelayMs?: number };
 }
 
@@ -190,12 +195,18 @@ export class Client {
    * Streams `chunks` (an iterable or async iterable of Audio, or of [node id, Audio]) through
    * StreamPipeline: iterate the returned Stream with `for await` for the results, in order. Chunks
    * are read only as fast as the connection takes them (HTTP/2 flow control), numbered 0, 1, 2, ...,
-   * and COMMAND_CLOSE follows the last.
+   * and COMMAND_CLOSE follows the last. `timeoutMs`: deadline of the whole call, retries included
+   * (default: none).
    */
   stream(manifest: Manifest, chunks: Iterable<Chunk> | AsyncIterable<Chunk>,
-         options: { source?: string; data?: Record<string, unknown> } = {}): Stream {
-    const call = this.streaming.streamPipeline(this.meta());
-    return new Stream(call, manifest, chunks, options.source ?? '', split({}, options.data).dataInputs, this.target);
+         options: { source?: string; data?: Record<string, unknown>; timeoutMs?: number } = {}): Stream {
+    const opener = {
+      open: (deadline: number | undefined) => this.streaming.streamPipeline(this.meta(),
+        deadline === undefined ? {} : { deadline }),
+      target: this.target, maxAttempts: this.maxAttempts, maxDelayMs: this.maxDelayMs,
+    };
+    return new Stream(opener, manifest, chunks, options.source ?? '', split({}, options.data).dataInputs,
+      options.timeoutMs);
   }
 
   close(): void {
@@ -204,20 +215,61 @@ export class Client {
   }
 }
 
-/** An open StreamPipeline call: an async iterable of ChunkResult; ready, closed and sent after it; cancel(). */
+/** What a Stream needs of its client: a way to open the call, and the retry settings. */
+interface StreamOpener {
+  open(deadline: number | undefined): ClientDuplexStream<StreamRequest, StreamResponse>;
+  target: string;
+  maxAttempts: number;
+  maxDelayMs: number;
+}
+
+/**
+ * An open StreamPipeline call: an async iterable of ChunkResult; ready, closed and sent after it;
+ * cancel(). With the client's retry, a call refused with a retryable status before the server
+ * admits the session (its first answer, StreamReady) is opened again after the RetryInfo delay,
+ * and the init and every chunk already taken are written again. An admitted session is never
+ * retried.
+ */
 export class Stream implements AsyncIterable<ChunkResult> {
   ready: StreamReady | undefined;
   closed: StreamClosed | undefined;
+  /** Chunks taken from the caller's iterable. */
   sent = 0;
+  private call!: ClientDuplexStream<StreamRequest, StreamResponse>;
   private producerError: unknown;
   private cancelled = false;
   private ended = false;
+  private readonly init: StreamRequest;
+  private readonly chunks: Iterator<Chunk> | AsyncIterator<Chunk>;
+  private frames = 0;
+  // Chunk requests taken and not dropped yet: the call reads ahead of the server's answer, so a
+  // refused attempt's chunks must be written again. base: the sequence of taken[0].
+  private taken: StreamRequest[] = [];
+  private base = 0;
+  private exhausted = false;
+  private pull: Promise<void> | undefined;
+  private attempt = 1;
+  private admitted = false;
+  private readonly deadline: number | undefined;
+  private wake: (() => void) | undefined;
 
-  constructor(private readonly call: ClientDuplexStream<StreamRequest, StreamResponse>, manifest: Manifest,
-              chunks: Iterable<Chunk> | AsyncIterable<Chunk>, source: string, dataInputs: Record<string, string>,
-              private readonly target: string) {
-    call.on('error', () => { this.ended = true; /* reported through the iteration */ });
-    call.on('close', () => { this.ended = true; });
+  constructor(private readonly opener: StreamOpener, manifest: Manifest,
+              chunks: Iterable<Chunk> | AsyncIterable<Chunk>, private readonly source: string,
+              dataInputs: Record<string, string>, timeoutMs: number | undefined) {
+    this.init = StreamRequest.fromPartial({ request: { $case: 'init', init: {
+      manifestJson: manifestJson(manifest), dataInputs, clientVersion: CLIENT_VERSION } } });
+    this.chunks = Symbol.asyncIterator in chunks ? (chunks as AsyncIterable<Chunk>)[Symbol.asyncIterator]()
+      : (chunks as Iterable<Chunk>)[Symbol.iterator]();
+    this.deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    this.open();
+  }
+
+  private open(): void {
+    const call = this.opener.open(this.deadline);
+    this.call = call;
+    this.ended = false;
+    call.on('error', () => { if (this.call === call) this.ended = true; /* reported through the iteration */ });
+    call.on('close', () => { if (this.call === call) this.ended = true; });
     // Start the read side now. Until its first read, grpc-js takes every response the server sends
     // into an unbounded array, granting the server window all the while: a caller that has not
     // begun iterating yet would let the server run ahead, results pile up in memory and the
@@ -225,72 +277,122 @@ export class Stream implements AsyncIterable<ChunkResult> {
     // responses); grpc-js then pauses the HTTP/2 stream, the server's window to us fills, the
     // server stops reading chunks, and write() below waits.
     call.read(0);
-    void this.produce(manifest, chunks, source, dataInputs);
+    void this.produce(call, this.attempt);
   }
 
   /** Writes one message; while the call's buffer is full, waits until it drains or the call ends. */
-  private async write(req: StreamRequest): Promise<void> {
-    if (this.call.write(req) || this.ended) return;
+  private async write(call: ClientDuplexStream<StreamRequest, StreamResponse>, req: StreamRequest): Promise<void> {
+    if (call.write(req) || this.ended) return;
     await new Promise<void>((resolve) => {
       const done = () => {
-        this.call.off('drain', done);
-        this.call.off('close', done);
-        this.call.off('error', done);
+        call.off('drain', done);
+        call.off('close', done);
+        call.off('error', done);
         resolve();
       };
-      this.call.on('drain', done);
-      this.call.on('close', done);
-      this.call.on('error', done);
+      call.on('drain', done);
+      call.on('close', done);
+      call.on('error', done);
     });
   }
 
-  private async produce(manifest: Manifest, chunks: Iterable<Chunk> | AsyncIterable<Chunk>, source: string,
-                        dataInputs: Record<string, string>): Promise<void> {
+  /** Takes one chunk from the caller's iterable into `taken`, or marks its end. */
+  private async take(): Promise<void> {
+    const r = await this.chunks.next();
+    if (r.done) {
+      this.exhausted = true;
+      return;
+    }
+    const [node, audio] = Array.isArray(r.value) ? r.value : [this.source, r.value];
+    if (!(audio instanceof Audio)) {
+      throw new InvalidAudioError(`a stream chunk must be an Audio (or [node id, Audio]), not ${typeof audio}`);
+    }
+    this.taken.push(StreamRequest.fromPartial({ request: { $case: 'audioChunk', audioChunk: {
+      nodeId: node, buffer: audio.toProto(), sequence: this.sent,
+      timestampMs: Math.floor(this.frames * 1000 / audio.sampleRate) } } }));
+    this.sent++;
+    this.frames += audio.frames;
+  }
+
+  private async produce(call: ClientDuplexStream<StreamRequest, StreamResponse>, attempt: number): Promise<void> {
     try {
-      await this.write(StreamRequest.fromPartial({ request: { $case: 'init', init: {
-        manifestJson: manifestJson(manifest), dataInputs, clientVersion: CLIENT_VERSION } } }));
-      let frames = 0;
-      for await (const item of chunks as AsyncIterable<Chunk>) {
-        if (this.cancelled || this.ended || this.call.destroyed) return;
-        const [node, audio] = Array.isArray(item) ? item : [source, item];
-        if (!(audio instanceof Audio)) {
-          throw new InvalidAudioError(`a stream chunk must be an Audio (or [node id, Audio]), not ${typeof audio}`);
+      await this.write(call, this.init);
+      let i = 0; // the sequence of the next chunk this attempt writes
+      for (;;) {
+        // a refused attempt stops here: the next one writes what this one took
+        if (attempt !== this.attempt || this.cancelled || this.ended || call.destroyed) return;
+        if (this.admitted) { // never written again now
+          this.taken.splice(0, i - this.base);
+          this.base = i;
         }
-        await this.write(StreamRequest.fromPartial({ request: { $case: 'audioChunk', audioChunk: {
-          nodeId: node, buffer: audio.toProto(), sequence: this.sent,
-          timestampMs: Math.floor(frames * 1000 / audio.sampleRate) } } }));
-        this.sent++;
-        frames += audio.frames;
+        if (i - this.base < this.taken.length) {
+          await this.write(call, this.taken[i - this.base]);
+          i++;
+        } else if (this.exhausted) {
+          break;
+        } else {
+          // one pull at a time, shared with a later attempt if this one is refused meanwhile
+          this.pull ??= this.take().finally(() => { this.pull = undefined; });
+          await this.pull;
+        }
       }
-      await this.write(StreamRequest.fromPartial({ request: { $case: 'control', control: {
+      await this.write(call, StreamRequest.fromPartial({ request: { $case: 'control', control: {
         command: StreamControl_Command.COMMAND_CLOSE } } }));
-      this.call.end();
+      call.end();
     } catch (e) {
+      if (attempt !== this.attempt) return;
       this.producerError = e;
-      this.call.cancel();
+      call.cancel();
     }
   }
 
+  /** True after waiting to open the call again; false when `err` is final. */
+  private async retry(err: RpcError): Promise<boolean> {
+    if (this.admitted || this.cancelled || this.attempt >= this.opener.maxAttempts || !err.retryable) return false;
+    const waitMs = Math.min(err.retryDelaySeconds! * 1000, this.opener.maxDelayMs);
+    if (this.deadline !== undefined && Date.now() + waitMs >= this.deadline) return false; // past the caller's deadline
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+    if (this.cancelled) {
+      throw new CancelledError(Status.CANCELLED, 'the stream was cancelled by the caller', undefined, this.opener.target);
+    }
+    this.attempt++;
+    this.open();
+    return true;
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<ChunkResult> {
-    try {
-      for await (const r of this.call as AsyncIterable<StreamResponse>) {
-        const resp = r.response;
-        if (!resp) continue;
-        if (resp.$case === 'ready') this.ready = resp.ready;
-        else if (resp.$case === 'result') yield chunkResult(resp.result);
-        else if (resp.$case === 'error') {
-          this.call.cancel();
-          throw pipelineError(resp.error);
-        } else if (resp.$case === 'closed') this.closed = resp.closed;
+    for (;;) {
+      const call = this.call;
+      try {
+        for await (const r of call as AsyncIterable<StreamResponse>) {
+          this.admitted = true; // the server's first answer: StreamReady, or an in-band error
+          const resp = r.response;
+          if (!resp) continue;
+          if (resp.$case === 'ready') this.ready = resp.ready;
+          else if (resp.$case === 'result') yield chunkResult(resp.result);
+          else if (resp.$case === 'error') {
+            call.cancel();
+            throw pipelineError(resp.error);
+          } else if (resp.$case === 'closed') this.closed = resp.closed;
+        }
+        break;
+      } catch (e) {
+        if (this.producerError) throw this.producerError;
+        if (e instanceof RemoteMediaError) throw e;
+        const err = rpcError(e as any, this.opener.target);
+        if (this.cancelled && err instanceof CancelledError) {
+          throw new CancelledError(err.code, 'the stream was cancelled by the caller', undefined, this.opener.target);
+        }
+        if (await this.retry(err)) continue;
+        throw err;
       }
-    } catch (e) {
-      if (this.producerError) throw this.producerError;
-      if (e instanceof RemoteMediaError) throw e;
-      const err = rpcError(e as any, this.target);
-      if (this.cancelled && err instanceof CancelledError) {
-        throw new CancelledError(err.code, 'the stream was cancelled by the caller', undefined, this.target);
-      }
-      throw err;
     }
     if (this.producerError) throw this.producerError;
     if (!this.closed) {
@@ -305,10 +407,13 @@ export class Stream implements AsyncIterable<ChunkResult> {
     return out;
   }
 
-  /** Ends the call now; the iteration then throws CancelledError. */
+  /** Ends the call now (or the wait before another attempt); the iteration then throws CancelledError. */
   cancel(): void {
     this.cancelled = true;
     this.call.cancel();
+    this.wake?.();
+    // the caller's iterable is not read again: let it run its finally blocks
+    void Promise.resolve().then(() => this.chunks.return?.()).catch(() => {});
   }
 }
 

@@ -41,7 +41,9 @@ def _parser():
     c.add_argument("--ca-cert", metavar="PEM", help="CA certificate(s) to trust; implies --tls")
     c.add_argument("--authority", metavar="HOST", help="host name the server certificate names")
     c.add_argument("--timeout-ms", type=int, default=600000, metavar="MS", help="deadline of a unary call")
-    c.add_argument("--retry", type=int, default=1, metavar="N", help="attempts in all when the server says retry later")
+    c.add_argument("--retry", type=int, default=1, metavar="N",
+                   help="attempts in all when the server says retry later (a unary call, or a stream refused before"
+                        " its session is admitted)")
     c.add_argument("--no-progress", action="store_true", help="no progress bar with --stream")
     v = sub.add_parser("version", help="Print the server's versions and node types.")
     v.add_argument("--server", required=True, metavar="HOST:PORT")

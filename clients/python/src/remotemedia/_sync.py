@@ -5,7 +5,7 @@ import time
 import grpc
 
 from . import _common
-from .errors import StreamInterruptedError, from_grpc, pipeline_error
+from .errors import CancelledError, StreamInterruptedError, from_grpc, pipeline_error
 
 
 class Client:
@@ -16,8 +16,10 @@ class Client:
     `tls`: None or False (plaintext h2c), True (TLS, the system's CAs), or a CA certificate file
     (path) or its PEM bytes. `authority`: the host name the certificate names, when the target's
     differs. `timeout`: seconds per unary call. `retry`: attempts in all for calls the server marks
-    retryable (UNAVAILABLE or RESOURCE_EXHAUSTED with RetryInfo), each after the delay it asks for;
-    1 (the default) means no retry. Use as a context manager, or close() it.
+    retryable (UNAVAILABLE or RESOURCE_EXHAUSTED with RetryInfo), each after the delay it asks for
+    (at most `max_retry_delay` seconds); 1 (the default) means no retry. Unary calls are retried, and
+    a stream refused before the server admits its session; an admitted session never is. Use as a
+    context manager, or close() it.
     """
 
     def __init__(self, target, token=None, tls=None, authority=None, timeout=60.0, retry=1, max_retry_delay=30.0):
@@ -70,7 +72,8 @@ class Client:
         """Streams `chunks` (an iterable of Audio, or of (node id, Audio)) through StreamPipeline and
         returns a Stream: iterate it for the ChunkResults, in order. The chunks are numbered 0, 1, 2,
         ... and read from `chunks` only as fast as the server takes them; COMMAND_CLOSE follows the
-        last. `source` names the source node of bare Audio items (default: the pipeline's only one)."""
+        last. `source` names the source node of bare Audio items (default: the pipeline's only one).
+        `timeout`: seconds for the whole call, retries included (default: none)."""
         return Stream(self, manifest, chunks, source, data, timeout)
 
     def close(self):
@@ -86,34 +89,82 @@ class Client:
 class Stream:
     """An open StreamPipeline call: an iterator of ChunkResult. After the iteration, `closed` holds
     the server's StreamClosed (reason, final metrics as a dict); `ready` its StreamReady; `sent` the
-    chunks sent. cancel() ends the call now (iterating then raises CancelledError). Errors are
-    raised typed from the iteration: a PipelineError for an in-band error, an RpcError for a failed
-    call, StreamInterruptedError when the stream ends without StreamClosed."""
+    chunks taken from `chunks`. cancel() ends the call now (iterating then raises CancelledError).
+    Errors are raised typed from the iteration: a PipelineError for an in-band error, an RpcError for
+    a failed call, StreamInterruptedError when the stream ends without StreamClosed.
+
+    With the client's retry, a call refused with a retryable status before the server admits the
+    session (its first answer, StreamReady) is opened again after the RetryInfo delay, and the init
+    and every chunk already taken are sent again. Once admitted, a session is never retried."""
 
     def __init__(self, client, manifest, chunks, source, data, timeout):
         self._client = client
         self.ready = None
         self.closed = None
         self.sent = 0
-        self._lock = threading.Lock()
+        self._init = _common.init_request(manifest, data)
+        self._chunks = iter(chunks)
+        self._source = source
+        self._frames = 0
+        # Chunk requests taken from `chunks` and not dropped yet: grpc reads ahead of the server's
+        # answer, so a refused attempt's chunks must be resent. _base: the sequence of _taken[0].
+        self._taken = []
+        self._base = 0
+        self._exhausted = False
+        self._lock = threading.Lock()  # guards `chunks` and _taken between attempts' request threads
+        self._attempt = 1
+        self._admitted = False
+        self._cancelled = threading.Event()
+        self._deadline = None if timeout is None else time.monotonic() + timeout
         self._call = None
         self._done = False
-        self._start(manifest, chunks, source, data, timeout)
+        self._open()
 
-    def _requests(self, init, chunks, source):
-        yield init
-        frames = 0
-        for item in chunks:
-            node, audio = _common.chunk_items(item, source)
-            yield _common.chunk_request(node, audio, self.sent, frames)
-            self.sent += 1
-            frames += audio.frames
+    def _take(self):
+        """Takes one chunk from the caller's iterator into _taken; False at its end."""
+        if self._exhausted:
+            return False
+        try:
+            item = next(self._chunks)
+        except StopIteration:
+            self._exhausted = True
+            return False
+        node, audio = _common.chunk_items(item, self._source)
+        self._taken.append(_common.chunk_request(node, audio, self.sent, self._frames))
+        self.sent += 1
+        self._frames += audio.frames
+        return True
+
+    def _requests(self, attempt):
+        yield self._init
+        i = 0  # the sequence of the next chunk this attempt sends
+        while True:
+            with self._lock:
+                if attempt != self._attempt:
+                    return  # refused: the next attempt sends what this one took
+                if self._admitted:  # never resent now
+                    del self._taken[:i - self._base]
+                    self._base = i
+                if i - self._base >= len(self._taken) and not self._take():
+                    break
+                req = self._taken[i - self._base]
+            i += 1
+            yield req
         yield _common.close_request()
 
-    def _start(self, manifest, chunks, source, data, timeout):
-        init = _common.init_request(manifest, data)
-        self._call = self._client._stream.StreamPipeline(self._requests(init, chunks, source), timeout=timeout,
+    def _open(self):
+        timeout = None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+        self._call = self._client._stream.StreamPipeline(self._requests(self._attempt), timeout=timeout,
                                                          metadata=self._client._metadata)
+
+    def _retry_wait(self, err):
+        """Seconds to wait before opening the call again, or None when `err` is final."""
+        if self._admitted or self._cancelled.is_set():
+            return None
+        wait = _common.retry_wait(err, self._attempt, self._client.retry, self._client.max_retry_delay)
+        if wait is not None and self._deadline is not None and time.monotonic() + wait >= self._deadline:
+            return None  # the caller's deadline would pass while waiting
+        return wait
 
     def __iter__(self):
         return self
@@ -131,8 +182,21 @@ class Stream:
                                                  " sent" % self.sent) from None
                 raise
             except grpc.RpcError as e:
-                self._done = True
-                raise from_grpc(e, self._client.target) from None
+                err = from_grpc(e, self._client.target)
+                wait = self._retry_wait(err)
+                if wait is None:
+                    self._done = True
+                    raise err from None
+                if self._cancelled.wait(wait):
+                    self._done = True
+                    raise CancelledError(grpc.StatusCode.CANCELLED, "the stream was cancelled by the caller",
+                                         target=self._client.target) from None
+                self._attempt += 1
+                self._open()
+                if self._cancelled.is_set():
+                    self._call.cancel()
+                continue
+            self._admitted = True  # the server's first answer: StreamReady, or an in-band error
             kind = r.WhichOneof("response")
             if kind == "ready":
                 self.ready = r.ready
@@ -151,4 +215,5 @@ class Stream:
         return list(self)
 
     def cancel(self):
+        self._cancelled.set()
         self._call.cancel()

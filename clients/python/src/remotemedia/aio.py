@@ -72,7 +72,8 @@ class Client:
 
 
 class Stream:
-    """As remotemedia.Stream, for `async for`: ready, closed, sent, cancel()."""
+    """As remotemedia.Stream, for `async for`: ready, closed, sent, cancel(); the same retry of a
+    stream refused before its session is admitted."""
 
     def __init__(self, client, manifest, chunks, source, data, timeout):
         self._client = client
@@ -81,26 +82,79 @@ class Stream:
         self.sent = 0
         self._done = False
         self._cancelled = False
-        init = _common.init_request(manifest, data)
-        self._call = client._stream.StreamPipeline(self._requests(init, chunks, source), timeout=timeout,
-                                                   metadata=client._metadata)
+        self._cancel_event = asyncio.Event()
+        self._init = _common.init_request(manifest, data)
+        self._aiter = chunks.__aiter__() if hasattr(chunks, "__aiter__") else None
+        self._iter = None if self._aiter is not None else iter(chunks)
+        self._source = source
+        self._frames = 0
+        # As the sync Stream: chunks taken and not dropped yet, resent by the next attempt.
+        self._taken = []
+        self._base = 0
+        self._exhausted = False
+        self._pull = None  # the task taking the next chunk, shared by the attempts
+        self._attempt = 1
+        self._admitted = False
+        self._deadline = None if timeout is None else asyncio.get_event_loop().time() + timeout
+        self._open()
 
-    async def _requests(self, init, chunks, source):
-        yield init
-        frames = 0
-        if hasattr(chunks, "__aiter__"):
-            async for item in chunks:
-                node, audio = _common.chunk_items(item, source)
-                yield _common.chunk_request(node, audio, self.sent, frames)
-                self.sent += 1
-                frames += audio.frames
-        else:
-            for item in chunks:
-                node, audio = _common.chunk_items(item, source)
-                yield _common.chunk_request(node, audio, self.sent, frames)
-                self.sent += 1
-                frames += audio.frames
+    async def _take(self):
+        try:
+            item = await self._aiter.__anext__() if self._aiter is not None else next(self._iter)
+        except (StopAsyncIteration, StopIteration):
+            self._exhausted = True
+            return
+        node, audio = _common.chunk_items(item, self._source)
+        self._taken.append(_common.chunk_request(node, audio, self.sent, self._frames))
+        self.sent += 1
+        self._frames += audio.frames
+
+    async def _requests(self, attempt):
+        yield self._init
+        i = 0  # the sequence of the next chunk this attempt sends
+        while True:
+            if attempt != self._attempt:
+                return  # refused: the next attempt sends what this one took
+            if self._admitted:  # never resent now
+                del self._taken[:i - self._base]
+                self._base = i
+            if i - self._base < len(self._taken):
+                req = self._taken[i - self._base]
+                i += 1
+                yield req
+            elif self._exhausted:
+                break
+            else:
+                if self._pull is None or self._pull.done():
+                    self._pull = asyncio.ensure_future(self._take())
+                # grpc cancels this generator's task with its call; the shield keeps the caller's
+                # iterator alive for the next attempt
+                await asyncio.shield(self._pull)
         yield _common.close_request()
+
+    def _open(self):
+        timeout = None if self._deadline is None else max(0.0, self._deadline - asyncio.get_event_loop().time())
+        self._call = self._client._stream.StreamPipeline(self._requests(self._attempt), timeout=timeout,
+                                                         metadata=self._client._metadata)
+
+    async def _retry(self, err):
+        """True after waiting to open the call again; False when `err` is final."""
+        if self._admitted or self._cancelled:
+            return False
+        wait = _common.retry_wait(err, self._attempt, self._client.retry, self._client.max_retry_delay)
+        if wait is None or (self._deadline is not None
+                            and asyncio.get_event_loop().time() + wait >= self._deadline):
+            return False
+        try:
+            await asyncio.wait_for(self._cancel_event.wait(), wait)
+        except asyncio.TimeoutError:
+            pass
+        if self._cancelled:
+            raise CancelledError(grpc.StatusCode.CANCELLED, "the stream was cancelled by the caller",
+                                 target=self._client.target)
+        self._attempt += 1
+        self._open()
+        return True
 
     def __aiter__(self):
         return self
@@ -119,8 +173,16 @@ class Stream:
                 self._call.cancel()
                 raise
             except grpc.RpcError as e:
+                err = from_grpc(e, self._client.target)
+                try:
+                    if await self._retry(err):
+                        continue
+                except CancelledError:
+                    self._done = True
+                    raise
                 self._done = True
-                raise from_grpc(e, self._client.target) from None
+                raise err from None
+            self._admitted = True  # the server's first answer (StreamReady), or the end of the call
             if r is grpc.aio.EOF:
                 self._done = True
                 if self.closed is None:
@@ -135,6 +197,8 @@ class Stream:
             elif kind == "error":
                 self._done = True
                 self._call.cancel()
+                if self._pull is not None:
+                    self._pull.cancel()
                 raise pipeline_error(r.error)
             elif kind == "closed":
                 from google.protobuf import json_format
@@ -145,4 +209,7 @@ class Stream:
 
     def cancel(self):
         self._cancelled = True
+        self._cancel_event.set()
         self._call.cancel()
+        if self._pull is not None:
+            self._pull.cancel()  # the caller's iterator is not read again

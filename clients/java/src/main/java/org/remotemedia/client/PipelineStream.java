@@ -47,6 +47,10 @@ public final class PipelineStream implements AutoCloseable {
         this.target = target;
     }
 
+    /**
+     * Opens the call, sends init and waits for StreamReady or the call's failure; does not throw the
+     * failure (see {@link #refusal()}, {@link #throwIfFailed()}). Throws when no answer came in time.
+     */
     static PipelineStream open(StreamingPipelineServiceGrpc.StreamingPipelineServiceStub stub, String target,
                                String manifestJson, Map<String, String> data, Consumer<ChunkResult> onResult,
                                Duration readyTimeout) {
@@ -65,8 +69,12 @@ public final class PipelineStream implements AutoCloseable {
             s.requests.cancel("interrupted", e);
             throw new RemoteMediaException("interrupted while opening the stream", e);
         }
-        s.throwIfFailed();
         return s;
+    }
+
+    /** The failed status that refused this call before the server admitted it (no StreamReady), or null. */
+    RpcException refusal() {
+        return ready == null && failure instanceof RpcException e ? e : null;
     }
 
     private ClientResponseObserver<StreamRequest, StreamResponse> observer(Consumer<ChunkResult> onResult) {
@@ -194,7 +202,7 @@ public final class PipelineStream implements AutoCloseable {
         }
     }
 
-    private void throwIfFailed() {
+    void throwIfFailed() {
         RemoteMediaException f = failure;
         if (f == null && cancelled) {
             // cancel() came first; its onError may not have arrived yet, and grpc-java refuses sends now

@@ -112,7 +112,9 @@ public final class RemoteMediaClient implements AutoCloseable {
     /**
      * Opens a StreamPipeline session: init is sent and StreamReady awaited before this returns.
      * {@code onResult} receives every ChunkResult in order, on a gRPC thread (keep it short, or hand
-     * the result on). See {@link PipelineStream}.
+     * the result on). See {@link PipelineStream}. With {@link Builder#retry}, a call refused with a
+     * retryable status before StreamReady is opened again after the RetryInfo delay, all within the
+     * client's timeout; no chunk has been sent by then. An admitted session is never retried.
      */
     public PipelineStream stream(String manifestJson, Map<String, String> data,
                                  Consumer<org.remotemedia.proto.v1.ChunkResult> onResult) {
@@ -120,7 +122,21 @@ public final class RemoteMediaClient implements AutoCloseable {
         if (credentials != null) {
             stub = stub.withCallCredentials(credentials);
         }
-        return PipelineStream.open(stub, target, manifestJson, data, onResult, timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            PipelineStream s = PipelineStream.open(stub, target, manifestJson, data, onResult, left);
+            RpcException refused = s.refusal();
+            if (refused != null && attempt < maxAttempts && refused.isRetryable()) {
+                Duration d = cappedDelay(refused);
+                if (System.nanoTime() + d.toNanos() < deadline) { // else the wait would overrun the timeout
+                    sleep(d);
+                    continue;
+                }
+            }
+            s.throwIfFailed();
+            return s;
+        }
     }
 
     private PipelineExecutionServiceGrpc.PipelineExecutionServiceBlockingStub unary() {
@@ -142,10 +158,14 @@ public final class RemoteMediaClient implements AutoCloseable {
                 if (attempt >= maxAttempts || !e.isRetryable()) {
                     throw e;
                 }
-                Duration d = e.retryDelay().orElse(Duration.ZERO);
-                sleep(d.compareTo(maxRetryDelay) > 0 ? maxRetryDelay : d);
+                sleep(cappedDelay(e));
             }
         }
+    }
+
+    private Duration cappedDelay(RpcException e) {
+        Duration d = e.retryDelay().orElse(Duration.ZERO);
+        return d.compareTo(maxRetryDelay) > 0 ? maxRetryDelay : d;
     }
 
     private static void sleep(Duration d) {
@@ -226,16 +246,17 @@ public final class RemoteMediaClient implements AutoCloseable {
             return this;
         }
 
-        /** Deadline of each unary call, and of a stream's wait for StreamReady (default 60 s). */
+        /** Deadline of each unary call, and of a stream's wait for StreamReady, its retries included (default 60 s). */
         public Builder timeout(Duration timeout) {
             this.timeout = timeout;
             return this;
         }
 
         /**
-         * Opt-in retry of unary calls the server marks retryable (UNAVAILABLE or RESOURCE_EXHAUSTED with
+         * Opt-in retry of calls the server marks retryable (UNAVAILABLE or RESOURCE_EXHAUSTED with
          * RetryInfo): up to {@code maxAttempts} attempts in all, each after the delay RetryInfo asks for
-         * (at most {@code maxDelay}). Default 1: no retry.
+         * (at most {@code maxDelay}). Unary calls, and a stream refused before StreamReady; an admitted
+         * session is never retried. Default 1: no retry.
          */
         public Builder retry(int maxAttempts, Duration maxDelay) {
             if (maxAttempts < 1) {

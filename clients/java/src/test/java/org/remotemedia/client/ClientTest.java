@@ -406,6 +406,72 @@ class ClientTest {
     }
 
     @Test
+    void aStreamRefusedBeforeStreamReadyIsRetriedAfterRetryInfo() throws Exception {
+        RefusingStreams refusing = new RefusingStreams(1, 500, false);
+        Server fake = refusing.start();
+        List<Long> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (RemoteMediaClient c = RemoteMediaClient.builder("127.0.0.1:" + fake.getPort())
+                .retry(3, Duration.ofSeconds(5)).build();
+             PipelineStream s = c.stream(GAIN, Map.of(), r -> results.add(r.getSequence()))) {
+            for (int i = 0; i < 8; i++) {
+                s.send("g", Audio.ofFloats(new float[160], 16_000, 1));
+            }
+            assertEquals("closed by client", s.finish().getReason());
+            assertEquals("s2", s.ready().getSessionId());
+            assertEquals(8, s.chunksSent());
+        } finally {
+            fake.shutdownNow();
+        }
+        assertEquals(2, refusing.attempts.size());
+        assertEquals(List.of(), refusing.attempts.get(0)); // refused on init: stream() had not returned, no chunk sent
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), refusing.attempts.get(1));
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), results);
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(refusing.started.get(1) - refusing.refused.get(0));
+        assertTrue(waitedMs >= 0.8 * 500, "waited " + waitedMs + " ms"); // RetryInfo's delay
+    }
+
+    @Test
+    void aStreamIsNotRetriedWithoutRetryNorAfterStreamReady() throws Exception {
+        RefusingStreams refusing = new RefusingStreams(1, 50, false);
+        RefusingStreams admitted = new RefusingStreams(0, 50, true);
+        Server fake = refusing.start();
+        Server fake2 = admitted.start();
+        try (RemoteMediaClient once = RemoteMediaClient.builder("127.0.0.1:" + fake.getPort()).build();
+             RemoteMediaClient c = RemoteMediaClient.builder("127.0.0.1:" + fake2.getPort())
+                     .retry(3, Duration.ofSeconds(5)).build()) {
+            RpcException e = assertThrows(RpcException.UnavailableException.class,
+                    () -> once.stream(GAIN, Map.of(), r -> { }));
+            assertTrue(e.isRetryable());
+            assertEquals(1, refusing.attempts.size());
+            assertThrows(RpcException.UnavailableException.class, () -> {
+                try (PipelineStream s = c.stream(GAIN, Map.of(), r -> { })) {
+                    for (int i = 0; i < 8; i++) {
+                        s.send("g", Audio.ofFloats(new float[160], 16_000, 1));
+                    }
+                    s.finish();
+                }
+            });
+            assertEquals(1, admitted.attempts.size()); // admitted (StreamReady came): never opened again
+        } finally {
+            fake.shutdownNow();
+            fake2.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStreamRetryKeepsWithinTheTimeout() throws Exception {
+        RefusingStreams refusing = new RefusingStreams(3, 5_000, false);
+        Server fake = refusing.start();
+        try (RemoteMediaClient c = RemoteMediaClient.builder("127.0.0.1:" + fake.getPort())
+                .timeout(Duration.ofSeconds(1)).retry(3, Duration.ofSeconds(30)).build()) {
+            assertThrows(RpcException.UnavailableException.class, () -> c.stream(GAIN, Map.of(), r -> { }));
+            assertEquals(1, refusing.attempts.size()); // a 5 s wait would overrun the 1 s timeout
+        } finally {
+            fake.shutdownNow();
+        }
+    }
+
+    @Test
     void tlsWithAPrivateCa(@TempDir Path dir) throws Exception {
         Path[] pem = TestServer.selfSignedCert(dir);
         try (TestServer tls = TestServer.start("transport.tls_cert_chain=" + pem[0], "transport.tls_private_key=" + pem[1]);

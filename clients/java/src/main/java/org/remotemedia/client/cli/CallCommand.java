@@ -84,7 +84,7 @@ public final class CallCommand implements Callable<Integer> {
     @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "600000", description = "Deadline of a unary call (default ${DEFAULT-VALUE}).")
     long timeoutMs;
 
-    @Option(names = "--retry", paramLabel = "N", defaultValue = "1", description = "Attempts in all when the server says retry later (UNAVAILABLE + RetryInfo); default ${DEFAULT-VALUE}.")
+    @Option(names = "--retry", paramLabel = "N", defaultValue = "1", description = "Attempts in all when the server says retry later (UNAVAILABLE + RetryInfo): a unary call, or a stream refused before its session is admitted; default ${DEFAULT-VALUE}.")
     int attempts;
 
     @Option(names = "--no-progress", description = "No progress bar with --stream.")

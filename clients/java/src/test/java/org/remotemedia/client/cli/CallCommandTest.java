@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Server;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.PrintStream;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.remotemedia.client.RefusingStreams;
 import org.remotemedia.client.TestServer;
 import org.remotemedia.client.WavReader;
 import picocli.CommandLine;
@@ -27,7 +29,8 @@ import picocli.CommandLine;
 /**
  * {@code remotemedia call} against the real daemon: WAV in, WAV out, unary and streamed (a long file
  * read chunk by chunk) with the same result, errors as exit codes, TLS and token options, and,
- * through the launcher script as a user runs it, nothing on stderr but the progress bar.
+ * through the launcher script as a user runs it, nothing on stderr but the progress bar; and
+ * {@code --stream --retry} against a server that refuses the first session with RetryInfo.
  */
 class CallCommandTest {
     private static final Path EXAMPLES = TestServer.ROOT.resolve("examples");
@@ -166,6 +169,41 @@ class CallCommandTest {
                 EXAMPLES.resolve("resample-16k.json").toString(), "--input", "resample=" + dir.resolve("not.wav"), "--stream");
         assertEquals(2, notWav.code());
         assertTrue(notWav.err().contains("not.wav"), notWav.err());
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void streamWithRetryOpensASessionTheServerRefusedFirst(@TempDir Path dir) throws Exception {
+        Path in = wav(dir.resolve("in.wav"), 16_000, 1); // 10 chunks of 100 ms
+        RefusingStreams once = new RefusingStreams(1, 500, false);
+        RefusingStreams refusing = new RefusingStreams(1, 500, false);
+        Server fake = once.start();
+        Server fake2 = refusing.start();
+        try {
+            Run r = run("--server", "127.0.0.1:" + fake.getPort(), "--manifest", EXAMPLES.resolve("resample-16k.json")
+                    .toString(), "--input", "resample=" + in, "--stream", "--chunk-ms", "100", "--no-progress");
+            assertEquals(3, r.code(), r.err());
+            assertTrue(r.err().contains("UNAVAILABLE"), r.err());
+            assertEquals(1, once.attempts.size());
+            r = run("--server", "127.0.0.1:" + fake2.getPort(), "--manifest", EXAMPLES.resolve("resample-16k.json")
+                    .toString(), "--input", "resample=" + in, "--stream", "--chunk-ms", "100", "--no-progress",
+                    "--retry", "3");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().startsWith("{\"chunks_sent\":10,\"results\":10,"), r.out());
+            StringBuilder echoes = new StringBuilder();
+            for (int i = 0; i < 10; i++) {
+                echoes.append(i == 0 ? "" : ",").append("{\"node\":\"echo\",\"sequence\":").append(i)
+                        .append(",\"data\":").append(i).append('}');
+            }
+            assertTrue(r.out().contains("\"data\":[" + echoes + "]"), r.out()); // 0..9, each once
+            assertEquals(2, refusing.attempts.size());
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), refusing.attempts.get(1));
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(refusing.started.get(1) - refusing.refused.get(0));
+            assertTrue(waitedMs >= 0.8 * 500, "waited " + waitedMs + " ms");
+        } finally {
+            fake.shutdownNow();
+            fake2.shutdownNow();
+        }
     }
 
     @Test
