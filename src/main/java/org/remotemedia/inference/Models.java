@@ -137,8 +137,16 @@ public final class Models implements AutoCloseable {
         }
         try {
             checkShape(session, where);
+            String noCApi = OrtCApi.unavailableReason();
+            if (noCApi != null) {
+                // the windows run through the C API (no allocation per window): no silent fallback to the binding
+                throw new ModelException("SileroVAD cannot run " + where + ": ONNX Runtime's C API is not reachable"
+                        + " through FFM (" + noCApi + "); the JVM needs --enable-native-access=ALL-UNNAMED"
+                        + " (config/jvm.options) and the onnxruntime jar of pom.xml (C API version "
+                        + OrtCApi.API_VERSION + " or later)");
+            }
             OnnxSpeechModel m = new OnnxSpeechModel(env, session, "Silero VAD (" + file.getFileName() + ", sha256 "
-                    + actual.substring(0, 12) + "..., ONNX Runtime " + env.getVersion() + " CPU)");
+                    + actual.substring(0, 12) + "..., ONNX Runtime " + env.getVersion() + " CPU, C API through FFM)");
             for (int rate : new int[] {16_000, 8_000}) {
                 float p = m.probability(rate, new float[m.contextFrames(rate) + m.windowFrames(rate)],
                         new float[m.stateFloats()]);
