@@ -109,8 +109,16 @@ final class StreamClient implements AutoCloseable {
     /** The next response; fails if the call ends first or nothing comes in time. */
     StreamResponse next() throws InterruptedException {
         Object o = events.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        if (o == null) {
-            fail("no response within " + TIMEOUT_MS + " ms");
+        if (o == null) { // a hang: say where every thread is (event loops, DSP workers, the gate)
+            StringBuilder dump = new StringBuilder();
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                dump.append('\n').append(t.getName()).append(" (").append(t.getState()).append(')');
+                for (StackTraceElement e : stack) {
+                    dump.append("\n    at ").append(e);
+                }
+            });
+            System.err.println("StreamClient: no response within " + TIMEOUT_MS + " ms; threads:" + dump);
+            fail("no response within " + TIMEOUT_MS + " ms (thread dump on stderr)");
         }
         if (o instanceof End e) {
             fail("the call ended (" + e.status() + ") where a response was expected");
