@@ -185,7 +185,7 @@ class BalancerTest {
                 + SESSION_CHUNKS * 0.1;
         // 3x and 10 s more: CI runs three daemons, the balancer and this client's 200 sessions on 2
         // shared cores, where checks and timers fire late, and the restarted JVM is still compiling
-        // its first calls. Measured 0.0-5.6 s through HAProxy, 1.6-7.3 s through nginx (perf/RESULTS.md).
+        // its first calls. Measured 0.0-5.6 s through HAProxy, 1.2-9.6 s through nginx (perf/RESULTS.md).
         long bound = (long) Math.ceil(3 * expected + 10);
         try (Cluster c = Cluster.start(kind, tmp, DAEMON_SETTINGS)) {
             c.load.chunksPerSession = SESSION_CHUNKS;
