@@ -105,7 +105,7 @@ class BalancerTest {
     @ValueSource(strings = {"haproxy", "nginx"})
     void killOnOneDaemonFailsOnlyItsCallsInFlight(String kind) throws Exception {
         try (Cluster c = Cluster.start(kind, tmp, DAEMON_SETTINGS)) {
-            c.load.retryRefused = false; // every failure counts here
+            c.load.retryRefused = false; // every failure the balancer answers counts here (a daemon's shedding is retried)
             c.warm();
             Thread.sleep(5000); // past the first calls' JIT compilation, so that "before" is steady
             long before = System.nanoTime();
