@@ -82,9 +82,16 @@ final class BalancedLoad implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private static final String DAEMON_REFUSED = "daemon refused with RetryInfo: ";
     private volatile boolean stopping;
     /** Retry unary calls that no daemon ran (see the class comment). */
     volatile boolean retryRefused = true;
+    /**
+     * Retry a daemon's own refusal with RetryInfo (overload shedding) even when {@link #retryRefused}
+     * is off: the kill case counts the balancer's answers for calls it lost, not a call a loaded
+     * daemon declined to start, which a client retries as its RetryInfo says.
+     */
+    volatile boolean retryDaemonRefusals = true;
     /**
      * Chunks after which a session closes itself (COMMAND_CLOSE) and another opens in its place,
      * as real calls end and begin; 0: sessions run until stopped. Set before {@link #start}.
@@ -142,7 +149,9 @@ final class BalancedLoad implements AutoCloseable {
                     public void onError(Throwable t) {
                         Status s = Status.fromThrowable(t);
                         String refused = refusedBeforeAnyDaemonRanIt(s, Status.trailersFromThrowable(t));
-                        if (refused != null && retryRefused && tries < 5 && !stopping) {
+                        boolean retry = retryRefused || (retryDaemonRefusals && refused != null
+                                && refused.startsWith(DAEMON_REFUSED));
+                        if (refused != null && retry && tries < 5 && !stopping) {
                             count(retriedBecause, refused);
                             pacer.schedule(() -> call(start, tries + 1), 20, TimeUnit.MILLISECONDS);
                             return;
@@ -179,7 +188,7 @@ final class BalancedLoad implements AutoCloseable {
         if (details != null) {
             for (Any a : details.getDetailsList()) {
                 if (a.is(RetryInfo.class)) {
-                    return "daemon refused with RetryInfo: " + d;
+                    return DAEMON_REFUSED + d;
                 }
             }
         }
