@@ -20,13 +20,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.NodeException;
-import org.remotemedia.dsp.resample.ResampleQuality;
-import org.remotemedia.dsp.resample.Resampler;
 import org.remotemedia.testkit.Speech;
 import org.remotemedia.testkit.TestModels;
 
@@ -53,7 +49,7 @@ class SileroCApiTest {
         OnnxSpeechModel m = model();
         Speech.Utterance u = Speech.say("The quick brown fox jumps over the lazy dog.", "en", dir);
         for (int rate : new int[] {16_000, 8_000}) {
-            float[] speech = resample(u.samples(), u.sampleRate(), rate);
+            float[] speech = Speech.resample(u.samples(), u.sampleRate(), rate);
             SplittableRandom r = new SplittableRandom(3);
             float[] signal = new float[speech.length + rate]; // 0.5 s of quiet noise each side
             for (int i = 0; i < signal.length; i++) {
@@ -161,22 +157,5 @@ class SileroCApiTest {
             a.setAtIndex(ValueLayout.JAVA_LONG, i++, OrtCApi.handle(t));
         }
         return a;
-    }
-
-    private static float[] resample(float[] in, int from, int to) {
-        Resampler r = Resampler.create(from, to, 1, ResampleQuality.HIGH);
-        UnsafeBuffer src = new UnsafeBuffer(ByteBuffer.allocateDirect(4 * in.length).order(ByteOrder.LITTLE_ENDIAN));
-        for (int i = 0; i < in.length; i++) {
-            src.putFloat(4 * i, in[i], ByteOrder.LITTLE_ENDIAN);
-        }
-        UnsafeBuffer dst = new UnsafeBuffer(ByteBuffer.allocateDirect(
-                4 * (r.maxOutputFrames(in.length) + r.maxFlushFrames())));
-        int n = r.process(src, 0, SampleFormat.F32, in.length, dst, 0);
-        n += r.flush(dst, 4 * n);
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = dst.getFloat(4 * i, ByteOrder.LITTLE_ENDIAN);
-        }
-        return out;
     }
 }

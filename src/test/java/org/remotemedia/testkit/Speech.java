@@ -56,4 +56,24 @@ public final class Speech {
             throw new IllegalStateException(e);
         }
     }
+
+    /** {@code in} (f32 mono) at {@code to} Hz through the project's resampler (high quality), as a pipeline's AudioResample would. */
+    public static float[] resample(float[] in, int from, int to) {
+        org.remotemedia.dsp.resample.Resampler r = org.remotemedia.dsp.resample.Resampler.create(from, to, 1,
+                org.remotemedia.dsp.resample.ResampleQuality.HIGH);
+        org.agrona.concurrent.UnsafeBuffer src = new org.agrona.concurrent.UnsafeBuffer(
+                java.nio.ByteBuffer.allocateDirect(4 * in.length).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+        for (int i = 0; i < in.length; i++) {
+            src.putFloat(4 * i, in[i], java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
+        org.agrona.concurrent.UnsafeBuffer dst = new org.agrona.concurrent.UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(
+                4 * (r.maxOutputFrames(in.length) + r.maxFlushFrames())));
+        int n = r.process(src, 0, org.remotemedia.buffer.SampleFormat.F32, in.length, dst, 0);
+        n += r.flush(dst, 4 * n);
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = dst.getFloat(4 * i, java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
+        return out;
+    }
 }

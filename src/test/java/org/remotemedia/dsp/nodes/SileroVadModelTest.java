@@ -3,8 +3,6 @@ package org.remotemedia.dsp.nodes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +13,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,8 +20,6 @@ import org.remotemedia.buffer.SampleFormat;
 import org.remotemedia.dsp.AudioSpec;
 import org.remotemedia.dsp.Node;
 import org.remotemedia.dsp.NodeHarness;
-import org.remotemedia.dsp.resample.ResampleQuality;
-import org.remotemedia.dsp.resample.Resampler;
 import org.remotemedia.testkit.Speech;
 import org.remotemedia.testkit.TestModels;
 
@@ -63,7 +58,7 @@ class SileroVadModelTest {
     @Test
     void findsBothSentencesAtEveryRate() {
         for (int to : new int[] {16000, 8000, 22050, 48000}) {
-            float[] s = to == rate ? signal : resample(signal, rate, to);
+            float[] s = to == rate ? signal : Speech.resample(signal, rate, to);
             String data = oneShot(new AudioSpec(to, 1, SampleFormat.F32), s, Map.of()).dataSummary();
             assertSegmentsAtTheVoice(data, "at " + to + " Hz");
         }
@@ -85,14 +80,14 @@ class SileroVadModelTest {
         for (int i = 0; i < noisy.length; i++) {
             noisy[i] += (float) (sigma * r.nextGaussian());
         }
-        float[] s = resample(noisy, rate, 16000);
+        float[] s = Speech.resample(noisy, rate, 16000);
         assertSegmentsAtTheVoice(oneShot(new AudioSpec(16000, 1, SampleFormat.F32), s, Map.of()).dataSummary(),
                 "white noise, 10 dB SNR");
     }
 
     @Test
     void streamedInRandomChunksEqualsOneShotWithTheRealModel() {
-        float[] s = resample(signal, rate, 16000);
+        float[] s = Speech.resample(signal, rate, 16000);
         AudioSpec spec = new AudioSpec(16000, 1, SampleFormat.I16);
         Map<String, Object> params = Map.of("gate", true, "emit_probabilities", true);
         NodeHarness.Signal in = NodeHarness.signal(spec, s.length, i -> s[i]);
@@ -108,7 +103,7 @@ class SileroVadModelTest {
     void sessionsOnSeveralThreadsShareTheModelAndGetWhatEachGetsAlone() throws Exception {
         List<float[]> inputs = new ArrayList<>();
         for (int k = 0; k < 4; k++) {
-            float[] s = resample(signal, rate, 16000);
+            float[] s = Speech.resample(signal, rate, 16000);
             float gain = 0.5f + 0.25f * k;
             for (int i = 0; i < s.length; i++) {
                 s[i] *= gain;
@@ -158,23 +153,5 @@ class SileroVadModelTest {
             assertTrue(s[1] >= last - 150 && s[1] <= last + 400, where + ": sentence " + k + " voiced until "
                     + last + " ms, segment ends at " + s[1] + ": " + data);
         }
-    }
-
-    /** Through the project's resampler (high quality), as a pipeline's AudioResample would. */
-    static float[] resample(float[] in, int from, int to) {
-        Resampler r = Resampler.create(from, to, 1, ResampleQuality.HIGH);
-        UnsafeBuffer src = new UnsafeBuffer(ByteBuffer.allocateDirect(4 * in.length).order(ByteOrder.LITTLE_ENDIAN));
-        for (int i = 0; i < in.length; i++) {
-            src.putFloat(4 * i, in[i], ByteOrder.LITTLE_ENDIAN);
-        }
-        UnsafeBuffer dst = new UnsafeBuffer(ByteBuffer.allocateDirect(
-                4 * (r.maxOutputFrames(in.length) + r.maxFlushFrames())));
-        int n = r.process(src, 0, SampleFormat.F32, in.length, dst, 0);
-        n += r.flush(dst, 4 * n);
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = dst.getFloat(4 * i, ByteOrder.LITTLE_ENDIAN);
-        }
-        return out;
     }
 }
