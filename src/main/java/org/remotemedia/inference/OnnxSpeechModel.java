@@ -5,8 +5,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
@@ -195,28 +193,10 @@ public final class OnnxSpeechModel implements SpeechModel {
             inputs.put("sr", OnnxTensor.createTensor(env, sr, new long[0]));
             outputs.put("output", OnnxTensor.createTensor(env, prob, new long[] {1, 1}));
             outputs.put("stateN", OnnxTensor.createTensor(env, stateOut, STATE_SHAPE));
-            inNames = names(inputs).address();
-            inValues = values(inputs).address();
-            outNames = names(outputs).address();
-            outValues = values(outputs).address();
-        }
-
-        private MemorySegment names(Map<String, OnnxTensor> m) {
-            MemorySegment a = arena.allocate(ValueLayout.ADDRESS, m.size());
-            int i = 0;
-            for (String name : m.keySet()) {
-                a.setAtIndex(ValueLayout.ADDRESS, i++, arena.allocateFrom(name));
-            }
-            return a;
-        }
-
-        private MemorySegment values(Map<String, OnnxTensor> m) {
-            MemorySegment a = arena.allocate(ValueLayout.JAVA_LONG, m.size());
-            int i = 0;
-            for (OnnxTensor t : m.values()) {
-                a.setAtIndex(ValueLayout.JAVA_LONG, i++, OrtCApi.handle(t));
-            }
-            return a;
+            inNames = OrtCApi.nameArray(arena, inputs).address();
+            inValues = OrtCApi.valueArray(arena, inputs).address();
+            outNames = OrtCApi.nameArray(arena, outputs).address();
+            outValues = OrtCApi.valueArray(arena, outputs).address();
         }
 
         private static FloatBuffer floats(int n) {

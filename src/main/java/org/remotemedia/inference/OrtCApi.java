@@ -147,6 +147,26 @@ final class OrtCApi {
         }
     }
 
+    /** Run's name argument: a C array of the names (NUL-terminated copies), in the map's order. */
+    static MemorySegment nameArray(Arena arena, java.util.Map<String, ? extends OnnxTensorLike> m) {
+        MemorySegment a = arena.allocate(ADDRESS, m.size());
+        int i = 0;
+        for (String name : m.keySet()) {
+            a.setAtIndex(ADDRESS, i++, arena.allocateFrom(name));
+        }
+        return a;
+    }
+
+    /** Run's value argument: a C array of the tensors' OrtValue*, in the map's order. */
+    static MemorySegment valueArray(Arena arena, java.util.Map<String, ? extends OnnxTensorLike> m) {
+        MemorySegment a = arena.allocate(JAVA_LONG, m.size());
+        int i = 0;
+        for (OnnxTensorLike t : m.values()) {
+            a.setAtIndex(JAVA_LONG, i++, handle(t));
+        }
+        return a;
+    }
+
     /** The OrtValue* behind a binding tensor (read once per tensor). */
     static long handle(OnnxTensorLike tensor) {
         try {

@@ -10,8 +10,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -116,16 +114,16 @@ class SileroCApiTest {
             String text = ortMessage.substring(ortMessage.indexOf(prefix) + prefix.length());
 
             NodeException e = assertThrows(NodeException.class, () -> OrtCApi.run(m.sessionHandle(),
-                    names(arena, in).address(), values(arena, in).address(), 3,
-                    names(arena, out).address(), 2, values(arena, out).address(), "a wrong state"));
+                    OrtCApi.nameArray(arena, in).address(), OrtCApi.valueArray(arena, in).address(), 3,
+                    OrtCApi.nameArray(arena, out).address(), 2, OrtCApi.valueArray(arena, out).address(), "a wrong state"));
             assertEquals("a wrong state: " + text, e.getMessage(), "binding: " + ortMessage);
 
             // a name the model does not have: ONNX Runtime's own check, message naming it
             Map<String, OnnxTensor> wrongName = new LinkedHashMap<>(in);
             wrongName.put("bogus_in", wrongName.remove("state"));
             NodeException named = assertThrows(NodeException.class, () -> OrtCApi.run(m.sessionHandle(),
-                    names(arena, wrongName).address(), values(arena, wrongName).address(), 3,
-                    names(arena, out).address(), 2, values(arena, out).address(), "a wrong name"));
+                    OrtCApi.nameArray(arena, wrongName).address(), OrtCApi.valueArray(arena, wrongName).address(), 3,
+                    OrtCApi.nameArray(arena, out).address(), 2, OrtCApi.valueArray(arena, out).address(), "a wrong name"));
             assertTrue(named.getMessage().contains("bogus_in"), named.getMessage());
 
             // the model's own windows still run after errors on the session
@@ -139,23 +137,5 @@ class SileroCApiTest {
 
     private static FloatBuffer floats(int n) {
         return ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
-
-    private static MemorySegment names(Arena arena, Map<String, OnnxTensor> m) {
-        MemorySegment a = arena.allocate(ValueLayout.ADDRESS, m.size());
-        int i = 0;
-        for (String name : m.keySet()) {
-            a.setAtIndex(ValueLayout.ADDRESS, i++, arena.allocateFrom(name));
-        }
-        return a;
-    }
-
-    private static MemorySegment values(Arena arena, Map<String, OnnxTensor> m) {
-        MemorySegment a = arena.allocate(ValueLayout.JAVA_LONG, m.size());
-        int i = 0;
-        for (OnnxTensor t : m.values()) {
-            a.setAtIndex(ValueLayout.JAVA_LONG, i++, OrtCApi.handle(t));
-        }
-        return a;
     }
 }
