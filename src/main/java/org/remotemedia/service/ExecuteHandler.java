@@ -3,8 +3,10 @@ package org.remotemedia.service;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.PooledBuffer;
 import org.remotemedia.json.Json;
 import org.remotemedia.observe.JsonLog;
@@ -19,6 +21,7 @@ import org.remotemedia.pipeline.ExecutionResult;
 import org.remotemedia.pipeline.NodeMetrics;
 import org.remotemedia.pipeline.PipelineError;
 import org.remotemedia.pipeline.PipelineException;
+import org.remotemedia.pipeline.ResourceLimits;
 import org.remotemedia.pipeline.exec.DspExecutor;
 import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.ErrorResponse;
@@ -35,7 +38,8 @@ import org.remotemedia.rpc.WorkGate;
 import org.remotemedia.rpc.Workload;
 
 /**
- * {@code remotemedia.v1.PipelineExecutionService/ExecutePipeline}: admit, parse (aliasing the
+ * {@code remotemedia.v1.PipelineExecutionService/ExecutePipeline}: admit, read the request (in place
+ * when its manifest's bytes were seen before: ExecuteRequestReader; else parsed by protobuf, aliasing the
  * samples to the network buffer), check the client version, compile the manifest, run it on the
  * engine under the call's deadline, and answer with every sink's audio (serialized straight from
  * the engine's off-heap output into the response buffer), data outputs, node results in
@@ -147,9 +151,9 @@ public final class ExecuteHandler implements UnaryHandler {
             }
             long cpu0 = cpuNanos();
             long p0 = System.nanoTime();
-            ExecuteRequest req;
+            Inputs in;
             try {
-                req = ProtoCodec.parse(msg, ExecuteRequest.parser(), ctx.engine().pool(), gathered);
+                in = inputs(ProtoCodec.contiguous(msg, ctx.engine().pool(), gathered));
             } catch (InvalidProtocolBufferException e) {
                 outcome = ServiceMetrics.Outcome.MALFORMED;
                 slot.giveBack();
@@ -157,10 +161,10 @@ public final class ExecuteHandler implements UnaryHandler {
                 return;
             }
             long parseNs = System.nanoTime() - p0;
-            metrics.parsed(gathered[0] != null);
-            audioIn(call, req);
+            metrics.parsed(gathered[0] != null, in.parsed != null);
+            audioIn(call, in.audio);
 
-            Compatibility.Verdict v = Compatibility.negotiate(req.getClientVersion());
+            Compatibility.Verdict v = Compatibility.negotiate(in.clientVersion);
             if (!v.compatible()) {
                 outcome = ServiceMetrics.Outcome.VERSION_MISMATCH;
                 slot.giveBack();
@@ -173,11 +177,9 @@ public final class ExecuteHandler implements UnaryHandler {
 
             long e0 = System.nanoTime();
             try {
-                CompiledPlan plan = compile(req);
-                Map<String, AudioInput> audio = audioInputs(req);
+                CompiledPlan plan = in.plan();
                 call.notes().pipeline(plan.name(), plan.size());
-                result = ctx.engine().execute(plan, audio, req.getDataInputsMap(),
-                        ProtoConvert.limits(req.hasResourceLimits() ? req.getResourceLimits() : null), control);
+                result = ctx.engine().execute(plan, in.audio, in.data, in.limits, control);
             } catch (PipelineException e) {
                 metrics.engine.recordNanos(System.nanoTime() - e0);
                 slot.giveBack();
@@ -247,12 +249,12 @@ public final class ExecuteHandler implements UnaryHandler {
     }
 
     /** Counts the request's audio and charges its duration to the caller's audio rate. */
-    private void audioIn(ServerCall call, ExecuteRequest req) {
+    private void audioIn(ServerCall call, Map<String, AudioInput> audio) {
         double seconds = 0;
-        for (AudioBuffer b : req.getAudioInputsMap().values()) {
-            metrics.audioIn(b.getNumSamples(), b.getSamples().size());
-            if (b.getSampleRate() > 0 && b.getChannels() > 0) {
-                seconds += (double) b.getNumSamples() / b.getChannels() / b.getSampleRate();
+        for (AudioInput a : audio.values()) {
+            metrics.audioIn(a.numSamples(), a.lengthBytes());
+            if (a.sampleRate() > 0 && a.channels() > 0) {
+                seconds += (double) a.numSamples() / a.channels() / a.sampleRate();
             }
         }
         ctx.gate().chargeAudio(call, seconds);
@@ -280,8 +282,72 @@ public final class ExecuteHandler implements UnaryHandler {
         }
     }
 
-    private CompiledPlan compile(ExecuteRequest req) throws PipelineException {
-        return ctx.plans().compile(req.hasManifest() ? req.getManifest() : null, req.getManifestJson());
+    /** Per thread: the fields of the request being read (ExecuteRequestReader), reused every call. */
+    private static final ThreadLocal<ExecuteRequestReader.Fields> FIELDS =
+            ThreadLocal.withInitial(ExecuteRequestReader.Fields::new);
+
+    /**
+     * What the engine needs from the request. A request of the common shape whose manifest's bytes
+     * were seen before is read in place ({@link ExecuteRequestReader}, {@link PlanCache#byEncoding}):
+     * no protobuf objects, no parse of the manifest. Anything else goes through protobuf; its
+     * manifest's bytes are then remembered for the next call.
+     */
+    private Inputs inputs(ByteBuffer request) throws InvalidProtocolBufferException {
+        ExecuteRequestReader.Fields f = FIELDS.get();
+        boolean common = ExecuteRequestReader.read(request, f) && f.manifestField != 0;
+        if (common) {
+            CompiledPlan cached = ctx.plans().byEncoding(f.manifestField, request, f.manifestOffset, f.manifestLength);
+            if (cached != null) {
+                return new Inputs(cached, null, f.clientVersion, audioInputs(request, f), Map.of(),
+                        f.hasLimits ? ProtoConvert.limits(f.maxMemoryBytes, f.maxTimeoutMs, f.maxAudioSamples)
+                                : ResourceLimits.DEFAULTS);
+            }
+        }
+        ExecuteRequest req = ProtoCodec.parse(request, ExecuteRequest.parser());
+        Inputs in = new Inputs(null, req, req.getClientVersion(), audioInputs(req), req.getDataInputsMap(),
+                ProtoConvert.limits(req.hasResourceLimits() ? req.getResourceLimits() : null));
+        if (common) {
+            in.remember = f.manifestField;
+            in.encoding = request;
+            in.encodingOffset = f.manifestOffset;
+            in.encodingLength = f.manifestLength;
+        }
+        return in;
+    }
+
+    /** The request's fields for the engine; the plan is compiled (or found) on first use. Used by one thread. */
+    private final class Inputs {
+        private CompiledPlan plan;
+        private final ExecuteRequest parsed;
+        final String clientVersion;
+        final Map<String, AudioInput> audio;
+        final Map<String, String> data;
+        final ResourceLimits limits;
+        /** Non-zero: the manifest's encoding, to remember with the plan once compiled. */
+        int remember;
+        ByteBuffer encoding;
+        int encodingOffset;
+        int encodingLength;
+
+        Inputs(CompiledPlan plan, ExecuteRequest parsed, String clientVersion, Map<String, AudioInput> audio,
+               Map<String, String> data, ResourceLimits limits) {
+            this.plan = plan;
+            this.parsed = parsed;
+            this.clientVersion = clientVersion;
+            this.audio = audio;
+            this.data = data;
+            this.limits = limits;
+        }
+
+        CompiledPlan plan() throws PipelineException {
+            if (plan == null) {
+                plan = ctx.plans().compile(parsed.hasManifest() ? parsed.getManifest() : null, parsed.getManifestJson());
+                if (remember != 0) {
+                    ctx.plans().rememberEncoding(remember, encoding, encodingOffset, encodingLength, plan);
+                }
+            }
+            return plan;
+        }
     }
 
     private static Map<String, AudioInput> audioInputs(ExecuteRequest req) {
@@ -294,6 +360,27 @@ public final class ExecuteHandler implements UnaryHandler {
             out.put(e.getKey(), ProtoConvert.audioInput(e.getValue()));
         }
         return out;
+    }
+
+    /** The audio inputs read in place: views of the request's buffer, no copy. */
+    private static Map<String, AudioInput> audioInputs(ByteBuffer request, ExecuteRequestReader.Fields f) {
+        if (f.audioCount == 0) {
+            return Map.of();
+        }
+        UnsafeBuffer bytes = new UnsafeBuffer(request);
+        if (f.audioCount == 1) {
+            return Map.of(f.audioKeys[0], audioInput(bytes, f, 0));
+        }
+        Map<String, AudioInput> out = new HashMap<>(f.audioCount * 2);
+        for (int i = 0; i < f.audioCount; i++) {
+            out.put(f.audioKeys[i], audioInput(bytes, f, i));
+        }
+        return out;
+    }
+
+    private static AudioInput audioInput(UnsafeBuffer bytes, ExecuteRequestReader.Fields f, int i) {
+        return AudioInput.of(bytes, f.samplesOffset[i], f.samplesLength[i], f.numSamples[i], f.channels[i],
+                f.sampleRate[i], ProtoConvert.format(f.format[i]));
     }
 
     private ServiceMetrics.Outcome failed(ServerCall call, PipelineError e) {

@@ -127,8 +127,17 @@ public final class ProtoCodec {
      */
     public static <T> T parse(InboundMessage m, Parser<T> parser, BufferPool pool, PooledBuffer[] gathered)
             throws InvalidProtocolBufferException {
+        return parse(contiguous(m, pool, gathered), parser);
+    }
+
+    /**
+     * The message in one buffer, position to limit: its own buffer when it arrived in one, else
+     * a pooled off-heap block it was copied into (direct to direct), handed out in
+     * {@code gathered} for the caller to release once nothing uses a view of it.
+     */
+    public static ByteBuffer contiguous(InboundMessage m, BufferPool pool, PooledBuffer[] gathered) {
         if (m.bufferCount() <= 1) {
-            return parse(m.buffer(), parser);
+            return m.buffer();
         }
         int length = m.length();
         PooledBuffer block = pool.acquire(Math.max(1, length), null);
@@ -137,7 +146,7 @@ public final class ProtoCodec {
         dst.clear().limit(length);
         m.copyTo(dst);
         dst.flip();
-        return parse(dst, parser);
+        return dst;
     }
 
     /** A zero-copy ByteString view of off-heap bytes (a sink's output) for a response. */

@@ -95,8 +95,12 @@ public final class ProtoConvert {
         if (r == null) {
             return ResourceLimits.DEFAULTS;
         }
-        return new ResourceLimits(unsigned(r.getMaxMemoryBytes()), unsigned(r.getMaxTimeoutMs()),
-                unsigned(r.getMaxAudioSamples()));
+        return limits(r.getMaxMemoryBytes(), r.getMaxTimeoutMs(), r.getMaxAudioSamples());
+    }
+
+    /** A given ResourceLimits's three fields, as protobuf reads them (signed longs). */
+    public static ResourceLimits limits(long maxMemoryBytes, long maxTimeoutMs, long maxAudioSamples) {
+        return new ResourceLimits(unsigned(maxMemoryBytes), unsigned(maxTimeoutMs), unsigned(maxAudioSamples));
     }
 
     private static long unsigned(long v) {

@@ -31,6 +31,8 @@ public final class ServiceMetrics {
     private final AtomicBoolean emptyClientVersionSeen = new AtomicBoolean();
     private final CounterDataPoint parsedInPlace;
     private final CounterDataPoint parsedGathered;
+    private final CounterDataPoint readInPlace;
+    private final CounterDataPoint readByProtobuf;
     private final CounterDataPoint placedInline;
     private final CounterDataPoint placedWorker;
     final LatencyRecorder execute;
@@ -62,6 +64,12 @@ public final class ServiceMetrics {
                         + " (spread over several buffers: one off-heap copy)", "path");
         parsedInPlace = parse.labelValues("in_place");
         parsedGathered = parse.labelValues("gathered");
+        Counter read = metrics.counter("service_request_read",
+                "ExecutePipeline requests read in place with a cached plan found by the manifest's bytes (no protobuf"
+                        + " objects, no manifest parse) or parsed by protobuf (a new manifest, or an uncommon shape)",
+                "how");
+        readInPlace = read.labelValues("cached_manifest");
+        readByProtobuf = read.labelValues("protobuf");
         Counter placed = metrics.counter("service_dsp_placement",
                 "admitted ExecutePipeline calls run on the event loop (inline) or handed to a DSP worker", "where");
         placedInline = placed.labelValues("inline");
@@ -116,8 +124,9 @@ public final class ServiceMetrics {
         executions[o.ordinal()].inc();
     }
 
-    void parsed(boolean gathered) {
+    void parsed(boolean gathered, boolean byProtobuf) {
         (gathered ? parsedGathered : parsedInPlace).inc();
+        (byProtobuf ? readByProtobuf : readInPlace).inc();
     }
 
     void placed(boolean inline) {

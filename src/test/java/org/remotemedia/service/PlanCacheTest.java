@@ -2,6 +2,7 @@ package org.remotemedia.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,5 +69,48 @@ class PlanCacheTest {
             cache.compile(Kit.manifest("m" + i, Kit.node("g", "Gain", "{\"gain_db\": 0}")), "");
         }
         assertTrue(cache.size() <= PlanCache.MAX_ENTRIES, "size " + cache.size());
+    }
+
+    /** byEncoding: found by the manifest's bytes once remembered; other bytes, other kinds, and evicted plans are not. */
+    @Test
+    void aPlanIsFoundByItsManifestsBytesOnceRemembered() throws Exception {
+        PlanCache cache = new PlanCache(PipelineEngine.standard());
+        byte[] wire = Kit.resample16k().toByteArray();
+        java.nio.ByteBuffer network = java.nio.ByteBuffer.allocateDirect(wire.length + 7);
+        network.position(7);
+        network.put(wire);
+        assertNull(cache.byEncoding(1, network, 7, wire.length), "not remembered yet");
+        CompiledPlan plan = cache.compile(PipelineManifest.parseFrom(wire), "");
+        cache.rememberEncoding(1, network, 7, wire.length, plan);
+        for (int i = 0; i < network.capacity(); i++) {
+            network.put(i, (byte) 0x5a); // the network buffer is reused: the key kept its own copy
+        }
+        assertNull(cache.byEncoding(1, network, 7, wire.length));
+        java.nio.ByteBuffer again = java.nio.ByteBuffer.wrap(wire);
+        assertSame(plan, cache.byEncoding(1, again, 0, wire.length));
+        assertNull(cache.byEncoding(6, again, 0, wire.length), "the same bytes as manifest_json text are another key");
+        assertNull(cache.byEncoding(1, again, 0, wire.length - 1));
+        byte[] changed = wire.clone();
+        changed[changed.length - 1] ^= 1;
+        assertNull(cache.byEncoding(1, java.nio.ByteBuffer.wrap(changed), 0, changed.length));
+
+        // a plan that is not (or no longer) in the cache is not remembered; eviction forgets encodings
+        CompiledPlan stranger = PipelineEngine.standard().compile(ProtoConvert.manifest(Kit.resampleVad()));
+        byte[] other = Kit.resampleVad().toByteArray();
+        cache.rememberEncoding(1, java.nio.ByteBuffer.wrap(other), 0, other.length, stranger);
+        assertNull(cache.byEncoding(1, java.nio.ByteBuffer.wrap(other), 0, other.length));
+        for (int i = 0; i < PlanCache.MAX_ENTRIES + 1; i++) {
+            cache.compile(Kit.manifest("m" + i, Kit.node("g", "Gain", "{\"gain_db\": 0}")), "");
+        }
+        assertNull(cache.byEncoding(1, again, 0, wire.length), "evicted with its plan");
+    }
+
+    @Test
+    void longEncodingsAreNotKept() throws Exception {
+        PlanCache cache = new PlanCache(PipelineEngine.standard());
+        CompiledPlan plan = cache.compile(Kit.resample16k(), "");
+        java.nio.ByteBuffer big = java.nio.ByteBuffer.allocate(PlanCache.ENCODED_KEY_MAX_BYTES + 1);
+        cache.rememberEncoding(1, big, 0, big.capacity(), plan);
+        assertNull(cache.byEncoding(1, big, 0, big.capacity()));
     }
 }

@@ -70,6 +70,9 @@ class VersionAndMetricsTest {
             // a 4.4 kB request arrives in one DATA frame (parsed in place); 176 kB ones span several
             assertTrue(m.getCountersOrThrow("remotemedia_service_request_parse_total{path=\"in_place\"}") >= 1);
             assertTrue(m.getCountersOrThrow("remotemedia_service_request_parse_total{path=\"gathered\"}") >= 1);
+            // the first call's manifest is parsed by protobuf; the same manifest bytes then find its plan in place
+            assertEquals(1L, m.getCountersOrThrow("remotemedia_service_request_read_total{how=\"protobuf\"}"));
+            assertEquals(4L, m.getCountersOrThrow("remotemedia_service_request_read_total{how=\"cached_manifest\"}"));
             assertTrue(m.getCountersMap().keySet().stream().anyMatch(k -> k.startsWith("remotemedia_grpc_server_calls")),
                     "transport counters too: " + m.getCountersMap().keySet());
             LatencySummary exec = m.getLatenciesList().stream()

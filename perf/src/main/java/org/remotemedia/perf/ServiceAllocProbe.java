@@ -33,7 +33,8 @@ public final class ServiceAllocProbe {
         System.out.println("| what | bytes allocated per call | calls |");
         System.out.println("|---|---|---|");
         for (String mode : new String[] {"inline", "workers"}) {
-            try (TestDaemon d = TestDaemon.start("execution.dsp_mode", mode, "logging.level", "warn")) {
+            try (TestDaemon d = TestDaemon.start("execution.dsp_mode", mode, "logging.level", "warn",
+                    "limits.shed_dsp_queue_delay_ms", "0")) {
                 var stub = PipelineExecutionServiceGrpc.newBlockingStub(d.channel());
                 for (int i = 0; i < calls; i++) { // warm-up: JIT, pools, HPACK tables
                     stub.executePipeline(req);

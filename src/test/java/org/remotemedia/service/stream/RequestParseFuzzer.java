@@ -17,6 +17,8 @@ import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.ExecuteRequest;
 import org.remotemedia.proto.v1.StreamInit;
 import org.remotemedia.proto.v1.StreamRequest;
+import org.remotemedia.service.ExecuteRequestOracle;
+import org.remotemedia.service.ExecuteRequestReader;
 import org.remotemedia.service.ProtoCodec;
 import org.remotemedia.service.ProtoConvert;
 import org.remotemedia.testkit.FuzzBudget;
@@ -30,7 +32,9 @@ import org.remotemedia.testkit.PoisoningRefs;
  * framed message split over up to eight DATA-frame buffers, deframed into an
  * {@link InboundMessage} of views, parsed by {@link ProtoCodec#parse(InboundMessage, Parser,
  * BufferPool, PooledBuffer[])} (in place for one view, gathered into a pooled block for
- * several), and the rope overload used by health and reflection.
+ * several), and the rope overload used by health and reflection. ExecutePipeline's requests are
+ * also read in place by {@link ExecuteRequestReader}, which must agree with protobuf whenever it
+ * accepts.
  *
  * <p>Oracle: the result equals protobuf's own parse of a heap copy of the same bytes, or both
  * refuse them. Then the handlers' next steps run on the parsed request (manifest conversion and
@@ -117,9 +121,14 @@ public final class RequestParseFuzzer {
         }
         PooledBuffer[] gathered = new PooledBuffer[1];
         try {
+            ByteBuffer whole = ProtoCodec.contiguous(msg, POOL, gathered);
+            ExecuteRequestReader.Fields fields = new ExecuteRequestReader.Fields();
+            if (ExecuteRequestReader.read(whole, fields)) { // ExecuteHandler's in-place read: protobuf's values
+                ExecuteRequestOracle.assertSameAsProtobuf(whole, fields, body);
+            }
             ExecuteRequest got;
             try {
-                got = ProtoCodec.parse(msg, ExecuteRequest.parser(), POOL, gathered);
+                got = ProtoCodec.parse(whole, ExecuteRequest.parser());
             } catch (InvalidProtocolBufferException e) {
                 refused(want, e);
                 return;
