@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.grpc.testing.integration.EmptyProtos;
 import io.grpc.testing.integration.Messages;
 import io.grpc.testing.integration.TestServiceGrpc;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,6 +106,56 @@ class StrayFrameTest {
         assertEquals(errors, logged("connection_error"), server::log);
         assertTrue(metric("remotemedia_grpc_server_stray_frames_ignored_total") > strays,
                 "the uploads had DATA in flight when they were refused (else this test proves nothing)");
+    }
+
+    /**
+     * grpc-java answers a status that arrives before it half-closed with RST_STREAM(CANCEL), so
+     * each refused streaming upload brings one client reset, on a stream the server has already
+     * reset: more refusals than the reset budget (200 per 30 s) must still leave the connection.
+     */
+    @Test
+    void moreRefusedStreamingUploadsThanTheResetBudgetLeaveTheConnectionUsable() throws Exception {
+        long opened = logged("connection_open");
+        long errors = logged("connection_error");
+        ManagedChannel ch = Clients.NETTY.channel(server.port());
+        try {
+            TestServiceGrpc.TestServiceStub async = TestServiceGrpc.newStub(ch);
+            Messages.StreamingInputCallRequest big = Messages.StreamingInputCallRequest.newBuilder()
+                    .setPayload(Messages.Payload.newBuilder().setBody(ByteString.copyFrom(new byte[2 * MAX_MESSAGE])))
+                    .build();
+            for (int i = 0; i < 250; i++) {
+                CompletableFuture<Throwable> done = new CompletableFuture<>();
+                StreamObserver<Messages.StreamingInputCallRequest> upload = async.withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .streamingInputCall(new StreamObserver<>() {
+                            @Override
+                            public void onNext(Messages.StreamingInputCallResponse r) {
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                done.complete(t);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                done.complete(null);
+                            }
+                        });
+                upload.onNext(big); // and no half-close: the client is still sending when refused
+                Throwable t = done.get(30, TimeUnit.SECONDS);
+                int n = i;
+                assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, io.grpc.Status.fromThrowable(t).getCode(),
+                        () -> "upload " + n + ": " + t);
+            }
+            TestServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .emptyCall(EmptyProtos.Empty.getDefaultInstance());
+        } finally {
+            Clients.close(ch);
+        }
+        assertEquals(opened + 1, logged("connection_open"), () -> "grpc-java used one connection throughout\n"
+                + server.log().lines().filter(l -> l.contains("budget_exceeded") || l.contains("connection_error"))
+                .toList());
+        assertEquals(errors, logged("connection_error"), server::log);
     }
 
     @Test
