@@ -116,6 +116,22 @@ final class ConnectionGuard implements FrameHeaderScanner.Sink {
         stray("DATA", streamId);
     }
 
+    /**
+     * A RST_STREAM on a stream this server reset: ignored like any stray, and not counted
+     * against the received-reset rate ({@link #rstStreamFrame}). grpc-java sends one whenever
+     * the server's status arrives before the client half-closed (a refused upload, a call the
+     * server ends first), so counting them ended a well-behaved client's connection after 200
+     * such calls in 30 s. It is the peer's last frame on the stream, so the id is forgotten: a
+     * second RST_STREAM on it is no straggler and counts like any other.
+     */
+    boolean strayRstStream(int streamId) {
+        if (resets.isEmpty() || connection.stream(streamId) != null || !resets.forget(streamId, clock.getAsLong())) {
+            return false;
+        }
+        stray("RST_STREAM", streamId);
+        return true;
+    }
+
     /** Any other frame on a stream this server reset: ignored. */
     void stray(String frameType, int streamId) {
         context.metrics.strayFrameIgnored();

@@ -124,11 +124,10 @@ final class GuardedFrameReader implements Http2FrameReader {
             if (guard.failed()) {
                 return;
             }
-            guard.rstStreamFrame(streamId);
-            if (guard.isStray(streamId)) {
-                guard.stray("RST_STREAM", streamId);
+            if (guard.strayRstStream(streamId)) {
                 return;
             }
+            guard.rstStreamFrame(streamId);
             target.onRstStreamRead(ctx, streamId, errorCode);
         }
 

@@ -13,6 +13,8 @@ package org.remotemedia.transport;
  */
 final class RecentlyResetStreams {
     private static final int FIRST_CAPACITY = 8;
+    /** In the place of a forgotten id: no stream has it (ids are positive). */
+    private static final int FORGOTTEN = -1;
 
     private final int capacity;
     private final long graceNanos;
@@ -44,17 +46,35 @@ final class RecentlyResetStreams {
 
     /** True while {@code streamId} was reset less than the grace ago and is still remembered. */
     boolean contains(int streamId, long nowNanos) {
+        return indexOf(streamId, nowNanos) >= 0;
+    }
+
+    /**
+     * Like {@link #contains}, and forgets {@code streamId} when it was remembered: for the
+     * peer's own RST_STREAM, the last frame it sends on a stream, after which nothing more on
+     * that id is a straggler.
+     */
+    boolean forget(int streamId, long nowNanos) {
+        int i = indexOf(streamId, nowNanos);
+        if (i < 0) {
+            return false;
+        }
+        ids[i] = FORGOTTEN;
+        return true;
+    }
+
+    private int indexOf(int streamId, long nowNanos) {
         int i = next;
         for (int n = 0; n < size; n++) {
             i = i == 0 ? ids.length - 1 : i - 1;
             if (nowNanos - times[i] > graceNanos) {
-                return false; // newest first: everything older is past the grace too
+                return -1; // newest first: everything older is past the grace too
             }
             if (ids[i] == streamId) {
-                return true;
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     /** Nothing remembered: the caller can skip the stream lookup. */

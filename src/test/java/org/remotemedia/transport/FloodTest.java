@@ -152,6 +152,21 @@ class FloodTest {
     }
 
     @Test
+    void rstStreamFlood() throws Exception {
+        // RST_STREAM frames on a stream whose call has ended: nothing is created or reset, only their
+        // rate counts (the shared server lets the rapid-reset tests below meet reset_streams first)
+        try (TestServer s = new TestServer(registry(), "transport.rst_frames_window_seconds", "600",
+                "transport.max_rst_frames_per_window", "50")) {
+            expectCalm(s, "rst_frames_received", c -> {
+                int id = c.headers(RawH2Client.grpcHeaders(EchoTestService.SERVICE + "EmptyCall"), false);
+                c.data(id, RawH2Client.frame(new byte[0], false), true);
+                assertEquals(Integer.valueOf(0), c.await(id, 5000).grpcStatus());
+                c.raw(RawH2Client.repeat(RawH2Client.rawFrame(0x3, 0, id, new byte[] {0, 0, 0, 0x8}), 100));
+            });
+        }
+    }
+
+    @Test
     void rapidResetWithData() throws Exception {
         expectCalm(server, "reset_streams", c -> {
             for (int i = 0; i < 200; i++) {

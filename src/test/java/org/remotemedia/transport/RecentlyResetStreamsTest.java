@@ -47,4 +47,17 @@ class RecentlyResetStreamsTest {
         assertTrue(r.contains(101, 500));
         assertTrue(r.contains(55, 500));
     }
+
+    @Test
+    void aForgottenIdIsNoLongerFoundAndTheOthersStay() {
+        RecentlyResetStreams r = new RecentlyResetStreams(8, 1000);
+        r.add(3, 0);
+        r.add(5, 10);
+        assertFalse(r.forget(7, 20), "never remembered");
+        assertTrue(r.forget(3, 20));
+        assertFalse(r.contains(3, 20));
+        assertFalse(r.forget(3, 20), "forgotten once");
+        assertTrue(r.contains(5, 20));
+        assertFalse(r.forget(5, 1011), "past the grace");
+    }
 }

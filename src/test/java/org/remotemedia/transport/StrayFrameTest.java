@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.grpc.testing.integration.EmptyProtos;
 import io.grpc.testing.integration.Messages;
 import io.grpc.testing.integration.TestServiceGrpc;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,7 +80,7 @@ class StrayFrameTest {
     @Test
     void tenRefusedOversizedUploadsFromGrpcJavaLeaveItsConnectionUsable() throws Exception {
         long opened = logged("connection_open");
-        long errors = logged("connection_error");
+        long ended = endedByTheServer();
         double strays = metric("remotemedia_grpc_server_stray_frames_ignored_total");
         ManagedChannel ch = Clients.NETTY.channel(server.port());
         try {
@@ -101,9 +103,101 @@ class StrayFrameTest {
             Clients.close(ch);
         }
         assertEquals(opened + 1, logged("connection_open"), "grpc-java used one connection throughout");
-        assertEquals(errors, logged("connection_error"), server::log);
+        assertEquals(ended, endedByTheServer(), server::log);
         assertTrue(metric("remotemedia_grpc_server_stray_frames_ignored_total") > strays,
                 "the uploads had DATA in flight when they were refused (else this test proves nothing)");
+    }
+
+    /**
+     * grpc-java answers a status that arrives before it half-closed with RST_STREAM(CANCEL), on a
+     * stream the server has already reset: more such calls than the reset budget (200 per 30 s)
+     * must still leave the connection. Here a refused streaming upload.
+     */
+    @Test
+    void moreRefusedStreamingUploadsThanTheResetBudgetLeaveTheConnectionUsable() throws Exception {
+        Messages.StreamingInputCallRequest big = Messages.StreamingInputCallRequest.newBuilder()
+                .setPayload(Messages.Payload.newBuilder().setBody(ByteString.copyFrom(new byte[2 * MAX_MESSAGE])))
+                .build();
+        endedBeforeTheClientHalfClosed(io.grpc.Status.Code.RESOURCE_EXHAUSTED, (stub, response) -> {
+            stub.streamingInputCall(response).onNext(big); // and no half-close: still sending when refused
+        });
+    }
+
+    /** The same for a bidirectional call the server ends with an error while the client still sends. */
+    @Test
+    void moreCallsEndedByTheServerFirstThanTheResetBudgetLeaveTheConnectionUsable() throws Exception {
+        Messages.StreamingOutputCallRequest fail = Messages.StreamingOutputCallRequest.newBuilder()
+                .setResponseStatus(Messages.EchoStatus.newBuilder().setCode(9).setMessage("ended by the server"))
+                .build();
+        endedBeforeTheClientHalfClosed(io.grpc.Status.Code.FAILED_PRECONDITION, (stub, response) -> {
+            stub.fullDuplexCall(new StreamObserver<Messages.StreamingOutputCallResponse>() {
+                @Override
+                public void onNext(Messages.StreamingOutputCallResponse r) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    response.onError(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    response.onCompleted();
+                }
+            }).onNext(fail);
+        });
+    }
+
+    interface EarlyEnd {
+        void start(TestServiceGrpc.TestServiceStub stub, StreamObserver<Messages.StreamingInputCallResponse> response);
+    }
+
+    /** 250 calls on one grpc-java connection, each ended by the server while the client still sends. */
+    static void endedBeforeTheClientHalfClosed(io.grpc.Status.Code expected, EarlyEnd call) throws Exception {
+        long opened = logged("connection_open");
+        long ended = endedByTheServer();
+        ManagedChannel ch = Clients.NETTY.channel(server.port());
+        try {
+            for (int i = 0; i < 250; i++) {
+                CompletableFuture<Throwable> done = new CompletableFuture<>();
+                call.start(TestServiceGrpc.newStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS),
+                        new StreamObserver<>() {
+                            @Override
+                            public void onNext(Messages.StreamingInputCallResponse r) {
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                done.complete(t);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                done.complete(null);
+                            }
+                        });
+                Throwable t = done.get(30, TimeUnit.SECONDS);
+                int n = i;
+                assertEquals(expected, io.grpc.Status.fromThrowable(t).getCode(), () -> "call " + n + ": " + t);
+            }
+            TestServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .emptyCall(EmptyProtos.Empty.getDefaultInstance());
+        } finally {
+            Clients.close(ch);
+        }
+        assertEquals(opened + 1, logged("connection_open"), () -> "grpc-java used one connection throughout\n"
+                + server.log().lines().filter(l -> l.contains("budget_exceeded") || l.contains("connection_error"))
+                .toList());
+        assertEquals(ended, endedByTheServer(), server::log);
+    }
+
+    /**
+     * Connections the server ended with an HTTP/2 error (a budget, a protocol error), not the
+     * TCP resets of earlier tests' raw clients, whose lines may still come in.
+     */
+    static long endedByTheServer() {
+        return server.log().lines().filter(l -> l.contains("\"event\":\"connection_error\"")
+                && l.contains("Http2Exception")).count();
     }
 
     @Test
