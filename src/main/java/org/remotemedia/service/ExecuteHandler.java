@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.remotemedia.buffer.PooledBuffer;
@@ -27,10 +28,6 @@ import org.remotemedia.proto.v1.AudioBuffer;
 import org.remotemedia.proto.v1.ErrorResponse;
 import org.remotemedia.proto.v1.ExecuteRequest;
 import org.remotemedia.proto.v1.ExecuteResponse;
-import org.remotemedia.proto.v1.ExecutionMetrics;
-import org.remotemedia.proto.v1.ExecutionStatus;
-import org.remotemedia.proto.v1.NodeResult;
-import org.remotemedia.proto.v1.NodeStatus;
 import org.remotemedia.rpc.CallListener;
 import org.remotemedia.rpc.ServerCall;
 import org.remotemedia.rpc.UnaryHandler;
@@ -65,6 +62,10 @@ public final class ExecuteHandler implements UnaryHandler {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final boolean CPU_TIME = THREADS.isCurrentThreadCpuTimeSupported();
+
+    /** Per thread (event loops, DSP workers): the response being sent, reused every call. */
+    private static final ThreadLocal<ExecuteResponseWriter.Response> RESPONSE =
+            ThreadLocal.withInitial(ExecuteResponseWriter.Response::new);
 
     /** Scratch for the nodes' output_metadata JSON, per thread (event loops, DSP workers): reused every call. */
     private static final ThreadLocal<StringBuilder> METADATA = ThreadLocal.withInitial(() -> new StringBuilder(512));
@@ -189,41 +190,37 @@ public final class ExecuteHandler implements UnaryHandler {
             metrics.engine.recordNanos(System.nanoTime() - e0);
 
             long s0 = System.nanoTime();
-            ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
-            org.remotemedia.proto.v1.ExecutionResult.Builder r = resp.getResultBuilder();
+            ExecuteResponseWriter.Response resp = RESPONSE.get();
+            if (resp.result != null) { // not expected: a call run within another's send on this thread
+                resp = new ExecuteResponseWriter.Response();
+            }
+            resp.result = result;
             for (AudioOutput out : result.audioOutputs().values()) {
-                r.putAudioOutputs(out.nodeId(), ProtoConvert.audioBuffer(out));
                 metrics.audioOut(out.numSamples(), out.lengthBytes());
             }
-            r.putAllDataOutputs(result.dataOutputs());
-            ExecutionMetrics.Builder m = r.getMetricsBuilder();
             StringBuilder sb = METADATA.get();
-            for (NodeMetrics nm : result.nodeMetrics()) {
+            List<NodeMetrics> nodes = result.nodeMetrics();
+            String[] outputMetadata = resp.metadata(nodes.size());
+            for (int i = 0; i < nodes.size(); i++) {
+                NodeMetrics nm = nodes.get(i);
                 metrics.nodeTime(nm.nodeType(), nm.executionTimeMs());
-                m.putNodeMetrics(nm.nodeId(), org.remotemedia.proto.v1.NodeMetrics.newBuilder()
-                        .setExecutionTimeMs(nm.executionTimeMs())
-                        .setMemoryBytes(nm.memoryBytes())
-                        .setSamplesProcessed(nm.samplesProcessed())
-                        .setCustomMetrics(nm.customMetricsJson() == null ? "" : nm.customMetricsJson())
-                        .build());
-                r.addNodeResults(NodeResult.newBuilder()
-                        .setNodeId(nm.nodeId())
-                        .setStatus(nodeStatus(nm.status()))
-                        .setOutputMetadata(outputMetadata(sb, nm, result)));
+                outputMetadata[i] = outputMetadata(sb, nm, result);
             }
-            r.setStatus(ExecutionStatus.EXECUTION_STATUS_SUCCESS);
             long gatheredBytes = gathered[0] == null ? 0 : gathered[0].capacity();
-            m.setMemoryUsedBytes(result.metrics().memoryUsedBytes() + gatheredBytes);
+            resp.memoryUsedBytes = result.metrics().memoryUsedBytes() + gatheredBytes;
             // the time figures go in last: wall time since the request arrived, CPU time of this thread
-            // since parsing began, serialization = request decode + response build (the final copy
-            // into the socket buffer happens after these figures are fixed and is not included)
+            // since parsing began, serialization = request decode + response preparation (the response's
+            // bytes are written into the socket buffer after these figures are fixed and are not included)
             long now = System.nanoTime();
-            m.setSerializationTimeMs((parseNs + (now - s0)) / 1e6);
-            m.setWallTimeMs((now - t0) / 1e6);
-            m.setCpuTimeMs(cpu0 < 0 ? 0 : (cpuNanos() - cpu0) / 1e6);
-            ExecuteResponse response = resp.build();
+            resp.serializationTimeMs = (parseNs + (now - s0)) / 1e6;
+            resp.wallTimeMs = (now - t0) / 1e6;
+            resp.cpuTimeMs = cpu0 < 0 ? 0 : (cpuNanos() - cpu0) / 1e6;
             slot.giveBack();
-            call.sendMessage(response, ProtoCodec.ENCODER);
+            try {
+                call.sendMessage(resp, ExecuteResponseWriter.INSTANCE); // encoded before it returns
+            } finally {
+                resp.clear();
+            }
             call.close(Status.OK);
             outcome = ServiceMetrics.Outcome.SUCCESS;
         } catch (RuntimeException | Error e) {
@@ -417,17 +414,6 @@ public final class ExecuteHandler implements UnaryHandler {
     private static void respondError(ServerCall call, ErrorResponse error) {
         call.sendMessage(ExecuteResponse.newBuilder().setError(error).build(), ProtoCodec.ENCODER);
         call.close(Status.OK);
-    }
-
-    private static NodeStatus nodeStatus(NodeMetrics.NodeStatus s) {
-        if (s == null) {
-            return NodeStatus.NODE_STATUS_SUCCESS;
-        }
-        return switch (s) {
-            case SUCCESS -> NodeStatus.NODE_STATUS_SUCCESS;
-            case SKIPPED -> NodeStatus.NODE_STATUS_SKIPPED;
-            case FAILED -> NodeStatus.NODE_STATUS_FAILED;
-        };
     }
 
     /** NodeResult.output_metadata: the node's type and latency, and for a sink its audio's shape. */
