@@ -563,6 +563,12 @@ final class GraphRun {
 
     // ---- data ----
 
+    /** Whether node {@code i} is bound and of a type that gives data (it may still have none to give). */
+    boolean hasData(int i) {
+        NodeRun r = runs[i];
+        return r.bound() && r.plan.type().ports().dataOutput();
+    }
+
     void appendData(int i, StringBuilder sb, boolean summary) {
         NodeRun r = runs[i];
         if (!r.bound() || !r.plan.type().ports().dataOutput()) {
@@ -702,9 +708,10 @@ final class GraphRun {
 
     List<NodeMetrics> nodeMetrics() {
         List<NodeMetrics> out = new ArrayList<>(runs.length);
+        StringBuilder custom = new StringBuilder();
         for (NodeRun r : runs) {
             CompiledPlan.PlanNode p = r.plan;
-            StringBuilder custom = new StringBuilder();
+            custom.setLength(0);
             if (r.node != null) {
                 r.node.appendCustomMetrics(custom);
             }

@@ -86,7 +86,9 @@ public final class PipelineEngine {
                 problems.add("/audio_inputs/" + Problems.token(e.getKey()), "audio input is null");
                 continue;
             }
-            e.getValue().validate(problems.at("/audio_inputs/" + Problems.token(e.getKey())));
+            if (!e.getValue().isValid()) { // the path is worded only for an input that has problems
+                e.getValue().validate(problems.at("/audio_inputs/" + Problems.token(e.getKey())));
+            }
             totalSamples += Math.max(0, e.getValue().numSamples());
         }
         for (CompiledPlan.PlanNode s : plan.sources()) {
@@ -151,9 +153,16 @@ public final class PipelineEngine {
             for (AudioOutput o : outs) {
                 audioOut.put(o.key(), o);
             }
-            Map<String, String> dataOut = new LinkedHashMap<>();
-            StringBuilder sb = new StringBuilder();
+            Map<String, String> dataOut = Map.of(); // most pipelines give no data: no map, no builder
+            StringBuilder sb = null;
             for (CompiledPlan.PlanNode p : plan.nodes()) {
+                if (!run.hasData(p.index())) {
+                    continue;
+                }
+                if (sb == null) {
+                    sb = new StringBuilder();
+                    dataOut = new LinkedHashMap<>();
+                }
                 sb.setLength(0);
                 run.appendData(p.index(), sb, true);
                 if (!sb.isEmpty()) {
@@ -221,14 +230,14 @@ public final class PipelineEngine {
     private static CompiledPlan.PlanNode checkSource(CompiledPlan plan, String id, String base, String field,
                                                      Problems problems) {
         CompiledPlan.PlanNode p = plan.node(id);
-        String at = base + Problems.token(id);
         if (p == null) {
+            String at = base + Problems.token(id);
             List<String> sources = plan.sources().stream().map(CompiledPlan.PlanNode::id).toList();
             problems.add(at, field + " names unknown node \"" + id + "\"; source nodes: " + String.join(", ", sources));
             return null;
         }
         if (!p.isSource()) {
-            problems.add(at, field + " names \"" + id + "\", which is not a source node (it has incoming connections"
+            problems.add(base + Problems.token(id), field + " names \"" + id + "\", which is not a source node (it has incoming connections"
                     + " and takes its input from them); only nodes without incoming connections take request inputs");
             return null;
         }
