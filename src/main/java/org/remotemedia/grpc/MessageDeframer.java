@@ -180,6 +180,37 @@ public final class MessageDeframer {
         return closed;
     }
 
+    /**
+     * A closed deframer made ready for another stream (its arrays and message object kept, so a
+     * connection's calls do not allocate them again: {@link DeframerPool}). Everything it held was
+     * released by {@link #close()}.
+     */
+    void reopen() {
+        if (!closed) {
+            throw new IllegalStateException("reopen() of a deframer still in use");
+        }
+        head = 0;
+        count = 0;
+        queued = 0;
+        credited = 0;
+        returnable = 0;
+        inBody = false;
+        compressed = false;
+        bodyLength = 0;
+        badValue = 0;
+        messageOut = false;
+        closed = false;
+    }
+
+    /** Segments the ring holds without growing. */
+    int capacity() {
+        return segBase.length;
+    }
+
+    int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
     private void creditQueued() {
         returnable += queued - credited;
         credited = queued;

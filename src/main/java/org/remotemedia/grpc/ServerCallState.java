@@ -51,7 +51,8 @@ public final class ServerCallState {
     private final int maxMessageBytes;
     private final String inboundEncoding; // null (identity) or "gzip"
     private final Supplier<GzipCodec> gzip;
-    private final MessageDeframer deframer;
+    private final DeframerPool deframers;
+    private MessageDeframer deframer; // the pool's closed stand-in once released
     private final boolean hasDeadline;
     private final long timeoutNanos;
     private final long deadlineNanoTime;
@@ -72,8 +73,8 @@ public final class ServerCallState {
      * @param timeoutNanos    grpc-timeout, or negative for none
      */
     public ServerCallState(Listener listener, boolean unaryRequest, String methodPath, String kindName,
-            OutboundBuffers buffers, int maxMessageBytes, String inboundEncoding, Supplier<GzipCodec> gzip,
-            long startNanos, long timeoutNanos) {
+            OutboundBuffers buffers, DeframerPool deframers, int maxMessageBytes, String inboundEncoding,
+            Supplier<GzipCodec> gzip, long startNanos, long timeoutNanos) {
         this.listener = listener;
         this.unaryRequest = unaryRequest;
         this.methodPath = methodPath;
@@ -82,7 +83,8 @@ public final class ServerCallState {
         this.maxMessageBytes = maxMessageBytes;
         this.inboundEncoding = inboundEncoding;
         this.gzip = gzip;
-        this.deframer = new MessageDeframer(buffers, maxMessageBytes);
+        this.deframers = deframers;
+        this.deframer = deframers.take();
         this.hasDeadline = timeoutNanos >= 0;
         this.timeoutNanos = timeoutNanos;
         this.deadlineNanoTime = hasDeadline ? saturatedAdd(startNanos, timeoutNanos) : Long.MAX_VALUE;
@@ -137,9 +139,12 @@ public final class ServerCallState {
         return true;
     }
 
-    /** The stream is gone: releases what the deframer still holds (after {@link #terminate}, or instead). */
+    /**
+     * The stream is gone: releases what the deframer still holds (after {@link #terminate}, or
+     * instead) and gives it back to the connection's pool for a later stream.
+     */
     public void release() {
-        deframer.close();
+        deframer = deframers.giveBack(deframer);
     }
 
     public boolean isDone() {

@@ -31,6 +31,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.remotemedia.config.ServerConfig;
+import org.remotemedia.grpc.DeframerPool;
 import org.remotemedia.grpc.GzipCodec;
 import org.remotemedia.grpc.MessageFramer;
 import org.remotemedia.grpc.Metadata;
@@ -79,6 +80,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
     private ChannelPromise quiet;
     private GzipCodec gzip;
     private NettyBufferRefs buffers;
+    private DeframerPool deframers;
     private ConnectionTimers timers;
     private final Supplier<GzipCodec> gzipSource = this::gzip;
     private MessageFramer framer;
@@ -236,6 +238,11 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         return buffers;
     }
 
+    /** Deframers of this connection's finished streams, for its next ones. Event loop only. */
+    DeframerPool deframers() {
+        return deframers;
+    }
+
     MessageFramer framer() {
         return framer;
     }
@@ -265,6 +272,7 @@ final class ConnectionHandler extends Http2ConnectionHandler implements Http2Fra
         this.quiet = new VoidChannelPromise(ctx.channel(), false);
         this.buffers = new NettyBufferRefs(ctx.alloc());
         this.framer = new MessageFramer(buffers);
+        this.deframers = new DeframerPool(buffers, context.maxMessageBytes);
         this.loopLoad = context.loopLoad(ctx.executor());
         stalls.attach(ctx.executor(), idPrefix);
         super.handlerAdded(ctx);

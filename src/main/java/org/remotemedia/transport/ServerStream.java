@@ -81,7 +81,7 @@ final class ServerStream implements ServerCall, ServerCallState.Listener {
         this.clientAcceptsGzip = clientAcceptsGzip;
         this.metrics = conn.context().metrics.method(method);
         this.state = new ServerCallState(this, unaryRequest, method.path(), kindName(method.kind()), conn.buffers(),
-                conn.context().maxMessageBytes, inboundEncoding, conn.gzipSource(), startNanos, timeoutNanos);
+                conn.deframers(), conn.context().maxMessageBytes, inboundEncoding, conn.gzipSource(), startNanos, timeoutNanos);
     }
 
     // ------------------------------------------------------------------ event loop: inbound

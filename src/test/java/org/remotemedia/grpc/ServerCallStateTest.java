@@ -73,10 +73,11 @@ class ServerCallStateTest {
 
     private final MessageFramerTest.TestBuffers buffers = new MessageFramerTest.TestBuffers();
     private final Recorder rec = new Recorder();
+    private final DeframerPool deframers = new DeframerPool(buffers, LIMIT);
 
     private ServerCallState call(boolean unary, String encoding, long startNanos, long timeoutNanos) {
         ServerCallState c = new ServerCallState(rec, unary, "/t.S/M", unary ? "unary" : "server-streaming",
-                buffers, LIMIT, encoding, () -> new GzipCodec(1), startNanos, timeoutNanos);
+                buffers, deframers, LIMIT, encoding, () -> new GzipCodec(1), startNanos, timeoutNanos);
         rec.call = c;
         return c;
     }
@@ -160,6 +161,45 @@ class ServerCallStateTest {
         assertArrayEquals(m, rec.messages.get(0));
         c.terminate();
         assertAllReleased();
+    }
+
+    /**
+     * A connection's calls one after another share its deframers (DeframerPool): each call gets
+     * exactly its own bytes, whatever the one before left half-read, and a frame that arrives for
+     * a call already released is only given back, never seen by the call that reuses the deframer.
+     */
+    @Test
+    void callsThatReuseADeframerSeeOnlyTheirOwnBytes() {
+        Random rnd = new Random(9);
+        ServerCallState stale = null;
+        for (int i = 0; i < 40; i++) {
+            rec.events.clear();
+            rec.messages.clear();
+            ServerCallState c = call(true, null, 0, -1);
+            // mostly up to ~50 frames (kept for the next call); every 5th ~1,000 frames (grown: let go)
+            byte[] m = bytes(i % 5 == 4 ? 20_000 : 1 + rnd.nextInt(1_000), i);
+            if (i % 3 == 1) { // a call that ends with half a message queued
+                byte[] wire = frames(false, m);
+                send(c, java.util.Arrays.copyOf(wire, wire.length / 2), false, rnd);
+                c.terminate();
+                c.release();
+                stale = c;
+                continue;
+            }
+            if (stale != null) { // a late frame for the released call, while this one is open
+                send(stale, bytes(7, i), false, rnd);
+            }
+            send(c, frames(false, m), true, rnd);
+            assertEquals(List.of("request " + m.length), rec.events, "call " + i);
+            assertArrayEquals(m, rec.messages.get(0), "call " + i);
+            c.terminate();
+            c.release();
+            c.release(); // idempotent: given back once
+            assertAllReleased();
+        }
+        // 40 calls: a new deframer only after each of the 8 grown ones was let go (and the first)
+        assertTrue(deframers.created() <= 9, "created " + deframers.created());
+        assertTrue(deframers.kept() <= DeframerPool.MAX_KEPT);
     }
 
     @Test
