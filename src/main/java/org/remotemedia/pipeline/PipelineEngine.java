@@ -173,7 +173,7 @@ public final class PipelineEngine {
             ExecutionMetrics metrics = new ExecutionMetrics((System.nanoTime() - start) / 1e6,
                     (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e6, account.peakBytes(), nm);
             ok = true;
-            return new ExecutionResult(audioOut, dataOut, metrics);
+            return new ExecutionResult(audioOut, outs, dataOut, metrics);
         } finally {
             run.releaseAll();
             if (ok) {

@@ -195,8 +195,9 @@ public final class ExecuteHandler implements UnaryHandler {
                 resp = new ExecuteResponseWriter.Response();
             }
             resp.result = result;
-            for (AudioOutput out : result.audioOutputs().values()) {
-                metrics.audioOut(out.numSamples(), out.lengthBytes());
+            List<AudioOutput> audioOut = result.audioOutputList();
+            for (int i = 0; i < audioOut.size(); i++) {
+                metrics.audioOut(audioOut.get(i).numSamples(), audioOut.get(i).lengthBytes());
             }
             StringBuilder sb = METADATA.get();
             List<NodeMetrics> nodes = result.nodeMetrics();
@@ -429,12 +430,13 @@ public final class ExecuteHandler implements UnaryHandler {
         }
         // a sink with several output ports (ChannelSplit) has its outputs under "<id>.<k>"
         boolean ports = false;
-        for (Map.Entry<String, AudioOutput> e : result.audioOutputs().entrySet()) {
-            String key = e.getKey();
+        List<AudioOutput> outs = result.audioOutputList(); // by index: no iterator per node
+        for (int i = 0; i < outs.size(); i++) {
+            String key = outs.get(i).key();
             if (key.length() > id.length() + 1 && key.startsWith(id) && key.charAt(id.length()) == '.') {
                 sb.append(ports ? "," : ",\"audio_ports\":{");
                 Json.string(sb, key.substring(id.length() + 1));
-                audioSummary(sb.append(':'), e.getValue());
+                audioSummary(sb.append(':'), outs.get(i));
                 ports = true;
             }
         }

@@ -87,11 +87,14 @@ final class ExecuteResponseWriter implements MessageEncoder<ExecuteResponseWrite
     private static int resultSize(Response r) {
         ExecutionResult res = r.result;
         int size = 0;
-        for (AudioOutput a : res.audioOutputs().values()) {
-            size += lengthDelimitedSize(1, audioEntrySize(a));
+        List<AudioOutput> audio = res.audioOutputList();
+        for (int i = 0; i < audio.size(); i++) {
+            size += lengthDelimitedSize(1, audioEntrySize(audio.get(i)));
         }
-        for (Map.Entry<String, String> e : res.dataOutputs().entrySet()) {
-            size += lengthDelimitedSize(2, stringEntrySize(e.getKey(), e.getValue()));
+        if (!res.dataOutputs().isEmpty()) {
+            for (Map.Entry<String, String> e : res.dataOutputs().entrySet()) {
+                size += lengthDelimitedSize(2, stringEntrySize(e.getKey(), e.getValue()));
+            }
         }
         size += lengthDelimitedSize(3, metricsSize(r));
         List<NodeMetrics> nodes = res.nodeMetrics();
@@ -103,7 +106,9 @@ final class ExecuteResponseWriter implements MessageEncoder<ExecuteResponseWrite
 
     private static void writeResult(CodedOutputStream out, Response r) throws IOException {
         ExecutionResult res = r.result;
-        for (AudioOutput a : res.audioOutputs().values()) {
+        List<AudioOutput> audio = res.audioOutputList();
+        for (int i = 0; i < audio.size(); i++) {
+            AudioOutput a = audio.get(i);
             out.writeTag(1, LEN);
             out.writeUInt32NoTag(audioEntrySize(a));
             out.writeString(1, a.nodeId());
@@ -111,11 +116,13 @@ final class ExecuteResponseWriter implements MessageEncoder<ExecuteResponseWrite
             out.writeUInt32NoTag(audioBufferSize(a));
             writeAudioBuffer(out, a);
         }
-        for (Map.Entry<String, String> e : res.dataOutputs().entrySet()) {
-            out.writeTag(2, LEN);
-            out.writeUInt32NoTag(stringEntrySize(e.getKey(), e.getValue()));
-            out.writeString(1, e.getKey());
-            out.writeString(2, e.getValue());
+        if (!res.dataOutputs().isEmpty()) {
+            for (Map.Entry<String, String> e : res.dataOutputs().entrySet()) {
+                out.writeTag(2, LEN);
+                out.writeUInt32NoTag(stringEntrySize(e.getKey(), e.getValue()));
+                out.writeString(1, e.getKey());
+                out.writeString(2, e.getValue());
+            }
         }
         out.writeTag(3, LEN);
         out.writeUInt32NoTag(metricsSize(r));
@@ -182,8 +189,9 @@ final class ExecuteResponseWriter implements MessageEncoder<ExecuteResponseWrite
         if (r.memoryUsedBytes != 0) {
             size += computeUInt64Size(3, r.memoryUsedBytes);
         }
-        for (NodeMetrics nm : r.result.nodeMetrics()) {
-            size += lengthDelimitedSize(4, nodeMetricsEntrySize(nm));
+        List<NodeMetrics> nodes = r.result.nodeMetrics();
+        for (int i = 0; i < nodes.size(); i++) {
+            size += lengthDelimitedSize(4, nodeMetricsEntrySize(nodes.get(i)));
         }
         return size + doubleSize(5, r.serializationTimeMs);
     }
@@ -194,7 +202,9 @@ final class ExecuteResponseWriter implements MessageEncoder<ExecuteResponseWrite
         if (r.memoryUsedBytes != 0) {
             out.writeUInt64(3, r.memoryUsedBytes);
         }
-        for (NodeMetrics nm : r.result.nodeMetrics()) {
+        List<NodeMetrics> nodes = r.result.nodeMetrics();
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeMetrics nm = nodes.get(i);
             out.writeTag(4, LEN);
             out.writeUInt32NoTag(nodeMetricsEntrySize(nm));
             out.writeString(1, nm.nodeId());
