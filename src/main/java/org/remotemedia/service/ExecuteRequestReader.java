@@ -38,6 +38,8 @@ public final class ExecuteRequestReader {
         public int manifestOffset;
         public int manifestLength;
         public String clientVersion = "";
+        /** The last client_version read into these fields (kept across reads, to reuse its String). */
+        String lastClientVersion;
         public boolean hasLimits;
         public long maxMemoryBytes;
         public long maxTimeoutMs;
@@ -58,6 +60,8 @@ public final class ExecuteRequestReader {
      */
     public static boolean read(ByteBuffer b, Fields f) {
         f.manifestField = 0;
+        f.manifestOffset = 0;
+        f.manifestLength = 0;
         f.clientVersion = "";
         f.hasLimits = false;
         f.maxMemoryBytes = 0;
@@ -108,11 +112,12 @@ public final class ExecuteRequestReader {
                     }
                 }
                 default -> { // 5: client_version
-                    String v = ascii(b, start, len);
+                    String v = ascii(b, start, len, f.lastClientVersion);
                     if (v == null) {
                         return false;
                     }
                     f.clientVersion = v;
+                    f.lastClientVersion = v;
                 }
             }
         }
@@ -133,7 +138,7 @@ public final class ExecuteRequestReader {
             long tag = c.varint(5);
             if (tag == (1 << 3 | LEN) && key == null) {
                 int len = c.length();
-                if (len < 0 || (key = ascii(b, c.pos, len)) == null) {
+                if (len < 0 || (key = ascii(b, c.pos, len, f.audioKeys[i])) == null) {
                     return false;
                 }
                 c.pos += len;
@@ -234,19 +239,28 @@ public final class ExecuteRequestReader {
         return c.pos == c.end;
     }
 
-    /** The bytes as a String when every one is ASCII (then valid UTF-8 and the same text); else null. */
-    private static String ascii(ByteBuffer b, int from, int len) {
+    /**
+     * The bytes as a String when every one is ASCII (then valid UTF-8 and the same text); else
+     * null. {@code previous} (the same field's text in this thread's last request) is returned
+     * when the bytes spell it, so a client that repeats itself costs no String.
+     */
+    private static String ascii(ByteBuffer b, int from, int len, String previous) {
         if (len == 0) {
             return "";
         }
-        byte[] chars = new byte[len];
+        boolean same = previous != null && previous.length() == len;
         for (int k = 0; k < len; k++) {
             byte x = b.get(from + k);
             if (x < 0) {
                 return null;
             }
-            chars[k] = x;
+            same = same && previous.charAt(k) == x;
         }
+        if (same) {
+            return previous;
+        }
+        byte[] chars = new byte[len];
+        b.get(from, chars);
         return new String(chars, java.nio.charset.StandardCharsets.US_ASCII);
     }
 

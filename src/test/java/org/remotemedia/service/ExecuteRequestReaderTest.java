@@ -2,6 +2,7 @@ package org.remotemedia.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -163,6 +164,31 @@ class ExecuteRequestReaderTest {
         byte[] plain = ExecuteRequest.newBuilder().setManifestJson("{}").build().toByteArray();
         assertTrue(ExecuteRequestReader.read(ByteBuffer.wrap(plain), f));
         ExecuteRequestOracle.assertSameAsProtobuf(ByteBuffer.wrap(plain), f, plain);
+        // nothing of the manifest before survives a request without one (found by RequestParseFuzzer)
+        assertTrue(ExecuteRequestReader.read(ByteBuffer.allocate(0), f));
+        assertEquals(0, f.manifestField);
+        assertEquals(0, f.manifestLength);
+        assertEquals(0, f.audioCount);
+        assertFalse(f.hasLimits);
+    }
+
+    /** Text the thread read last time is reused when the bytes spell it, and only then. */
+    @Test
+    void repeatedTextReusesItsStringOtherTextOfTheSameLengthDoesNot() {
+        ExecuteRequestReader.Fields f = new ExecuteRequestReader.Fields();
+        byte[] first = common().setClientVersion("v1").build().toByteArray();
+        assertTrue(ExecuteRequestReader.read(ByteBuffer.wrap(first), f));
+        String key = f.audioKeys[0];
+        String version = f.clientVersion;
+        assertTrue(ExecuteRequestReader.read(ByteBuffer.wrap(first), f));
+        assertSame(key, f.audioKeys[0]);
+        assertSame(version, f.clientVersion);
+        byte[] other = ExecuteRequest.newBuilder().setManifest(MANIFEST).setClientVersion("v2")
+                .putAudioInputs("im", audio(480, 48000)).build().toByteArray();
+        assertTrue(ExecuteRequestReader.read(ByteBuffer.wrap(other), f));
+        ExecuteRequestOracle.assertSameAsProtobuf(ByteBuffer.wrap(other), f, other);
+        assertEquals("im", f.audioKeys[0]);
+        assertEquals("v2", f.clientVersion);
     }
 
     private interface Writes {
