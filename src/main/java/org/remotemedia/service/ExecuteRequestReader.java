@@ -71,19 +71,11 @@ public final class ExecuteRequestReader {
         Cursor c = new Cursor(b, b.position(), b.limit());
         int seen = 0; // bit n: field n given
         while (c.pos < c.end) {
-            long tag = c.varint(5);
-            if (tag < 0) {
-                return false;
-            }
-            int field = (int) (tag >>> 3);
-            int wire = (int) tag & 7;
-            if (field < 1 || field > 6 || field == 3 || (field != 2 && (seen & 1 << field) != 0)) {
-                return false; // unknown, data_inputs, or given twice (protobuf merges or keeps the last)
+            int field = c.field(6);
+            if (field < 0 || field == 3 || (field != 2 && (seen & 1 << field) != 0) || c.wire != LEN) {
+                return false; // unknown, data_inputs, given twice (protobuf merges or keeps the last), or not LEN
             }
             seen |= 1 << field;
-            if (wire != LEN) {
-                return false;
-            }
             int len = c.length();
             if (len < 0) {
                 return false;
@@ -135,14 +127,17 @@ public final class ExecuteRequestReader {
         int valueFrom = -1;
         int valueTo = -1;
         while (c.pos < c.end) {
-            long tag = c.varint(5);
-            if (tag == (1 << 3 | LEN) && key == null) {
+            int field = c.field(2);
+            if (field < 0 || c.wire != LEN) {
+                return false;
+            }
+            if (field == 1 && key == null) {
                 int len = c.length();
                 if (len < 0 || (key = ascii(b, c.pos, len, f.audioKeys[i])) == null) {
                     return false;
                 }
                 c.pos += len;
-            } else if (tag == (2 << 3 | LEN) && valueFrom < 0) {
+            } else if (field == 2 && valueFrom < 0) {
                 int len = c.length();
                 if (len < 0) {
                     return false;
@@ -180,13 +175,8 @@ public final class ExecuteRequestReader {
         Cursor c = new Cursor(b, from, to);
         int seen = 0;
         while (c.pos < c.end) {
-            long tag = c.varint(5);
-            if (tag < 0) {
-                return false;
-            }
-            int field = (int) (tag >>> 3);
-            int wire = (int) tag & 7;
-            if (field < 1 || field > 5 || (seen & 1 << field) != 0 || wire != (field == 1 ? LEN : VARINT)) {
+            int field = c.field(5);
+            if (field < 0 || (seen & 1 << field) != 0 || c.wire != (field == 1 ? LEN : VARINT)) {
                 return false;
             }
             seen |= 1 << field;
@@ -220,9 +210,8 @@ public final class ExecuteRequestReader {
         int seen = 0;
         f.hasLimits = true;
         while (c.pos < c.end) {
-            long tag = c.varint(5);
-            int field = (int) (tag >>> 3);
-            if (tag < 0 || field < 1 || field > 3 || (seen & 1 << field) != 0 || ((int) tag & 7) != VARINT) {
+            int field = c.field(3);
+            if (field < 0 || (seen & 1 << field) != 0 || c.wire != VARINT) {
                 return false;
             }
             seen |= 1 << field;
@@ -269,6 +258,8 @@ public final class ExecuteRequestReader {
         private final ByteBuffer b;
         int pos;
         final int end;
+        /** The wire type of the tag {@link #field} read last. */
+        int wire;
 
         Cursor(ByteBuffer b, int pos, int end) {
             this.b = b;
@@ -293,6 +284,17 @@ public final class ExecuteRequestReader {
                 }
             }
             return -1;
+        }
+
+        /** The next tag's field number (its wire type in {@link #wire}); -1 when malformed or above {@code maxField}. */
+        int field(int maxField) {
+            long tag = varint(5);
+            if (tag < 0) {
+                return -1;
+            }
+            long field = tag >>> 3;
+            wire = (int) tag & 7;
+            return field < 1 || field > maxField ? -1 : (int) field;
         }
 
         /** A length that fits before the end; -1 otherwise. */
