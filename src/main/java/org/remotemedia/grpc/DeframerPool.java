@@ -30,6 +30,11 @@ public final class DeframerPool {
         this.closed.close();
     }
 
+    /** What a stream uses once it gave its deframer back. */
+    MessageDeframer closedStandIn() {
+        return closed;
+    }
+
     /** A deframer for a new stream: a kept one reopened, or a new one. */
     public MessageDeframer take() {
         MessageDeframer d = free.pollFirst();

@@ -53,6 +53,8 @@ public final class ServerCallState {
     private final Supplier<GzipCodec> gzip;
     private final DeframerPool deframers;
     private MessageDeframer deframer; // the pool's closed stand-in once released
+    /** Bytes read but not yet given back to the window when the deframer went back to the pool. */
+    private long unreturnedAtRelease;
     private final boolean hasDeadline;
     private final long timeoutNanos;
     private final long deadlineNanoTime;
@@ -144,7 +146,10 @@ public final class ServerCallState {
      * instead) and gives it back to the connection's pool for a later stream.
      */
     public void release() {
-        deframer = deframers.giveBack(deframer);
+        if (deframer != deframers.closedStandIn()) {
+            unreturnedAtRelease += deframer.takeReturnableBytes(); // still given back by returnWindow(), as before pooling
+            deframer = deframers.giveBack(deframer);
+        }
     }
 
     public boolean isDone() {
@@ -350,7 +355,8 @@ public final class ServerCallState {
     }
 
     private void returnWindow() {
-        long n = deframer.takeReturnableBytes();
+        long n = deframer.takeReturnableBytes() + unreturnedAtRelease;
+        unreturnedAtRelease = 0;
         if (n > 0) {
             listener.returnWindow((int) n);
         }

@@ -202,6 +202,26 @@ class ServerCallStateTest {
         assertTrue(deframers.kept() <= DeframerPool.MAX_KEPT);
     }
 
+    /** A handler that ends and releases its call while it is being delivered still gets the window back for what was read. */
+    @Test
+    void releasedDuringDeliveryTheReadBytesStillGoBackToTheWindow() {
+        ServerCallState c = call(false, null, 0, -1);
+        byte[] wire = frames(false, bytes(3000, 5));
+        rec.onMessageHook = () -> {
+            c.terminate();
+            c.release(); // the deframer goes back to the pool inside the callback
+        };
+        c.request(1);
+        send(c, wire, false, new Random(6));
+        assertEquals(List.of("message 3000"), rec.events);
+        assertEquals(wire.length, rec.windowReturned, "every byte read is given back");
+        assertAllReleased();
+        ServerCallState next = call(true, null, 0, -1); // takes the deframer given back
+        byte[] m = bytes(10, 7);
+        send(next, frames(false, m), true, new Random(8));
+        assertArrayEquals(m, rec.messages.get(1));
+    }
+
     @Test
     void unaryWithNoneOrTwoMessagesOrATruncatedOneFails() {
         call(true, null, 0, -1);
