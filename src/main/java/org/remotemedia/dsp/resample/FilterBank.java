@@ -72,6 +72,9 @@ final class FilterBank {
     final int[] blockSteps;
     /** Phase (numerator over up) of block b's first output. */
     final int[] blockPhases;
+    /** Input frames from block b's first window to that of block b + blockCount (one period of
+     *  the pattern: the same block matrix again). */
+    final int blockPeriod;
 
     /** Largest block table (floats): 1 MB; past it the converter uses per-output products. */
     static final long BLOCK_LIMIT_FLOATS = 1L << 18;
@@ -190,6 +193,7 @@ final class FilterBank {
             }
             blockWidth = width;
             blockCount = count;
+            blockPeriod = (int) (periodOutputs * down / rows);
         } else {
             blocks = null;
             blockOffsets = null;
@@ -197,6 +201,7 @@ final class FilterBank {
             blockPhases = null;
             blockWidth = 0;
             blockCount = 0;
+            blockPeriod = 0;
         }
     }
 

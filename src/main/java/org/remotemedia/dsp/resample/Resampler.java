@@ -61,7 +61,10 @@ public final class Resampler {
     /** Exact ratios (not integer upsampling): outputs in blocks across time (default) rather than
      *  per-output products across taps; package-private for the benchmark. */
     boolean blockKernels = true;
-    private final float[] blockOut = new float[FirKernels.LANES];
+    /** Block kernels: pairs of blocks one pattern period apart share each coefficient load
+     *  (default) rather than one block per pass; package-private for the benchmark. */
+    boolean pairedBlocks = true;
+    private final float[] blockOut = new float[2 * FirKernels.LANES];
     private final float[] laneAcc = new float[8];
     /** Vector kernels (default) or the scalar double-accumulating reference; package-private for benchmarks and tests. */
     boolean vectorKernels = true;
@@ -558,6 +561,55 @@ public final class Resampler {
             if (lane == 0) {
                 // whole blocks while their inputs are here
                 long blocksLeft = (limit - outputTotal) / lanes;
+                if (pairedBlocks) {
+                    int count = b.blockCount;
+                    int period = b.blockPeriod;
+                    int last = pattern == 0 ? count - 1 : pattern - 1;
+                    int periodBytes = count * lanes * frameBytes;
+                    // two periods of blocks at once: block i with block i + count (the same
+                    // matrix), while the group's last block has its inputs (as below)
+                    while (blocksLeft >= 2L * count) {
+                        int lastStart = start + 2 * period - b.blockSteps[last];
+                        if (lastStart + width > filled || lastStart + b.blockOffsets[last * lanes + lanes - 1] + n > filled) {
+                            break;
+                        }
+                        for (int i = 0; i < count; i++) {
+                            co = pattern * width * lanes;
+                            if (ch == 1) {
+                                FirKernels.block2(h, start, start + period, table, co, width, block, 0, lanes);
+                                for (int t = 0; t < lanes; t += 2) {
+                                    out.putLong(at + 4 * t, (Float.floatToRawIntBits(block[t]) & 0xFFFF_FFFFL)
+                                            | ((long) Float.floatToRawIntBits(block[t + 1]) << 32), LE);
+                                    out.putLong(at + periodBytes + 4 * t,
+                                            (Float.floatToRawIntBits(block[lanes + t]) & 0xFFFF_FFFFL)
+                                            | ((long) Float.floatToRawIntBits(block[lanes + t + 1]) << 32), LE);
+                                }
+                            } else {
+                                for (int c = 0; c < ch; c++) {
+                                    FirKernels.block2(h, c * cap + start, c * cap + start + period, table, co, width,
+                                            block, 0, lanes);
+                                    int o = at + 4 * c;
+                                    for (int t = 0; t < lanes; t++) {
+                                        out.putFloat(o, block[t], LE);
+                                        out.putFloat(o + periodBytes, block[lanes + t], LE);
+                                        o += frameBytes;
+                                    }
+                                }
+                            }
+                            start += b.blockSteps[pattern];
+                            pattern = pattern + 1 == count ? 0 : pattern + 1;
+                            at += lanes * frameBytes;
+                        }
+                        // the second period was written above
+                        start += period;
+                        at += periodBytes;
+                        nextIndex += 2L * period;
+                        outputTotal += 2L * count * lanes;
+                        written += 2 * count * lanes;
+                        blocksLeft -= 2L * count;
+                        nextPhase = b.blockPhases[pattern];
+                    }
+                }
                 // the block's inputs are here, and its last output is ready as a single output
                 // would be (its padded window): maxOutputFrames counts outputs that way
                 while (blocksLeft > 0 && start + width <= filled

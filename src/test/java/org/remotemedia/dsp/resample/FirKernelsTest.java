@@ -69,7 +69,8 @@ class FirKernelsTest {
         }
     }
 
-    /** Every lane of a block equals the one-output twin, and both the scalar reference, on real banks. */
+    /** Every lane of a block equals the one-output twin, and both the scalar reference, on real
+     *  banks; the paired kernel equals two single blocks. */
     @Test
     void blockLanesEqualTheOneOutputTwin() {
         Random r = new Random(7);
@@ -84,6 +85,17 @@ class FirKernelsTest {
                 int co = pattern * b.blockWidth * lanes;
                 int xo = r.nextInt(x.length - b.blockWidth);
                 FirKernels.block(x, xo, b.blocks, co, b.blockWidth, out, 0);
+                // the paired kernel gives each of its two windows exactly block's result
+                int xo2 = r.nextInt(x.length - b.blockWidth);
+                float[] pair = new float[2 * lanes];
+                float[] second = new float[lanes];
+                FirKernels.block2(x, xo, xo2, b.blocks, co, b.blockWidth, pair, 0, lanes);
+                FirKernels.block(x, xo2, b.blocks, co, b.blockWidth, second, 0);
+                for (int t = 0; t < lanes; t++) {
+                    assertEquals(Float.floatToRawIntBits(out[t]), Float.floatToRawIntBits(pair[t]), "pair a, lane " + t);
+                    assertEquals(Float.floatToRawIntBits(second[t]), Float.floatToRawIntBits(pair[lanes + t]),
+                            "pair b, lane " + t);
+                }
                 for (int t = 0; t < lanes; t++) {
                     int d = b.blockOffsets[pattern * lanes + t];
                     float one = FirKernels.blockLane(x, xo, b.blocks, co, d, d + 2 * b.half, t, acc);

@@ -23,7 +23,7 @@ import org.remotemedia.buffer.SampleFormat;
  * CPU time (sox: the child's user + system time), so other processes competing for the two
  * cores do not count as our time ({@code -Dwall=true}: wall-clock time instead).
  *
- * <p>Configurations: {@code fi:fo:quality:channels[:scalar|:g2|:taps|:single|:dots|:perphase]}; {@code sox} runs sox's
+ * <p>Configurations: {@code fi:fo:quality:channels[:scalar|:g2|:taps|:single|:dots|:perphase|:unpaired]}; {@code sox} runs sox's
  * {@code rate -h} (or {@code sox-v} for {@code -v}) on a raw float file of the first
  * configuration's rates, timed at two lengths so process start-up cancels out (needs sox on the
  * PATH: perf/resampler-vs-sox.sh installs it); {@code soxr-hq}, {@code soxr-vhq} or
@@ -104,13 +104,15 @@ public final class ResamplerThroughput {
      *  four), "taps" (integer upsampling vectorized across taps, not across time) or "single"
      *  (deep downsampling in one polyphase stage, no half-band stage) "dots" (exact ratios
      *  as per-output products across taps, not blocks across time) or "perphase" (integer
-     *  upsampling one phase per pass, each loading the input again). */
+     *  upsampling one phase per pass, each loading the input again) or "unpaired" (block kernels one
+     *  block per pass, not two blocks a pattern period apart sharing each coefficient load). */
     static Runner ours(int fi, int fo, ResampleQuality q, int channels, String variant) {
         Resampler r = Resampler.create(fi, fo, channels, q, !variant.equals("single"));
         r.vectorKernels = !variant.equals("scalar");
         r.group = variant.equals("g2") ? 2 : 4;
         r.acrossTime = !variant.equals("taps");
         r.blockKernels = !variant.equals("dots");
+        r.pairedBlocks = !variant.equals("unpaired");
         r.sharedLoads = !variant.equals("perphase");
         int frames = fi;
         UnsafeBuffer in = new UnsafeBuffer(ByteBuffer.allocateDirect(frames * channels * 4));
