@@ -121,7 +121,8 @@ public record ServerConfig(
     /**
      * Limits beyond the two caps ({@code execution.max_concurrent_executions},
      * {@code streaming.max_sessions}): wait queues, pressure shedding, per-identity rates,
-     * authentication-failure throttling. {@code shedPoolBytes} -1 = auto (3/4 of direct memory).
+     * authentication-failure throttling. {@code shedPoolBytes} -1 = auto (3/4 of direct memory),
+     * {@code shedNetworkBytes} -1 = auto (1/4 of direct memory).
      */
     public record Limits(
             int maxQueuedExecutions,
@@ -129,6 +130,7 @@ public record ServerConfig(
             long maxQueueWaitMs,
             long shedDspQueueDelayMs,
             long shedPoolBytes,
+            long shedNetworkBytes,
             double rateCallsPerSecond,
             double rateCallsBurst,
             double rateAudioSecondsPerSecond,
@@ -255,6 +257,24 @@ public record ServerConfig(
         }
     }
 
+    /** A size setting that also takes {@code auto} (-1: resolved by its user) and 0 (off). */
+    private static long autoSize(ConfigReader r, String key) {
+        String v = r.string(key, "auto");
+        if (v.equalsIgnoreCase("auto")) {
+            return -1;
+        }
+        try {
+            long n = ConfigReader.parseSize(v);
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (RuntimeException e) {
+            r.problem(key, key + " = '" + v + "': not a size; allowed auto, 0 (off) or a size in bytes (k, m, g suffixes)");
+            return -1;
+        }
+    }
+
     private static String yamlScalar(String v) {
         if (v.isEmpty()) {
             return "\"\"";
@@ -347,25 +367,15 @@ public record ServerConfig(
                 r.bool("logging.access", true),
                 r.intIn("logging.access_queue_lines", 65_536, 16, 16 * 1024 * 1024));
 
-        String shedPool = r.string("limits.shed_pool_bytes", "auto");
-        long shedPoolBytes = -1;
-        if (!shedPool.equalsIgnoreCase("auto")) {
-            try {
-                shedPoolBytes = ConfigReader.parseSize(shedPool);
-                if (shedPoolBytes < 0) {
-                    throw new NumberFormatException();
-                }
-            } catch (RuntimeException e) {
-                r.problem("limits.shed_pool_bytes", "limits.shed_pool_bytes = '" + shedPool + "': not a size; allowed"
-                        + " auto, 0 (off) or a size in bytes (k, m, g suffixes)");
-            }
-        }
+        long shedPoolBytes = autoSize(r, "limits.shed_pool_bytes");
+        long shedNetworkBytes = autoSize(r, "limits.shed_network_bytes");
         Limits limits = new Limits(
                 r.intIn("limits.max_queued_executions", 256, 0, 1_000_000),
                 r.intIn("limits.max_queued_sessions", 1000, 0, 1_000_000),
                 r.longIn("limits.max_queue_wait_ms", 2000, 1, 3_600_000),
                 r.longIn("limits.shed_dsp_queue_delay_ms", 250, 0, 3_600_000),
                 shedPoolBytes,
+                shedNetworkBytes,
                 r.doubleIn("limits.rate_calls_per_second", 0, 0, 1e9),
                 r.doubleIn("limits.rate_calls_burst", 0, 0, 1e9),
                 r.doubleIn("limits.rate_audio_seconds_per_second", 0, 0, 1e9),

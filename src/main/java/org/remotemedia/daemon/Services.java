@@ -72,7 +72,8 @@ final class Services implements AutoCloseable {
         this.engine = engine;
         this.readiness = readiness;
         TokenSet tokens = TokenSet.from(cfg.auth());
-        this.limits = new Limits(cfg, metrics, () -> engine.pool().inUseBytes(), directMemoryLimit(), log);
+        this.limits = new Limits(cfg, metrics, () -> engine.pool().inUseBytes(),
+                org.remotemedia.transport.GrpcServer::networkBufferBytesInUse, directMemoryLimit(), log);
         this.auth = new AuthInterceptor(tokens, metrics, limits::authFailed);
         this.dsp = DspExecutor.from(cfg.execution());
         this.accessLog = new AccessLog(log.out(), cfg.logging().accessQueueLines(), cfg.logging().access(), metrics);
@@ -138,6 +139,7 @@ final class Services implements AutoCloseable {
                 "idle_strategy", cfg.execution().idleStrategy(), "auth", tokens.enabled() ? "tokens" : "off",
                 "auth_tokens", tokens.size(), "max_concurrent_executions", limits.maxExecutions(),
                 "max_sessions", limits.maxSessions(), "shed_pool_bytes", limits.shedPoolBytes(),
+                "shed_network_bytes", limits.shedNetworkBytes(),
                 "access_log", cfg.logging().access());
     }
 

@@ -33,8 +33,10 @@ import org.remotemedia.rpc.Workload;
  *       when the audio is known, refused while in debt);</li>
  *   <li>separate caps for ExecutePipeline calls and streaming sessions, each with a bounded FIFO
  *       wait queue ({@link SlotPool}); RetryInfo's delay follows the measured drain rate;</li>
- *   <li>shedding by measured pressure: the recent DSP queue delay and the engine's buffer-pool
- *       memory.</li>
+ *   <li>shedding by measured pressure: the recent DSP queue delay, the engine's buffer-pool
+ *       memory, and the direct memory of the transport's network buffers (frames read and not yet
+ *       consumed, partial uploads among them; sampled by the timer, so a call reads one volatile
+ *       field and no frame pays anything).</li>
  * </ul>
  * Two interceptors apply them before a call's handler starts ({@link #admission()} before
  * authentication, {@link #quota()} after it, once the identity is known); they answer with a
@@ -56,20 +58,22 @@ public final class Limits implements WorkGate, AutoCloseable {
 
     /** Why a call was refused (the {@code reason} label of the shed counter). */
     public enum Reason {
-        DRAINING, EXECUTIONS_FULL, SESSIONS_FULL, QUEUE_TIMEOUT, DSP_QUEUE_DELAY, BUFFER_POOL_MEMORY, RATE_CALLS,
+        DRAINING, EXECUTIONS_FULL, SESSIONS_FULL, QUEUE_TIMEOUT, DSP_QUEUE_DELAY, BUFFER_POOL_MEMORY, NETWORK_BUFFER_MEMORY,
+        RATE_CALLS,
         RATE_AUDIO, AUTH_THROTTLED;
 
         final String label = name().toLowerCase(Locale.ROOT);
     }
 
     /** The reloadable part of the settings, with the state it implies (buckets, throttle). */
-    private record Policy(ServerConfig.Limits cfg, long shedPoolBytes, AuthFailureThrottle throttle,
+    private record Policy(ServerConfig.Limits cfg, long shedPoolBytes, long shedNetworkBytes, AuthFailureThrottle throttle,
             Map<String, TokenBucket> callBuckets, Map<String, TokenBucket> audioBuckets) {
     }
 
     private final SlotPool executions;
     private final SlotPool sessions;
     private final LongSupplier poolBytes;
+    private final LongSupplier networkBytes;
     private final long directMemoryBytes;
     private final JsonLog log;
     private final Map<Reason, CounterDataPoint> shed = new EnumMap<>(Reason.class);
@@ -95,6 +99,8 @@ public final class Limits implements WorkGate, AutoCloseable {
     private volatile Policy policy;
     private volatile boolean draining;
     private volatile long drainRetryAfterMs = 1000;
+    // the network buffers' direct memory as of the last tick (reading the allocator locks its arenas)
+    private volatile long networkBytesSample;
     // recent DSP queue delay: an exponentially weighted mean that decays while nothing is measured
     private double delayNanos;
     private long delayAtNanos;
@@ -104,15 +110,29 @@ public final class Limits implements WorkGate, AutoCloseable {
      * @param directMemoryBytes the JVM's direct-memory limit ({@code limits.shed_pool_bytes: auto} takes 3/4)
      */
     public Limits(ServerConfig cfg, Metrics metrics, LongSupplier poolBytes, long directMemoryBytes, JsonLog log) {
+        this(cfg, metrics, poolBytes, () -> 0, directMemoryBytes, log);
+    }
+
+    /**
+     * @param poolBytes the engine's buffer-pool bytes in use (memory-pressure shedding)
+     * @param networkBytes the direct memory the transport's network buffers hold; read by the timer
+     *     every {@value #TICK_MS} ms, never on a call's path
+     * @param directMemoryBytes the JVM's direct-memory limit ({@code limits.shed_pool_bytes: auto} takes
+     *     3/4, {@code limits.shed_network_bytes: auto} 1/4)
+     */
+    public Limits(ServerConfig cfg, Metrics metrics, LongSupplier poolBytes, LongSupplier networkBytes,
+            long directMemoryBytes, JsonLog log) {
         ServerConfig.Limits l = cfg.limits();
         this.executions = new SlotPool("execution", "execution.max_concurrent_executions",
                 cfg.execution().maxConcurrentExecutions(), l.maxQueuedExecutions(), l.maxQueueWaitMs());
         this.sessions = new SlotPool("streaming session", "streaming.max_sessions", cfg.streaming().maxSessions(),
                 l.maxQueuedSessions(), l.maxQueueWaitMs());
         this.poolBytes = poolBytes;
+        this.networkBytes = networkBytes;
         this.directMemoryBytes = directMemoryBytes;
         this.log = log;
         this.policy = policy(l);
+        sampleNetwork();
         Counter c = metrics.counter("limits_shed", "calls refused by a limit, by reason", "reason");
         for (Reason r : Reason.values()) {
             shed.put(r, c.labelValues(r.label));
@@ -136,7 +156,7 @@ public final class Limits implements WorkGate, AutoCloseable {
 
     private Policy policy(ServerConfig.Limits l) {
         long shedPool = l.shedPoolBytes() < 0 ? directMemoryBytes / 4 * 3 : l.shedPoolBytes();
-        return new Policy(l, shedPool, new AuthFailureThrottle(l.authFailureLimit(), l.authFailureWindowMs(),
+        return new Policy(l, shedPool, shedNetwork(l), new AuthFailureThrottle(l.authFailureLimit(), l.authFailureWindowMs(),
                 l.authFailureBackoffMs()), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
     }
 
@@ -167,12 +187,31 @@ public final class Limits implements WorkGate, AutoCloseable {
                 : new ConcurrentHashMap<>();
         calls.keySet().retainAll(identities);
         audio.keySet().retainAll(identities);
-        policy = new Policy(l, shedPool, throttle, calls, audio);
+        policy = new Policy(l, shedPool, shedNetwork(l), throttle, calls, audio);
+    }
+
+    /** {@code limits.shed_network_bytes}, auto resolved: 1/4 of direct memory (with the pool's 3/4, all of it). */
+    private long shedNetwork(ServerConfig.Limits l) {
+        return l.shedNetworkBytes() < 0 ? directMemoryBytes / 4 : l.shedNetworkBytes();
     }
 
     void tick(long nowNanos) {
         executions.tick(nowNanos, refusals);
         sessions.tick(nowNanos, refusals);
+        sampleNetwork();
+    }
+
+    /** Reads the network buffers' direct memory for the next calls' shedding decision (timer thread). */
+    void sampleNetwork() {
+        if (policy.shedNetworkBytes() > 0) {
+            try {
+                networkBytesSample = networkBytes.getAsLong();
+            } catch (RuntimeException e) {
+                networkBytesSample = 0; // never shed on a figure that could not be read
+            }
+        } else {
+            networkBytesSample = 0;
+        }
     }
 
     // ------------------------------------------------------------------ interceptors
@@ -248,6 +287,14 @@ public final class Limits implements WorkGate, AutoCloseable {
             count(Reason.BUFFER_POOL_MEMORY);
             return overloaded("memory pressure: the engine holds " + inUse + " bytes of audio buffers, over "
                     + pool0 + " (limits.shed_pool_bytes)", "BUFFER_POOL_MEMORY", "limits.shed_pool_bytes", pool);
+        }
+        long net0 = p.shedNetworkBytes();
+        long net = networkBytesSample;
+        if (net0 > 0 && net > net0) {
+            count(Reason.NETWORK_BUFFER_MEMORY);
+            return overloaded("memory pressure: network buffers (frames read, partial uploads) hold " + net
+                    + " bytes of direct memory, over " + net0 + " (limits.shed_network_bytes)", "NETWORK_BUFFER_MEMORY",
+                    "limits.shed_network_bytes", pool);
         }
         long shedDelayMs = l.shedDspQueueDelayMs();
         if (shedDelayMs > 0) {
@@ -435,6 +482,11 @@ public final class Limits implements WorkGate, AutoCloseable {
             return "memory pressure: " + inUse + " bytes of audio buffers in use, over " + p.shedPoolBytes()
                     + " (limits.shed_pool_bytes)";
         }
+        long net = networkBytesSample;
+        if (p.shedNetworkBytes() > 0 && net > p.shedNetworkBytes()) {
+            return "memory pressure: network buffers hold " + net + " bytes of direct memory, over "
+                    + p.shedNetworkBytes() + " (limits.shed_network_bytes)";
+        }
         long shedDelayMs = p.cfg().shedDspQueueDelayMs();
         double delay = dspDelayNanos(System.nanoTime());
         if (shedDelayMs > 0 && delay > shedDelayMs * 1e6) {
@@ -463,6 +515,11 @@ public final class Limits implements WorkGate, AutoCloseable {
     /** The pool-memory threshold in force (auto resolved), 0 when off. */
     public long shedPoolBytes() {
         return policy.shedPoolBytes();
+    }
+
+    /** The network-buffer threshold in force (auto resolved), 0 when off. */
+    public long shedNetworkBytes() {
+        return policy.shedNetworkBytes();
     }
 
     @Override

@@ -240,6 +240,9 @@ final class ConnectionGuard implements FrameHeaderScanner.Sink {
 
     @Override
     public void frameHeader(int type, int flags, int streamId, int payloadLength) throws Http2Exception {
+        if (!headerBlock.timed(type, flags)) {
+            return; // no block open and none opening: nothing to time, so no clock read per frame
+        }
         long now = clock.getAsLong();
         if (headerBlock.frame(type, flags, now) && headerBlockTimer == null && ctx != null) {
             headerBlockTimer = ctx.executor().schedule(headerBlockCheck, headerBlock.maxNanos() + 1,

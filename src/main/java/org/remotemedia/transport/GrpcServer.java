@@ -166,6 +166,19 @@ public final class GrpcServer implements AutoCloseable {
      * given as {@code -Dio.netty.leakDetection.level} (the tests run PARANOID) always wins. The
      * daemon calls it before its warm-up too; a second call with the same level does nothing.
      */
+    /**
+     * Direct memory pinned by network buffers in use (frames being read, partial uploads,
+     * answers being written) in the pooled allocator every connection uses: the
+     * {@code grpc_server_network_buffer_in_use_bytes} gauge. Netty keeps the count per chunk as
+     * buffers come and go; free space and its thread caches are not in it, so it falls back as
+     * soon as the buffers are released (the arenas' chunks, {@code grpc_server_network_buffer_bytes},
+     * may stay). Reading it sums the chunks under each arena's lock, so callers sample it (the
+     * limits timer), never per frame or per call.
+     */
+    public static long networkBufferBytesInUse() {
+        return PooledByteBufAllocator.DEFAULT.pinnedDirectMemory();
+    }
+
     public static void applyLeakDetection(String level, JsonLog log) {
         if (System.getProperty("io.netty.leakDetection.level") != null
                 || System.getProperty("io.netty.leakDetectionLevel") != null) {

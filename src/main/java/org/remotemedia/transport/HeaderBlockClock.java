@@ -22,6 +22,16 @@ final class HeaderBlockClock {
         this.maxNanos = maxNanos;
     }
 
+    /**
+     * Whether {@code frame} and {@link #overdue} need the time for this frame header: only while a
+     * block is open or when this frame opens one. Any other frame changes nothing here, so the
+     * caller reads no clock for it (a complete HEADERS, DATA, and every control frame: all of a
+     * normal call's frames).
+     */
+    boolean timed(int type, int flags) {
+        return open || (type == TYPE_HEADERS || type == TYPE_PUSH_PROMISE) && (flags & FLAG_END_HEADERS) == 0;
+    }
+
     /** One frame header seen; returns true if a block opened with it. */
     boolean frame(int type, int flags, long nowNanos) {
         boolean endHeaders = (flags & FLAG_END_HEADERS) != 0;

@@ -440,7 +440,7 @@ final class ServerStream implements ServerCall, ServerCallState.Listener {
         }
         conn.encoder().writeData(conn.ctx(), id, out, 0, false, conn.quietPromise());
         conn.flushSoon();
-        if (!conn.encoder().flowController().isWritable(stream)) {
+        if (!conn.remoteFlow().isWritable(stream)) {
             ready = false;
             conn.cannotWrite(this); // netty tells only of changes: a window that was never open is none
         }
@@ -553,7 +553,7 @@ final class ServerStream implements ServerCall, ServerCallState.Listener {
     @Override
     public boolean isReady() {
         if (inEventLoop() && !state.isDone()) {
-            boolean r = conn.encoder().flowController().isWritable(stream);
+            boolean r = conn.remoteFlow().isWritable(stream);
             ready = r;
             return r;
         }

@@ -82,6 +82,9 @@ final class TransportMetrics {
         PooledByteBufAllocatorMetric network = PooledByteBufAllocator.DEFAULT.metric();
         metrics.gaugeOf("grpc_server_network_buffer_bytes", "direct memory held by the pooled allocator of network"
                 + " buffers (frames read and written), in use or cached in its arenas", network::usedDirectMemory);
+        metrics.gaugeOf("grpc_server_network_buffer_in_use_bytes", "direct memory pinned by network buffers in use"
+                + " (frames being read, partial uploads, answers being written; limits.shed_network_bytes sheds on it)",
+                GrpcServer::networkBufferBytesInUse);
         httpRejections = metrics.counter("grpc_server_http_rejections",
                 "requests refused before gRPC (bad method, content-type, te, headers), by HTTP status", "status");
         connectionErrors = metrics.counter("grpc_server_connection_errors",

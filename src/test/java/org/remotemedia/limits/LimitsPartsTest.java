@@ -226,4 +226,40 @@ class LimitsPartsTest {
                     "a new session would be closed at once: refused with a retry hint instead");
         }
     }
+
+    @Test
+    void networkBufferMemoryShedsNewWorkByTheTimersSampleWithItsOwnReason() throws Exception {
+        long[] net = {0};
+        int[] reads = {0};
+        org.remotemedia.config.ServerConfig cfg = org.remotemedia.config.ServerConfig.from(java.util.Map.of(
+                "limits.shed_network_bytes", "1m", "limits.shed_dsp_queue_delay_ms", "0"));
+        try (Limits l = new Limits(cfg, new org.remotemedia.observe.Metrics(), () -> 0, () -> {
+            reads[0]++;
+            return net[0];
+        }, 1L << 30, org.remotemedia.observe.JsonLog.silent())) {
+            WorkCall exec = new WorkCall(org.remotemedia.rpc.Workload.EXECUTION);
+            assertEquals(null, l.quota().check(exec));
+            net[0] = 2L << 20;
+            int before = reads[0];
+            assertEquals(null, l.quota().check(exec), "a call reads the last sample, not the allocator");
+            assertEquals(before, reads[0], "no read of the allocator on a call's path");
+            l.tick(System.nanoTime());
+            Status s = l.quota().check(exec);
+            assertEquals(StatusCode.UNAVAILABLE, s.code());
+            assertTrue(s.description().contains("limits.shed_network_bytes"), s.description());
+            assertEquals("NETWORK_BUFFER_MEMORY", com.google.rpc.Status.parseFrom(s.details()).getDetails(0)
+                    .unpack(com.google.rpc.ErrorInfo.class).getReason());
+            assertEquals(null, l.quota().check(new WorkCall(org.remotemedia.rpc.Workload.LIGHT)));
+            assertTrue(l.notReadyReason().contains("limits.shed_network_bytes"), l.notReadyReason());
+            net[0] = 0;
+            l.tick(System.nanoTime());
+            assertEquals(null, l.quota().check(exec), "served again once the buffers are given back");
+            assertEquals(null, l.notReadyReason());
+        }
+        org.remotemedia.config.ServerConfig auto = org.remotemedia.config.ServerConfig.from(java.util.Map.of());
+        try (Limits l = new Limits(auto, new org.remotemedia.observe.Metrics(), () -> 0, () -> 0, 1L << 30,
+                org.remotemedia.observe.JsonLog.silent())) {
+            assertEquals((1L << 30) / 4, l.shedNetworkBytes(), "auto: 1/4 of direct memory");
+        }
+    }
 }

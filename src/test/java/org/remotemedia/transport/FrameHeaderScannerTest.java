@@ -60,15 +60,23 @@ class FrameHeaderScannerTest {
     @Test
     void headerBlocksOpenOnHeadersWithoutEndHeadersAndCloseOnTheLastContinuation() {
         HeaderBlockClock c = new HeaderBlockClock(100);
+        // frames that neither open nor continue a block need no time (the guard reads no clock for them)
+        assertFalse(c.timed(HeaderBlockClock.TYPE_HEADERS, HeaderBlockClock.FLAG_END_HEADERS));
+        assertFalse(c.timed(0x0, HeaderBlockClock.FLAG_END_HEADERS)); // DATA
+        assertFalse(c.timed(HeaderBlockClock.TYPE_CONTINUATION, 0));
+        assertTrue(c.timed(HeaderBlockClock.TYPE_HEADERS, 0));
+        assertTrue(c.timed(HeaderBlockClock.TYPE_PUSH_PROMISE, 0));
         assertFalse(c.frame(HeaderBlockClock.TYPE_HEADERS, HeaderBlockClock.FLAG_END_HEADERS, 0));
         assertFalse(c.overdue(1000));
         assertTrue(c.frame(HeaderBlockClock.TYPE_HEADERS, 0, 10));
+        assertTrue(c.timed(0x0, 0), "while a block is open every frame is timed");
         assertFalse(c.frame(HeaderBlockClock.TYPE_CONTINUATION, 0, 50));
         assertFalse(c.overdue(110));
         assertTrue(c.overdue(111));
         assertEquals(110, c.deadlineNanos());
         c.frame(HeaderBlockClock.TYPE_CONTINUATION, HeaderBlockClock.FLAG_END_HEADERS, 120);
         assertFalse(c.isOpen());
+        assertFalse(c.timed(HeaderBlockClock.TYPE_CONTINUATION, HeaderBlockClock.FLAG_END_HEADERS));
         assertFalse(c.overdue(10_000));
     }
 }

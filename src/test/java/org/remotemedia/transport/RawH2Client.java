@@ -264,6 +264,20 @@ final class RawH2Client implements AutoCloseable {
         });
     }
 
+    /** Streams whose DATA still waits for the server's flow-control window in this client. */
+    int streamsWithUnsentData() throws Exception {
+        return onLoop(() -> {
+            int[] n = {0};
+            handler.connection().forEachActiveStream(st -> {
+                if (handler.encoder().flowController().hasFlowControlled(st)) {
+                    n[0]++;
+                }
+                return true;
+            });
+            return n[0];
+        });
+    }
+
     /** Lets this client open more streams than the server's SETTINGS allow (to see the server refuse). */
     void allowStreams(int n) throws Exception {
         onLoop(() -> {
