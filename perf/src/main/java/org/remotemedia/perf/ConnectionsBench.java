@@ -33,17 +33,23 @@ import org.remotemedia.proto.v1.PipelineExecutionServiceGrpc;
  * with the server sending keepalive PINGs every {@code keepalive_ms}; RSS per connection = the
  * growth over the warm baseline / connections. Then {@code active} of those connections each run
  * ExecutePipeline calls back to back (100 ms of 48 kHz through PassThrough: the transport's cost,
- * not the DSP's) for {@code active_s} seconds: calls, failures by status, p50/p99.
+ * not the DSP's) for {@code active_s} seconds: calls, failures by status (and ErrorInfo reason), p50/p99.
  *
  * <p>{@code ConnectionsBench [--connections 10000] [--active 1000] [--idle-s 45] [--active-s 20]
- * [--keepalive-ms 15000] [--servers ours,stock] [--source-addresses 8] [--out DIR]}.
+ * [--keepalive-ms 15000] [--servers ours,stock] [--source-addresses 8] [--set key=value ...] [--out DIR]}
+ * ({@code --set}: a setting of our daemon, repeatable, e.g. {@code limits.max_queued_executions=1000}).
  * Bounded by timeouts on every wait; servers killed at the end.
  */
 public final class ConnectionsBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new java.util.LinkedHashMap<>();
+        List<String> sets = new ArrayList<>(); // --set key=value for our daemon, repeatable
         for (int i = 0; i + 1 < args.length; i += 2) {
-            o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+            if (args[i].equals("--set")) {
+                sets.add(args[i + 1]);
+            } else {
+                o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+            }
         }
         int connections = Integer.parseInt(o.getOrDefault("connections", "10000"));
         int active = Integer.parseInt(o.getOrDefault("active", "1000"));
@@ -54,8 +60,9 @@ public final class ConnectionsBench {
         Path out = Path.of(o.getOrDefault("out", "perf/out/connections-" + System.currentTimeMillis()));
         StringBuilder report = new StringBuilder();
         say(report, String.format(Locale.ROOT, "# connections: %d idle HTTP/2 connections (server keepalive every %d ms,"
-                        + " held %d s), then %d active for %d s; commit %s; load %s", connections, keepAliveMs, idleS,
-                active, activeS, LoadGen.commit(), ProcStats.loadAverage()));
+                        + " held %d s), then %d active for %d s; our daemon's settings %s; commit %s; load %s", connections,
+                keepAliveMs, idleS, active, activeS, sets.isEmpty() ? "default" : String.join(" ", sets), LoadGen.commit(),
+                ProcStats.loadAverage()));
         say(report, "| server | RSS warm MB | RSS with connections MB | KB per connection | server fds | connect s"
                 + " | active calls | failures | p50 ms | p99 ms |");
         say(report, "|---|---|---|---|---|---|---|---|---|---|");
@@ -63,8 +70,11 @@ public final class ConnectionsBench {
         try {
             for (String server : o.getOrDefault("servers", "ours,stock").split(",")) {
                 ServerJvm.Started s = switch (server) {
-                    case "ours" -> ServerJvm.startDaemon("auto", List.of("transport.keepalive_time_ms=" + keepAliveMs),
-                            started);
+                    case "ours" -> {
+                        List<String> settings = new ArrayList<>(List.of("transport.keepalive_time_ms=" + keepAliveMs));
+                        settings.addAll(sets); // later --set wins
+                        yield ServerJvm.startDaemon("auto", settings, started);
+                    }
                     case "stock" -> ServerJvm.start(List.of(StockGrpcServer.class.getName(), "0",
                             Long.toString(keepAliveMs)), Pattern.compile("^listening (\\d+)"), started);
                     default -> throw new IllegalArgumentException("unknown server " + server + ": ours, stock");
@@ -166,7 +176,7 @@ public final class ConnectionsBench {
 
                     @Override
                     public void onError(Throwable t) {
-                        failed.computeIfAbsent(Status.fromThrowable(t).getCode().name(), k -> new LongAdder()).increment();
+                        failed.computeIfAbsent(failure(t), k -> new LongAdder()).increment();
                         loop(ch, req, end, lat, ok, failed, done);
                     }
 
@@ -175,6 +185,24 @@ public final class ConnectionsBench {
                         loop(ch, req, end, lat, ok, failed, done);
                     }
                 });
+    }
+
+    /** The status code, and the ErrorInfo reason where the server sent one (e.g. UNAVAILABLE/OVERLOADED). */
+    static String failure(Throwable t) {
+        String code = Status.fromThrowable(t).getCode().name();
+        com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(t);
+        if (details != null) {
+            for (com.google.protobuf.Any a : details.getDetailsList()) {
+                if (a.is(com.google.rpc.ErrorInfo.class)) {
+                    try {
+                        return code + "/" + a.unpack(com.google.rpc.ErrorInfo.class).getReason();
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        return code + "/(undecodable ErrorInfo)";
+                    }
+                }
+            }
+        }
+        return code;
     }
 
     private static ManagedChannel channel(int port, EpollEventLoopGroup group, int i, int sources) {
